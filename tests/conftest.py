@@ -1,0 +1,25 @@
+"""Shared pytest fixtures: the lab server (one process per session) and a fresh lab per test."""
+import sys
+from pathlib import Path
+
+import pytest
+
+TESTS_DIR = Path(__file__).resolve().parent
+for extra in (TESTS_DIR.parent, TESTS_DIR / "lab"):  # `tests.helpers...` and `ztplab`
+    if str(extra) not in sys.path:
+        sys.path.insert(0, str(extra))
+
+from tests.helpers.lab import start_lab, stop  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def lab_server():
+    lab, proc = start_lab()
+    yield lab
+    stop(proc)
+
+
+@pytest.fixture
+def lab(lab_server):
+    lab_server.reset()
+    return lab_server
