@@ -1,0 +1,57 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+    # Connection options of every Breakwater ZTP module; the argument spec is
+    # BREAKWATER_ARGUMENT_SPEC in module_utils/breakwater.py.
+    DOCUMENTATION = r"""
+options:
+  url:
+    description:
+      - Base URL of the Breakwater ZTP service, without the C(/api/v1/ztp) path.
+      - If not set, the value of the E(BREAKWATER_URL) environment variable is used.
+    type: str
+    required: true
+  api_token:
+    description:
+      - "API token, sent as C(Authorization: Bearer <token>); never logged."
+      - If not set, the value of the E(BREAKWATER_API_TOKEN) environment variable is used.
+    type: str
+    required: true
+  validate_certs:
+    description:
+      - Verify the server's TLS certificate. Set to V(false) only on a lab you trust.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle (file or directory) to verify the server's certificate with, for private CAs.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for an answer (connecting waits at most 10 seconds).
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a call is repeated after a connection error, HTTP 429, 502, 503 or 504,
+        with jittered exponential backoff that honours C(Retry-After).
+      - A POST is repeated only after a 429 or when it never reached the server.
+    type: int
+    default: 3
+notes:
+  - Give the connection options once per play with C(module_defaults) and the
+    C(group/breakwater.ztp.breakwater) action group.
+requirements:
+  - requests
+attributes:
+  action_group:
+    description: Use C(group/breakwater.ztp.breakwater) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - breakwater.ztp.breakwater
+"""

@@ -1,0 +1,136 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Client of the Breakwater ZTP API: one method per documented endpoint."""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import env_fallback
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.http import HttpClient, http_options
+
+API_PATH = "/api/v1/ztp"
+MANIFEST_PAGE_SIZE = 500  # the server's maximum; fewer calls for sites with many manifests
+
+# The connection options of every Breakwater module; documented in doc_fragments/breakwater.py.
+BREAKWATER_ARGUMENT_SPEC = dict(
+    url=dict(type="str", required=True, fallback=(env_fallback, ["BREAKWATER_URL"])),
+    api_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["BREAKWATER_API_TOKEN"])),
+    validate_certs=dict(type="bool", default=True),
+    ca_path=dict(type="path"),
+    timeout=dict(type="int", default=30),
+    retries=dict(type="int", default=3),
+)
+
+
+def breakwater_argument_spec(**module_options):
+    """The connection options plus the module's own."""
+    spec = dict((k, dict(v)) for k, v in BREAKWATER_ARGUMENT_SPEC.items())
+    spec.update(module_options)
+    return spec
+
+
+def parse_breakwater_error(body, response):
+    """The documented envelope ``{"error": {"code", "message", "details"}}``."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict):
+        return (error.get("code") or "HTTP_%s" % response.status,
+                error.get("message") or "", error.get("details") or {})
+    return "HTTP_%s" % response.status, response.text[:500] or "no body", {}
+
+
+class BreakwaterClient(object):
+
+    def __init__(self, url, api_token, **options):
+        self.http = HttpClient(
+            url.rstrip("/") + API_PATH,
+            auth=_BearerToken(api_token),
+            error_parser=parse_breakwater_error,
+            **options
+        )
+
+    @classmethod
+    def from_params(cls, params):
+        return cls(params["url"], params["api_token"], **http_options(params))
+
+    @property
+    def calls(self):
+        return self.http.calls
+
+    # Manifests
+    def list_manifests(self, site_id=None, status=None):
+        return self.http.paginate("/manifests", "manifests", _query(site_id=site_id, status=status),
+                                  page_size=MANIFEST_PAGE_SIZE)
+
+    def create_manifest(self, body):
+        return self.http.request("POST", "/manifests", json=body, resource=body.get("name")).json()
+
+    def get_manifest(self, manifest_id):
+        return self.http.get("/manifests/%s" % manifest_id, resource=manifest_id)
+
+    def update_manifest(self, manifest_id, body):
+        return self.http.request("PUT", "/manifests/%s" % manifest_id, json=body, resource=manifest_id).json()
+
+    def delete_manifest(self, manifest_id):
+        return self.http.request("DELETE", "/manifests/%s" % manifest_id, resource=manifest_id).json()
+
+    def get_cable_schedule(self, manifest_id):
+        """The cable schedule PDF, as bytes."""
+        path = "/manifests/%s/cable-schedule.pdf" % manifest_id
+        return self.http.request("GET", path, headers={"Accept": "application/pdf"}, resource=manifest_id).content
+
+    # Devices and serials
+    def list_devices(self, manifest_id=None, status=None, device_type=None, search=None):
+        query = _query(manifest_id=manifest_id, status=status, device_type=device_type, search=search)
+        return self.http.paginate("/devices", "devices", query, resource=manifest_id)
+
+    def register_serial(self, device_id, serial_number, verification_method=None, operator_id=None):
+        body = _query(serial_number=serial_number, verification_method=verification_method, operator_id=operator_id)
+        return self.http.request("POST", "/devices/%s/serial" % device_id, json=body, resource=device_id).json()
+
+    def bulk_register_serials(self, manifest_id, serials, verification_method=None, operator_id=None):
+        body = _query(manifest_id=manifest_id, serials=serials, verification_method=verification_method,
+                      operator_id=operator_id)
+        return self.http.request("POST", "/devices/bulk-serial", json=body, resource=manifest_id).json()
+
+    # Configs
+    def generate_configs(self, manifest_id, device_ids=None, force_regenerate=False):
+        body = {"force_regenerate": bool(force_regenerate)}
+        if device_ids is not None:
+            body["device_ids"] = list(device_ids)
+        path = "/manifests/%s/generate-configs" % manifest_id
+        return self.http.request("POST", path, json=body, resource=manifest_id).json()
+
+    def get_device_config(self, device_id, format="text"):
+        return self.http.get("/devices/%s/config" % device_id, params={"format": format}, resource=device_id)
+
+    # Templates, status, events
+    def list_templates(self, device_type=None, category=None):
+        return self.http.paginate("/templates", "templates", _query(device_type=device_type, category=category))
+
+    def get_status(self):
+        return self.http.get("/status")
+
+    def list_events(self, manifest_id=None, device_id=None, event_type=None, start_date=None, end_date=None):
+        query = _query(manifest_id=manifest_id, device_id=device_id, event_type=event_type,
+                       start_date=start_date, end_date=end_date)
+        return self.http.paginate("/events", "events", query, resource=manifest_id or device_id)
+
+
+class _BearerToken(object):
+    def __init__(self, token):
+        self.token = token
+
+    def headers(self):
+        return {"Authorization": "Bearer %s" % self.token}
+
+    def handle_unauthorized(self, headers_used):
+        return False  # a static token cannot be renewed
+
+    def secrets(self):
+        return [self.token]
+
+
+def _query(**params):
+    """The parameters that were given (None means: not sent)."""
+    return dict((k, v) for k, v in params.items() if v is not None)

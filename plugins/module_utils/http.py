@@ -1,0 +1,271 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The one HTTP layer of breakwater.ztp: retries, TLS, errors and secrets, handled once.
+
+Every module, inventory plugin and role of the collection talks HTTP through
+:class:`HttpClient`; no other file imports requests.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json as jsonlib
+import random
+import time
+import traceback
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:  # pragma: no cover - exercised only without requests
+    requests = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.version import COLLECTION_VERSION
+
+USER_AGENT = "breakwater.ztp/%s" % COLLECTION_VERSION
+RETRYABLE_STATUSES = frozenset((429, 502, 503, 504))
+# Methods that may be repeated after a 5xx or a dropped connection without changing the outcome.
+IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+MAX_RETRY_AFTER = 60.0
+MAX_BACKOFF = 30.0
+BACKOFF_BASE = 0.5
+REDACTED = "********"
+
+
+class ApiError(Exception):
+    """Any failed API call: a non-2xx answer, or no answer at all (status None)."""
+
+    def __init__(self, status, code, message, details=None, method=None, path=None, resource=None):
+        self.status = status
+        self.code = code
+        self.message = message
+        self.details = details if details is not None else {}
+        self.method = method
+        self.path = path
+        self.resource = resource
+        super(ApiError, self).__init__(self.__str__())
+
+    def __str__(self):
+        where = " ".join(p for p in (self.method, self.path) if p)
+        status = "HTTP %s" % self.status if self.status is not None else "no response"
+        text = "%s: %s %s: %s" % (where or "request", status, self.code, self.message)
+        if self.resource:
+            text += " (resource: %s)" % self.resource
+        return text
+
+    def to_dict(self):
+        return {
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "details": self.details,
+            "method": self.method,
+            "path": self.path,
+            "resource": self.resource,
+        }
+
+
+class Response(object):
+    """What callers get back: status, headers and the body, parsed lazily."""
+
+    def __init__(self, status, headers, content):
+        self.status = status
+        self.headers = headers
+        self.content = content
+
+    @property
+    def text(self):
+        return self.content.decode("utf-8", errors="replace")
+
+    def json(self):
+        """The JSON body, or None for an empty one (FortiZTP answers some writes with no body)."""
+        if not self.content or not self.content.strip():
+            return None
+        try:
+            return jsonlib.loads(self.content)
+        except ValueError:
+            return None
+
+
+def parse_retry_after(value, now=None):
+    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, min(seconds, MAX_RETRY_AFTER))
+
+
+def backoff_delay(attempt, base=BACKOFF_BASE, cap=MAX_BACKOFF):
+    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
+    return random.uniform(0, min(cap, base * (2 ** attempt)))
+
+
+def _never_sent(exc):
+    """True when the request provably never reached the server, so even a POST may be retried."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = repr(exc)
+        return "NewConnectionError" in text or "Connection refused" in text
+    return False
+
+
+def default_error_parser(body, response):
+    """(code, message, details) of an error answer, for APIs without a known envelope."""
+    return "HTTP_%s" % response.status, response.text[:500] or "no body", {}
+
+
+class HttpClient(object):
+    """A requests Session with the collection's rules for retries, TLS, errors and secrets.
+
+    ``auth`` is optional: an object with ``headers()`` returning the auth headers, and
+    ``handle_unauthorized(headers_used)`` returning True when a new credential is worth one
+    more try after a 401.
+    """
+
+    def __init__(self, base_url, timeout=30, retries=3, validate_certs=True, ca_path=None,
+                 auth=None, error_parser=None, secrets=(), sleep=time.sleep):
+        if not HAS_REQUESTS:
+            raise RuntimeError("the Python library requests is required")
+        self.base_url = base_url.rstrip("/")
+        self.timeout = (min(10.0, float(timeout)), float(timeout))
+        self.retries = max(0, int(retries))
+        self.auth = auth
+        self.error_parser = error_parser or default_error_parser
+        self.secrets = [s for s in secrets if s]
+        self.sleep = sleep
+        self.calls = 0
+        self.session = requests.Session()
+        self.session.verify = ca_path if ca_path else bool(validate_certs)
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    def redact(self, text):
+        """Text with every known secret masked; applied to anything that leaves this layer."""
+        if text is None:
+            return text
+        text = str(text)
+        for secret in self.secrets + (self.auth.secrets() if self.auth and hasattr(self.auth, "secrets") else []):
+            if secret:
+                text = text.replace(secret, REDACTED)
+        return text
+
+    def request(self, method, path, params=None, json=None, data=None, files=None, headers=None,
+                resource=None, idempotent=None):
+        """Send one logical request; returns a Response for 2xx, raises ApiError otherwise."""
+        method = method.upper()
+        if idempotent is None:
+            idempotent = method in IDEMPOTENT_METHODS
+        url = self.base_url + path
+        reauthenticated = False
+        attempt = 0
+        while True:
+            call_headers = dict(headers or {})
+            if self.auth is not None:
+                call_headers.update(self.auth.headers())
+            self.calls += 1
+            try:
+                raw = self.session.request(method, url, params=params, json=json, data=data, files=files,
+                                           headers=call_headers, timeout=self.timeout)
+            except requests.exceptions.RequestException as exc:
+                retryable = idempotent or _never_sent(exc)
+                if retryable and attempt < self.retries:
+                    self.sleep(backoff_delay(attempt))
+                    attempt += 1
+                    continue
+                code = "TIMEOUT" if isinstance(exc, requests.exceptions.Timeout) else "CONNECTION_ERROR"
+                if isinstance(exc, requests.exceptions.SSLError):
+                    code = "TLS_ERROR"
+                raise ApiError(None, code, self.redact(exc), method=method, path=path, resource=resource)
+
+            response = Response(raw.status_code, raw.headers, raw.content)
+            if 200 <= response.status < 300:
+                return response
+            if (response.status == 401 and self.auth is not None and not reauthenticated
+                    and self.auth.handle_unauthorized(call_headers)):
+                # A 401 means "not processed": one more try with a fresh credential is safe.
+                reauthenticated = True
+                continue
+            # 429 means "not processed", so even a POST may be repeated; 5xx may have been.
+            may_retry = response.status == 429 or (idempotent and response.status in RETRYABLE_STATUSES)
+            if may_retry and attempt < self.retries:
+                delay = parse_retry_after(response.headers.get("Retry-After"))
+                self.sleep(backoff_delay(attempt) if delay is None else delay)
+                attempt += 1
+                continue
+            raise self._error(method, path, response, resource)
+
+    def _error(self, method, path, response, resource):
+        body = response.json()
+        try:
+            code, message, details = self.error_parser(body, response)
+        except Exception:  # a malformed error body must still reach the user as an ApiError
+            code, message, details = default_error_parser(body, response)
+        details = details if isinstance(details, dict) else {"details": details}
+        redacted = dict((k, self.redact(v) if isinstance(v, str) else v) for k, v in details.items())
+        return ApiError(response.status, code, self.redact(message), redacted, method, path, resource)
+
+    def get(self, path, params=None, resource=None):
+        return self.request("GET", path, params=params, resource=resource).json()
+
+    def paginate(self, path, key, params=None, page_size=None, resource=None):
+        """Every item of a list endpoint, following ``total`` with limit/offset when the server pages.
+
+        Without ``page_size`` the first call sends no limit, for endpoints that document none
+        and answer every match at once; it pages only if the answer says there are more.
+        """
+        params = dict(params or {})
+        items = []
+        while True:
+            page_params = dict(params)
+            if page_size:
+                page_params["limit"] = page_size
+            if items:
+                page_params["offset"] = len(items)
+                page_params.setdefault("limit", page_size or len(items))
+            body = self.get(path, params=page_params, resource=resource) or {}
+            page = list_items(body, key)
+            items.extend(page)
+            total = body.get("total") if isinstance(body, dict) else None
+            if not page or not isinstance(total, int) or len(items) >= total:
+                return items
+
+
+def list_items(body, *keys):
+    """The list in a list answer: under the first of ``keys`` present, or the body if it is a list."""
+    if isinstance(body, list):
+        return body
+    if isinstance(body, dict):
+        for key in keys:
+            if isinstance(body.get(key), list):
+                return body[key]
+    return []
+
+
+def http_options(params):
+    """The HttpClient keyword arguments from a module's or plugin's connection options."""
+    return {
+        "timeout": params.get("timeout") or 30,
+        "retries": 3 if params.get("retries") is None else params["retries"],
+        "validate_certs": params.get("validate_certs", True),
+        "ca_path": params.get("ca_path"),
+    }
+
+
+def fail_on_missing_requests(module):
+    if not HAS_REQUESTS:
+        from ansible.module_utils.basic import missing_required_lib
+        module.fail_json(msg=missing_required_lib("requests"), exception=REQUESTS_IMPORT_ERROR)

@@ -1,0 +1,148 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small declarative base for resource modules, in the spirit of community.general's consul modules.
+
+A module describes its resource (which options map to which API fields, how to find,
+create, update and delete it); the base owns the rest: state handling, comparing only what
+the user set, check mode without writes, diff, and turning API errors into clean failures.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError, fail_on_missing_requests
+
+
+class InputError(Exception):
+    """Bad input found before any write: names the field and the value."""
+
+    def __init__(self, field, value, reason):
+        self.field = field
+        self.value = value
+        self.reason = reason
+        super(InputError, self).__init__("%s: %r %s" % (field, value, reason))
+
+
+def fail_api_error(module, exc, **result):
+    """Fail the task with the API's code, message and the failing resource, never a traceback."""
+    module.fail_json(msg=str(exc), error=exc.to_dict(), **result)
+
+
+def differences(current, desired):
+    """The desired keys whose values differ from the current object; nested dicts compare key by key."""
+    changed = {}
+    for key, want in desired.items():
+        have = (current or {}).get(key)
+        if isinstance(want, dict) and isinstance(have, dict):
+            if differences(have, want):
+                changed[key] = want
+        elif want != have:
+            changed[key] = want
+    return changed
+
+
+def merged(current, desired):
+    """The object as it will be once ``desired`` is applied (check mode's prediction)."""
+    result = copy.deepcopy(current or {})
+    for key, want in desired.items():
+        if isinstance(want, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], want)
+        else:
+            result[key] = copy.deepcopy(want)
+    return result
+
+
+class ApiResource(object):
+    """Base of a state-based resource module.
+
+    Subclasses set ``name`` (the key the object is returned under) and ``fields`` (module
+    option -> API field), and implement ``find``, ``create``, ``update`` and ``delete``.
+    ``find`` returns None only when the object is known to be absent: a failed lookup raises.
+    """
+
+    name = "resource"
+    fields = {}
+
+    def __init__(self, module, client):
+        self.module = module
+        self.client = client
+        self.params = module.params
+
+    # What subclasses implement
+    def find(self):
+        raise NotImplementedError
+
+    def create(self, desired):
+        raise NotImplementedError
+
+    def update(self, current, changes):
+        raise NotImplementedError
+
+    def delete(self, current):
+        raise NotImplementedError
+
+    def validate(self):
+        """Raise InputError for bad input; called before any call to the API."""
+
+    def desired(self):
+        """API fields from the options the user set; options left out are not compared."""
+        return dict((field, self.params[option]) for option, field in self.fields.items()
+                    if self.params.get(option) is not None)
+
+    def comparable(self, current):
+        """The current object as compared with the desired one (hook for equivalent states)."""
+        return current
+
+    def after_apply(self, obj):
+        """Hook for follow-up work once the object is as desired (waits, for example)."""
+        return obj
+
+    # What the base owns
+    def run(self):
+        try:
+            self.validate()
+            result = self.apply()
+        except InputError as exc:
+            self.module.fail_json(msg=str(exc), field=exc.field, value=exc.value)
+        except ApiError as exc:
+            fail_api_error(self.module, exc, api_calls=getattr(self.client, "calls", None))
+        result["api_calls"] = getattr(self.client, "calls", None)
+        self.module.exit_json(**result)
+
+    def apply(self):
+        state = self.params.get("state") or "present"
+        check = self.module.check_mode
+        current = self.find()
+        if state == "absent":
+            if current is None:
+                return {"changed": False, self.name: {}}
+            if not check:
+                self.delete(current)
+            return {"changed": True, self.name: {}, "diff": {"before": current, "after": {}}}
+
+        desired = self.desired()
+        if current is None:
+            after = desired if check else self.create(desired)
+            changed, before = True, {}
+        else:
+            changes = differences(self.comparable(current), desired)
+            before = current
+            if not changes:
+                after, changed = current, False
+            else:
+                after = merged(current, changes) if check else self.update(current, changes)
+                changed = True
+        if not check:
+            after = self.after_apply(after) or after
+        result = {"changed": changed, self.name: after}
+        if changed:
+            result["diff"] = {"before": before, "after": after}
+        return result
+
+
+def run_resource(module, client_factory, resource_cls):
+    """Entry point shared by the resource modules: client from the options, then the resource."""
+    fail_on_missing_requests(module)
+    resource_cls(module, client_factory(module.params)).run()

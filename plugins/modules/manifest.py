@@ -1,0 +1,243 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: manifest
+short_description: Manage Breakwater ZTP manifests
+version_added: 0.1.0
+description:
+  - Create, update and delete a site's ZTP manifest, and move it through its lifecycle
+    (C(draft), C(ready), C(deploying)).
+  - The manifest is found by O(id), or by O(site_id) and O(name); names are not unique on the
+    server, so the module fails when O(site_id) and O(name) match several manifests.
+  - Only the options you set are compared with the server; fields the server owns are ignored.
+options:
+  id:
+    description:
+      - ID of the manifest. Without it the manifest is found by O(site_id) and O(name).
+    type: str
+  name:
+    description:
+      - Name of the manifest, for example the production floor or substation it provisions.
+      - Required to create a manifest.
+    type: str
+  site_id:
+    description:
+      - Site the manifest belongs to. Required to create a manifest.
+    type: str
+  description:
+    description:
+      - Free text describing the deployment.
+    type: str
+  topology_source:
+    description:
+      - Helm topology the manifest is created from; it fills the manifest with the planned
+        devices and the cable schedule. Only used on creation.
+    type: str
+  config_templates:
+    description:
+      - Template to render for each device type, as a mapping of device type to template ID.
+      - Compared key by key: types you do not list are left as they are.
+    type: dict
+  status:
+    description:
+      - Lifecycle status. V(deploying) starts the deployment; it is allowed only from C(ready).
+      - A manifest that is already C(deployed) satisfies V(deploying).
+    type: str
+    choices: [draft, ready, deploying]
+  state:
+    description:
+      - V(present) creates or updates the manifest, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  wait:
+    description:
+      - With O(status=deploying), wait until the deployment ends, polling the manifest.
+      - Fails when the deployment fails, listing each failed device and its reason.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait with O(wait=true).
+    type: int
+    default: 1800
+  poll_interval:
+    description:
+      - Seconds between two polls with O(wait=true).
+    type: int
+    default: 5
+extends_documentation_fragment:
+  - breakwater.ztp.breakwater
+  - breakwater.ztp.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Returns the predicted manifest without any write.
+  diff_mode:
+    support: full
+author:
+  - breakwater.ztp maintainers
+"""
+
+EXAMPLES = r"""
+- name: Production Floor A has a ready manifest
+  breakwater.ztp.manifest:
+    url: https://ztp.example.com
+    api_token: "{{ breakwater_api_token }}"
+    site_id: site_456
+    name: Production Floor A
+    topology_source: helm_topology_789
+    config_templates:
+      cisco_ie3300: template_switch_basic
+      fortigate_60f: template_firewall_dmz
+    status: ready
+
+- name: Deploy it and wait until every device is online
+  breakwater.ztp.manifest:
+    site_id: site_456
+    name: Production Floor A
+    status: deploying
+    wait: true
+    wait_timeout: 3600
+
+- name: Remove a manifest by ID
+  breakwater.ztp.manifest:
+    id: manifest_124
+    state: absent
+"""
+
+RETURN = r"""
+manifest:
+  description: The manifest after the task (predicted in check mode); empty when absent.
+  returned: always
+  type: dict
+  sample:
+    id: manifest_123
+    name: Production Floor A
+    site_id: site_456
+    status: ready
+    device_count: 25
+    topology_source: helm_topology_789
+    config_templates:
+      cisco_ie3300: template_switch_basic
+failed_devices:
+  description: With O(wait=true), the devices a failed deployment left C(failed), with their reason.
+  returned: when a deployment failed
+  type: list
+  elements: dict
+  sample: [{id: device_005, hostname: fw-prod-01, status: failed, status_reason: ZTP_NOT_PROVISIONED}]
+api_calls:
+  description: Number of API calls the task made.
+  returned: always
+  type: int
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import (
+    BreakwaterClient, breakwater_argument_spec,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import (
+    find_manifest, wait_for_deployment,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, run_resource
+
+
+class Manifest(ApiResource):
+    name = "manifest"
+    fields = dict(name="name", site_id="site_id", description="description",
+                  topology_source="topology_source", config_templates="config_templates", status="status")
+
+    def validate(self):
+        if self.params["wait"] and self.params["status"] != "deploying":
+            raise InputError("wait", True, "needs status=deploying")
+
+    def find(self):
+        return find_manifest(self.client, self.params["id"], self.params["site_id"], self.params["name"])
+
+    def desired(self):
+        desired = super(Manifest, self).desired()
+        desired.pop("topology_source", None)  # creation-only: a topology is not re-applied
+        return desired
+
+    def create(self, desired):
+        for field in ("name", "site_id"):
+            if not self.params[field]:
+                raise InputError(field, None, "is required to create a manifest")
+        body = dict(desired, topology_source=self.params["topology_source"])
+        status = body.pop("status", None)
+        body = dict((k, v) for k, v in body.items() if v is not None)
+        created = self.client.create_manifest(body)
+        # Creation always yields a draft; walk the lifecycle to the requested status.
+        for step in _lifecycle_steps("draft", status):
+            created = self.client.update_manifest(created["id"], {"status": step}) or created
+        return self.client.get_manifest(created["id"])
+
+    def update(self, current, changes):
+        status = changes.pop("status", None)
+        if changes:
+            self.client.update_manifest(current["id"], changes)
+        for step in _lifecycle_steps(current.get("status"), status):
+            self.client.update_manifest(current["id"], {"status": step})
+        return self.client.get_manifest(current["id"])
+
+    def delete(self, current):
+        self.client.delete_manifest(current["id"])
+
+    def comparable(self, current):
+        # A deployed manifest has done what status=deploying asks for.
+        if current.get("status") == "deployed" and self.params["status"] == "deploying":
+            return dict(current, status="deploying")
+        return current
+
+    def after_apply(self, manifest):
+        if self.params["wait"] and manifest.get("status") == "deploying":
+            manifest, failed = wait_for_deployment(self.client, manifest["id"], self.params["wait_timeout"],
+                                                   self.params["poll_interval"])
+            if failed:
+                self.module.fail_json(
+                    msg="Deployment of manifest %s failed on %d device(s): %s" % (
+                        manifest["id"], len(failed),
+                        ", ".join("%s (%s)" % (d.get("hostname"), d.get("status_reason")) for d in failed)),
+                    manifest=manifest, failed_devices=failed, changed=True, api_calls=self.client.calls)
+        return manifest
+
+
+def _lifecycle_steps(current, target):
+    """The status updates that lead from ``current`` to ``target`` (draft -> ready -> deploying)."""
+    if not target or target == current:
+        return []
+    if target == "deploying" and current == "draft":
+        return ["ready", "deploying"]
+    return [target]
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=breakwater_argument_spec(
+            id=dict(type="str"),
+            name=dict(type="str"),
+            site_id=dict(type="str"),
+            description=dict(type="str"),
+            topology_source=dict(type="str"),
+            config_templates=dict(type="dict"),
+            status=dict(type="str", choices=["draft", "ready", "deploying"]),
+            state=dict(type="str", choices=["present", "absent"], default="present"),
+            wait=dict(type="bool", default=False),
+            wait_timeout=dict(type="int", default=1800),
+            poll_interval=dict(type="int", default=5),
+        ),
+        required_one_of=[("id", "name")],
+        supports_check_mode=True,
+    )
+    run_resource(module, BreakwaterClient.from_params, Manifest)
+
+
+if __name__ == "__main__":
+    main()
