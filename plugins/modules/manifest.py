@@ -41,7 +41,7 @@ options:
   config_templates:
     description:
       - Template to render for each device type, as a mapping of device type to template ID.
-      - Compared key by key: types you do not list are left as they are.
+      - Compared key by key, so device types you do not list are left as they are.
     type: dict
   status:
     description:
