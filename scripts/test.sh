@@ -1,0 +1,310 @@
+#!/usr/bin/env bash
+# Run every test of breakwater.ztp, or the steps named as arguments:
+#   bash scripts/test.sh                  # all steps
+#   bash scripts/test.sh sanity units     # a selection ("sanity"/"units" = both Python pairs)
+#   bash scripts/test.sh --list           # the step names
+# Every step runs even when an earlier one failed; the exit status is non-zero if any failed,
+# and a summary (status and time per step, the pytest summary line) is printed at the end.
+set -euo pipefail
+
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$ROOT"
+
+ALL_STEPS=(setup pytest sanity-py311 sanity-py312 units-py311 units-py312 lint shellcheck build docs changelog molecule)
+
+# Exit status a step uses to say "nothing to do here" (shown as SKIP with its note, not a failure).
+SKIP=77
+
+# Per-run scratch space: the staged collection, the built tarball, its install, step logs.
+RUN_TMP="$(mktemp -d "${TMPDIR:-/tmp}/breakwater-ztp-test.XXXXXX")"
+cleanup() {
+    if [[ -n "${KEEP_TMP:-}" ]]; then
+        log "kept $RUN_TMP"
+    else
+        rm -rf "$RUN_TMP"
+    fi
+}
+trap cleanup EXIT
+
+# A step writes one line here to explain a SKIP or add a remark to the summary.
+note() { printf '%s\n' "$*" >"$RUN_TMP/note"; }
+skip() { note "$*"; warn "skipped: $*"; exit "$SKIP"; }
+
+need_venv() {
+    [[ -x "$1/bin/python" ]] || { err "$1 missing: run bash scripts/setup.sh (or the setup step)"; exit 1; }
+}
+
+# The collection copied under .../ansible_collections/breakwater/ztp, once per run.
+staged() {
+    if [[ ! -f "$RUN_TMP/stage.done" ]]; then
+        stage_collection "$RUN_TMP/stage" >"$RUN_TMP/stage.path"
+        touch "$RUN_TMP/stage.done"
+    fi
+    cat "$RUN_TMP/stage.path"
+}
+
+# Build the tarball from the staged copy (so ignored files never end up in it) and install it.
+built_and_installed() {
+    local stage dist tarball
+    if [[ -f "$RUN_TMP/installed.done" ]]; then
+        return 0
+    fi
+    stage="$(staged)"
+    dist="$RUN_TMP/dist"
+    mkdir -p "$dist"
+    (cd "$stage" && "$VENV/bin/ansible-galaxy" collection build --force --output-path "$dist")
+    tarball="$(find "$dist" -name "${COLLECTION_NAMESPACE}-${COLLECTION_NAME}-*.tar.gz" | head -n 1)"
+    [[ -n "$tarball" ]] || { err "no tarball in $dist"; return 1; }
+    log "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1), $(tar -tzf "$tarball" | wc -l) entries)"
+    # Things that must never be shipped.
+    if tar -tzf "$tarball" | grep -E '(^|/)(\.venv[^/]*|\.cache|\.git|__pycache__|tests/output|\.ansible)(/|$)|\.tar\.gz$'; then
+        err "the tarball contains files that must not be shipped (listed above)"
+        return 1
+    fi
+    "$VENV/bin/ansible-galaxy" collection install --offline --force -p "$RUN_TMP/installed" "$tarball"
+    printf '%s\n' "$tarball" >"$RUN_TMP/tarball.path"
+    touch "$RUN_TMP/installed.done"
+}
+
+# ---------------------------------------------------------------------------------- steps
+
+step_setup() {
+    bash "$ROOT/scripts/setup.sh"
+}
+
+step_pytest() {
+    need_venv "$VENV"
+    ansible_env
+    local rc=0 extra=()
+    read -ra extra <<<"${PYTEST_ARGS:-}"
+    # No -x: every failure is reported. The pytest config (testpaths, markers, no cache) is pytest.ini.
+    "$VENV/bin/python" -m pytest -q "${extra[@]}" || rc=$?
+    if ((rc == 5)); then
+        # Exit 5 = nothing collected. Early on there are no tests yet: say so loudly but do not
+        # fail. If test files exist, collecting none means the config or a marker filter is
+        # broken: that is a failure.
+        if find tests/lab/tests tests/unit tests/integration -name 'test_*.py' -print -quit 2>/dev/null | grep -q .; then
+            err "pytest collected no tests although test_*.py files exist"
+            return 1
+        fi
+        skip "pytest: no test files yet (exit 5, no tests collected)"
+    fi
+    return "$rc"
+}
+
+# ansible-test from the staged copy, with the venv's Python first on PATH so --python X.Y
+# resolves to the venv (--local: no containers here).
+ansible_test() {
+    local venv="$1" pyver="$2"; shift 2
+    need_venv "$venv"
+    ensure_utf8_locale
+    install_get_pip_standin "$venv/bin/python"
+    local stage
+    stage="$(staged)"
+    log "$("$venv/bin/ansible" --version | head -n 1) on Python $pyver: ansible-test $*"
+    (cd "$stage" && PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" "$@" --local --python "$pyver" --color no)
+}
+
+sanity() {
+    local venv="$1" pyver="$2"
+    # ansible-test runs ShellCheck only when it is installed: make a missing one visible.
+    command -v shellcheck >/dev/null 2>&1 || note "shellcheck not installed: its sanity test was skipped"
+    local extra=()
+    read -ra extra <<<"${SANITY_ARGS:-}"
+    ansible_test "$venv" "$pyver" sanity "${extra[@]}"
+}
+
+units() {
+    local venv="$1" pyver="$2"
+    if ! find tests/unit -name 'test_*.py' -print -quit 2>/dev/null | grep -q .; then
+        skip "no tests/unit/**/test_*.py yet"
+    fi
+    local extra=()
+    read -ra extra <<<"${UNITS_ARGS:-}"
+    ansible_test "$venv" "$pyver" units "${extra[@]}"
+}
+
+step_sanity_py311() { sanity "$VENV" 3.11; }
+step_sanity_py312() { sanity "$VENV312" 3.12; }
+step_units_py311() { units "$VENV" 3.11; }
+step_units_py312() { units "$VENV312" 3.12; }
+
+step_lint() {
+    need_venv "$VENV"
+    ansible_env
+    # Config (production profile, exclusions, offline) is in .ansible-lint.
+    "$VENV/bin/ansible-lint" --nocolor
+}
+
+step_shellcheck() {
+    command -v shellcheck >/dev/null 2>&1 || skip "shellcheck not installed (bash scripts/setup.sh installs it with apt)"
+    local files=()
+    mapfile -t files < <(list_collection_files | tr '\0' '\n' | grep -E '\.sh$|^\.ci/run$' || true)
+    ((${#files[@]})) || skip "no shell scripts"
+    shellcheck --external-sources "${files[@]}"
+    log "shellcheck clean: ${files[*]}"
+}
+
+step_build() {
+    need_venv "$VENV"
+    ensure_utf8_locale
+    built_and_installed
+}
+
+# Every plugin and role of the installed tarball must load its docs, then antsibull-docs lints them.
+step_docs() {
+    need_venv "$VENV"
+    ensure_utf8_locale
+    built_and_installed
+    local installed="$RUN_TMP/installed/ansible_collections/$COLLECTION_NAMESPACE/$COLLECTION_NAME"
+    local failed=0 checked=0 type dir name listed file
+    local -A dir_of=(
+        [module]=modules [inventory]=inventory [lookup]=lookup [filter]=filter [test]=test
+        [callback]=callback [connection]=connection [become]=become [cache]=cache [vars]=vars
+        [httpapi]=httpapi [cliconf]=cliconf [netconf]=netconf [strategy]=strategy [shell]=shell
+    )
+    for type in module inventory lookup filter test callback connection become cache vars httpapi cliconf netconf strategy shell role; do
+        if [[ "$type" == role ]]; then
+            [[ -d "$installed/roles" ]] || continue
+        else
+            dir="${dir_of[$type]}"
+            [[ -d "$installed/plugins/$dir" ]] || continue
+        fi
+        listed="$(ANSIBLE_COLLECTIONS_PATH="$RUN_TMP/installed" "$VENV/bin/ansible-doc" -t "$type" -l "$COLLECTION_NAMESPACE.$COLLECTION_NAME" --json |
+            "$VENV/bin/python" -c 'import json, sys; print("\n".join(sorted(json.load(sys.stdin))))')"
+        # A plugin file that ansible-doc does not list has unloadable docs.
+        if [[ "$type" != role && "$type" != filter && "$type" != test ]]; then
+            for file in "$installed/plugins/$dir"/*.py; do
+                [[ -e "$file" ]] || continue
+                name="$(basename "$file" .py)"
+                [[ "$name" == __init__ || "$name" == _* ]] && continue
+                if ! grep -qx "$COLLECTION_NAMESPACE.$COLLECTION_NAME.$name" <<<"$listed"; then
+                    err "$type $name: plugins/$dir/$name.py is not listed by ansible-doc"
+                    failed=1
+                fi
+            done
+        fi
+        while IFS= read -r name; do
+            [[ -n "$name" ]] || continue
+            checked=$((checked + 1))
+            if ANSIBLE_COLLECTIONS_PATH="$RUN_TMP/installed" "$VENV/bin/ansible-doc" -t "$type" --json "$name" >"$RUN_TMP/doc.json" 2>"$RUN_TMP/doc.err" &&
+                "$VENV/bin/python" -c 'import json, sys; d = json.load(open(sys.argv[1])); sys.exit(not any(v for v in d.values()))' "$RUN_TMP/doc.json"; then
+                printf '  ok  %-8s %s\n' "$type" "$name"
+            else
+                printf '  FAIL %-8s %s\n' "$type" "$name"
+                cat "$RUN_TMP/doc.err" >&2
+                failed=1
+            fi
+        done <<<"$listed"
+    done
+    log "ansible-doc loaded $checked plugin/role docs from the installed tarball"
+    log "antsibull-docs lint-collection-docs --plugin-docs"
+    (cd "$(staged)" && "$VENV/bin/antsibull-docs" lint-collection-docs --plugin-docs .) || failed=1
+    ((checked > 0)) || note "no plugins or roles with docs yet; antsibull-docs lint ran"
+    return "$failed"
+}
+
+step_changelog() {
+    need_venv "$VENV"
+    "$VENV/bin/antsibull-changelog" lint
+    "$VENV/bin/antsibull-changelog" lint-changelog-yaml changelogs/changelog.yaml
+}
+
+step_molecule() {
+    need_venv "$VENV"
+    local scenarios
+    scenarios="$(find extensions/molecule -mindepth 2 -maxdepth 2 -name molecule.yml 2>/dev/null | sort)"
+    [[ -n "$scenarios" ]] || skip "no molecule scenarios in extensions/molecule/"
+    ansible_env
+    # Molecule's pre-run copies the collection into ~/.ansible/collections, where it lingers and
+    # shadows the checkout: turn it off; the collection comes from ANSIBLE_COLLECTIONS_PATH.
+    local base=() cfg
+    for cfg in "$ROOT/.config/molecule/config.yml" "$ROOT/extensions/molecule/config.yml"; do
+        [[ -f "$cfg" ]] && base+=(-c "$cfg")
+    done
+    printf 'prerun: false\n' >"$RUN_TMP/molecule-prerun-off.yml"
+    base+=(-c "$RUN_TMP/molecule-prerun-off.yml")
+    # Scenarios may use LAB_URL; the lab is optional (scenarios that need more start their own).
+    lab_start || warn "molecule runs without a shared lab (LAB_URL unset)"
+    local rc=0
+    (cd extensions && PATH="$VENV/bin:$PATH" molecule "${base[@]}" test --all) || rc=$?
+    lab_stop
+    return "$rc"
+}
+
+# ---------------------------------------------------------------------------------- driver
+
+expand_steps() {
+    local arg
+    for arg in "$@"; do
+        case "$arg" in
+            all) printf '%s\n' "${ALL_STEPS[@]}" ;;
+            sanity|units) printf '%s\n' "$arg-py311" "$arg-py312" ;;
+            *)
+                if [[ " ${ALL_STEPS[*]} " != *" $arg "* ]]; then
+                    die "unknown step '$arg' (steps: ${ALL_STEPS[*]}; groups: all sanity units)"
+                fi
+                printf '%s\n' "$arg"
+                ;;
+        esac
+    done
+}
+
+main() {
+    if [[ "${1:-}" == --list || "${1:-}" == -l ]]; then
+        printf '%s\n' "${ALL_STEPS[@]}"
+        return 0
+    fi
+    if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+        sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        return 0
+    fi
+    local steps=()
+    mapfile -t steps < <(expand_steps "${@:-all}")
+
+    local step rc started elapsed status msg overall=0 total_started=$SECONDS
+    local -a summary=()
+    for step in "${steps[@]}"; do
+        printf '\n%s======== %s ========%s\n' "$_c_bold" "$step" "$_c_off"
+        rm -f "$RUN_TMP/note"
+        started=$SECONDS
+        # A child shell with its own errexit: in "f || x" bash would ignore set -e inside f.
+        set +e
+        ( set -euo pipefail; "step_${step//-/_}" ) 2>&1 | tee "$RUN_TMP/$step.log"
+        rc=${PIPESTATUS[0]}
+        set -e
+        elapsed=$((SECONDS - started))
+        msg="$(cat "$RUN_TMP/note" 2>/dev/null || true)"
+        if ((rc == 0)); then
+            status="${_c_green}PASS${_c_off}"
+        elif ((rc == SKIP)); then
+            status="${_c_yellow}SKIP${_c_off}"
+        else
+            status="${_c_red}FAIL${_c_off}"
+            msg="exit $rc${msg:+; $msg}"
+            overall=1
+        fi
+        if [[ "$step" == pytest ]]; then
+            local line
+            # pytest -q ends with e.g. "12 passed, 1 skipped in 3.21s" (or "no tests ran in ...").
+            line="$(grep -E '(passed|failed|error|errors|skipped|deselected|xfailed|xpassed|no tests ran).* in [0-9.]+s' "$RUN_TMP/$step.log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//' || true)"
+            [[ -n "$line" ]] && msg="pytest: $line${msg:+; $msg}"
+        fi
+        summary+=("$(printf '%-13s %b %5ss  %s' "$step" "$status" "$elapsed" "$msg")")
+        if ((rc != 0 && rc != SKIP)); then
+            printf '%s%s failed (exit %s)%s\n' "$_c_red" "$step" "$rc" "$_c_off"
+        fi
+    done
+
+    printf '\n%s======== summary (%ss) ========%s\n' "$_c_bold" "$((SECONDS - total_started))" "$_c_off"
+    printf '%s\n' "${summary[@]}"
+    if ((overall)); then
+        printf '%sFAILED%s\n' "$_c_red" "$_c_off"
+    else
+        printf '%sALL PASSED%s (SKIP = nothing to test yet for that step)\n' "$_c_green" "$_c_off"
+    fi
+    return "$overall"
+}
+
+main "$@"
