@@ -1,0 +1,112 @@
+"""Run ansible-playbook against the lab from pytest, and read back what every task did.
+
+    run = run_playbook(lab, "tests/integration/targets/manifest/tasks/main.yml")
+    assert run.rc == 0, run.output
+    assert run.recap["localhost"]["changed"] == 0
+    run.results("Create the manifest")[0]["result"]["manifest"]["id"]
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
+RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
+                   r"\s+rescued=(\d+)\s+ignored=(\d+)", re.M)
+
+
+def collections_path() -> str:
+    """A folder holding ansible_collections/breakwater/ztp -> this checkout."""
+    root = Path(tempfile.gettempdir()) / ("bwz-collections-%d" % os.getuid())
+    link = root / "ansible_collections" / "breakwater" / "ztp"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    if not link.is_symlink() or link.resolve() != REPO:
+        if link.is_symlink():
+            link.unlink()
+        link.symlink_to(REPO)
+    return str(root)
+
+
+def lab_vars(lab) -> dict:
+    """The connection variables every test playbook gets (same names as the roles use)."""
+    return {
+        "lab_url": lab.url,
+        "breakwater_url": lab.url,
+        "breakwater_api_token": lab.breakwater_token,
+        "breakwater_readonly_token": lab.readonly_token,
+        "fortiztp_base_url": lab.fortiztp_base_url,
+        "fortiztp_auth_url": lab.auth_url,
+        "fortiztp_api_id": lab.api_id,
+        "fortiztp_password": lab.password,
+    }
+
+
+@dataclass
+class PlaybookRun:
+    rc: int
+    output: str
+    records: list = field(default_factory=list)
+
+    @property
+    def recap(self) -> dict:
+        return {m[0]: dict(zip(("ok", "changed", "unreachable", "failed", "skipped", "rescued", "ignored"),
+                               map(int, m[1:]))) for m in RECAP.findall(self.output)}
+
+    def results(self, task_name: str) -> list:
+        """Every record of the task with that name (one per host and loop-less run)."""
+        return [r for r in self.records if r["task"] == task_name]
+
+    def result(self, task_name: str) -> dict:
+        found = self.results(task_name)
+        assert found, "no task named %r ran; tasks: %s" % (task_name, sorted({r["task"] for r in self.records}))
+        return found[-1]["result"]
+
+    @property
+    def changed_tasks(self) -> list:
+        return [r["task"] for r in self.records if r["status"] == "changed"]
+
+
+def run_playbook(lab, playbook, extra_vars=None, check=False, diff=False, inventory=None, env=None,
+                 args=(), token_cache_dir=None, timeout=900) -> PlaybookRun:
+    """Run a playbook (path, absolute or relative to the repo) with the lab's connection vars."""
+    playbook = str(playbook if os.path.isabs(str(playbook)) else REPO / playbook)
+    variables = dict(lab_vars(lab)) if lab is not None else {}
+    variables["ansible_python_interpreter"] = sys.executable
+    variables.update(extra_vars or {})
+    with tempfile.TemporaryDirectory() as tmp:
+        results_file = os.path.join(tmp, "results.jsonl")
+        vars_file = os.path.join(tmp, "vars.json")
+        with open(vars_file, "w") as handle:
+            json.dump(variables, handle)
+        command = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), playbook,
+                   "-e", "@" + vars_file, "-i", inventory or "localhost,", "-c", "local"]
+        command += (["--check"] if check else []) + (["--diff"] if diff else []) + list(args)
+        environment = dict(os.environ)
+        environment.update({
+            "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+            "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
+            "ANSIBLE_CALLBACKS_ENABLED": "results_json",
+            "ANSIBLE_LOCALHOST_WARNING": "false",
+            "ANSIBLE_INVENTORY_UNPARSED_WARNING": "false",
+            "ANSIBLE_NOCOLOR": "1",
+            "ANSIBLE_FORCE_COLOR": "0",
+            "ANSIBLE_RETRY_FILES_ENABLED": "false",
+            "BWZ_RESULTS_FILE": results_file,
+            # One token cache per run: a reset lab has forgotten earlier tokens.
+            "FORTIZTP_TOKEN_CACHE_DIR": token_cache_dir or os.path.join(tmp, "tokens"),
+        })
+        environment.update(env or {})
+        proc = subprocess.run(command, cwd=str(REPO), env=environment, capture_output=True, text=True,
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+        records = []
+        if os.path.exists(results_file):
+            with open(results_file) as handle:
+                records = [json.loads(line) for line in handle if line.strip()]
+    return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, records)
