@@ -110,3 +110,14 @@ def run_playbook(lab, playbook, extra_vars=None, check=False, diff=False, invent
             with open(results_file) as handle:
                 records = [json.loads(line) for line in handle if line.strip()]
     return PlaybookRun(proc.returncode, proc.stdout + proc.stderr, records)
+
+
+TARGETS = REPO / "tests" / "integration" / "targets"
+
+
+def run_target(lab, target, **kwargs) -> PlaybookRun:
+    """Run tests/integration/targets/<target>/tasks/main.yml with module_defaults set for the lab."""
+    env = dict(kwargs.pop("env", None) or {})
+    env.setdefault("ANSIBLE_ROLES_PATH", str(TARGETS))
+    extra_vars = dict(kwargs.pop("extra_vars", None) or {}, target=target)
+    return run_playbook(lab, REPO / "tests" / "integration" / "target.yml", extra_vars=extra_vars, env=env, **kwargs)
