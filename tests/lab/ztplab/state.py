@@ -536,7 +536,8 @@ class LabState:
         try:
             config = render_config(device, self.templates.get(device["config_template"]))
         except BreakwaterError as err:
-            device.update(status="config_failed", status_reason=err.code, _config=None)
+            device.update(status="config_failed", status_reason=err.code, _config=None,
+                          _config_error=err)
             self.add_event("config_failed", device["manifest_id"], device_id,
                            {"template_id": device["config_template"], "code": err.code,
                             "message": err.message, **err.details}, when)
@@ -550,6 +551,8 @@ class LabState:
     def device_config(self, device_id: str, fmt: str) -> dict:
         device = self.get_device(device_id)
         config = device["_config"]
+        if device["status"] == "config_failed":
+            raise device["_config_error"]
         if config is None:
             raise BreakwaterError(404, "CONFIG_NOT_GENERATED",
                                   f"No configuration generated for device {device_id}",
