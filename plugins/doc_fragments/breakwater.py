@@ -55,3 +55,47 @@ attributes:
     membership:
       - breakwater.ztp.breakwater
 """
+
+    # The same connection options for the inventory plugin, read from the inventory file or
+    # the environment (plugins document environment variables with env entries).
+    INVENTORY = r"""
+options:
+  url:
+    description:
+      - Base URL of the Breakwater ZTP service, without the C(/api/v1/ztp) path.
+    type: str
+    required: true
+    env:
+      - name: BREAKWATER_URL
+  api_token:
+    description:
+      - "API token, sent as C(Authorization: Bearer <token>); never logged or cached."
+      - Prefer the environment variable (or an AWX credential that sets it) to writing the
+        token in the inventory file.
+    type: str
+    required: true
+    env:
+      - name: BREAKWATER_API_TOKEN
+  validate_certs:
+    description:
+      - Verify the server's TLS certificate. Set to V(false) only on a lab you trust.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle (file or directory) to verify the server's certificate with, for private CAs.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for an answer (connecting waits at most 10 seconds).
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a call is repeated after a connection error, HTTP 429, 502, 503 or 504,
+        with jittered exponential backoff that honours C(Retry-After).
+    type: int
+    default: 3
+requirements:
+  - requests
+"""

@@ -97,3 +97,85 @@ attributes:
     membership:
       - breakwater.ztp.fortiztp
 """
+
+    # The same connection options for the inventory plugin, read from the inventory file or
+    # the environment (plugins document environment variables with env entries).
+    INVENTORY = r"""
+options:
+  api_id:
+    description:
+      - FortiCloud IAM API user ID, logged in with the OAuth password grant.
+      - Required with O(password) unless O(access_token) is given.
+    type: str
+    env:
+      - name: FORTIZTP_API_ID
+  password:
+    description:
+      - Password of the FortiCloud IAM API user; never logged, cached or written to disk.
+    type: str
+    env:
+      - name: FORTIZTP_PASSWORD
+  access_token:
+    description:
+      - An access token obtained elsewhere. When given it is used as is, and it wins over O(api_id).
+    type: str
+    env:
+      - name: FORTIZTP_ACCESS_TOKEN
+  base_url:
+    description:
+      - Root of the FortiZTP API v2.
+    type: str
+    default: https://fortiztp.forticloud.com/public/api/v2
+    env:
+      - name: FORTIZTP_BASE_URL
+  auth_url:
+    description:
+      - Root of the FortiCloud OAuth API (C(/oauth/token/) is below it).
+    type: str
+    default: https://customerapiauth.fortinet.com/api/v1
+    env:
+      - name: FORTIZTP_AUTH_URL
+  client_id:
+    description:
+      - OAuth client ID of FortiZTP.
+    type: str
+    default: fortiztp
+  token_cache:
+    description:
+      - Share one access token with every module task and fork of the run (see O(token_cache_dir)).
+      - FortiCloud keeps one active token per API user, so an inventory that logs in on its own
+        would invalidate the token the modules of the same run are using.
+    type: bool
+    default: true
+  token_cache_dir:
+    description:
+      - Directory of the shared token cache, the same as the FortiZTP modules use. Each API user,
+        auth URL and client ID gets one file there, mode 0600, under a 0700 directory, read and
+        written under an exclusive lock. It never holds the password.
+    type: path
+    default: ~/.cache/breakwater.ztp/fortiztp
+    env:
+      - name: FORTIZTP_TOKEN_CACHE_DIR
+  validate_certs:
+    description:
+      - Verify the servers' TLS certificates. Set to V(false) only on a lab you trust.
+    type: bool
+    default: true
+  ca_path:
+    description:
+      - A CA bundle (file or directory) to verify the servers' certificates with.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for an answer (connecting waits at most 10 seconds).
+    type: int
+    default: 30
+  retries:
+    description:
+      - How many times a call is repeated after a connection error, HTTP 429, 502, 503 or 504,
+        with jittered exponential backoff that honours C(Retry-After).
+    type: int
+    default: 3
+requirements:
+  - requests
+"""
