@@ -26,10 +26,12 @@ def main() -> int:
 
     # A subprocess keeps ensurepip's and pip's imports out of this process, which
     # ansible-test runs through runpy with its own logging filters installed.
-    subprocess.check_call([sys.executable, '-m', 'ensurepip', '--upgrade', '--default-pip'])
+    # Its chatter (the bundled wheels it installs) goes nowhere; errors still reach stderr.
+    subprocess.check_call([sys.executable, '-m', 'ensurepip', '--upgrade', '--default-pip'],
+                          stdout=subprocess.DEVNULL)
 
     if args:
-        subprocess.check_call([sys.executable, '-m', 'pip', 'install'] + args)
+        subprocess.check_call([sys.executable, '-m', 'pip', 'install', '--quiet'] + args)
 
     return 0
 

@@ -71,8 +71,15 @@ ensure_collections_path() {
     fi
 }
 
-# The environment every ansible command of the checkout should see.
+# Put a venv first on PATH: tools call "ansible", "ansible-doc", "python3.X" by name.
+use_venv() {
+    export VIRTUAL_ENV="$1"
+    export PATH="$1/bin:$PATH"
+}
+
+# The environment every ansible command of the checkout should see (in the .venv).
 ansible_env() {
+    use_venv "$VENV"
     ensure_utf8_locale
     ensure_collections_path
     # Replaces the default search path, so ~/.ansible/collections (e.g. a stale molecule

@@ -62,7 +62,8 @@ built_and_installed() {
         err "the tarball contains files that must not be shipped (listed above)"
         return 1
     fi
-    "$VENV/bin/ansible-galaxy" collection install --offline --force -p "$RUN_TMP/installed" "$tarball"
+    ANSIBLE_COLLECTIONS_PATH="$RUN_TMP/installed" \
+        "$VENV/bin/ansible-galaxy" collection install --offline --force -p "$RUN_TMP/installed" "$tarball"
     printf '%s\n' "$tarball" >"$RUN_TMP/tarball.path"
     touch "$RUN_TMP/installed.done"
 }
@@ -103,7 +104,8 @@ ansible_test() {
     local stage
     stage="$(staged)"
     log "$("$venv/bin/ansible" --version | head -n 1) on Python $pyver: ansible-test $*"
-    (cd "$stage" && PATH="$venv/bin:$PATH" "$venv/bin/ansible-test" "$@" --local --python "$pyver" --color no)
+    use_venv "$venv"
+    (cd "$stage" && ansible-test "$@" --local --python "$pyver" --color no)
 }
 
 sanity() {
@@ -148,6 +150,7 @@ step_shellcheck() {
 
 step_build() {
     need_venv "$VENV"
+    use_venv "$VENV"
     ensure_utf8_locale
     built_and_installed
 }
@@ -155,6 +158,7 @@ step_build() {
 # Every plugin and role of the installed tarball must load its docs, then antsibull-docs lints them.
 step_docs() {
     need_venv "$VENV"
+    use_venv "$VENV"
     ensure_utf8_locale
     built_and_installed
     local installed="$RUN_TMP/installed/ansible_collections/$COLLECTION_NAMESPACE/$COLLECTION_NAME"
@@ -228,7 +232,7 @@ step_molecule() {
     # Scenarios may use LAB_URL; the lab is optional (scenarios that need more start their own).
     lab_start || warn "molecule runs without a shared lab (LAB_URL unset)"
     local rc=0
-    (cd extensions && PATH="$VENV/bin:$PATH" molecule "${base[@]}" test --all) || rc=$?
+    (cd extensions && molecule "${base[@]}" test --all) || rc=$?
     lab_stop
     return "$rc"
 }
