@@ -149,19 +149,46 @@ class HttpClient(object):
         self.secrets = [s for s in secrets if s]
         self.sleep = sleep
         self.calls = 0
+        # validate_certs=false wins over ca_path. Passed with every request too: requests lets
+        # REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a Session's verify, which would silently
+        # ignore both validate_certs=false and ca_path on many machines.
+        self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
         self.session = requests.Session()
-        self.session.verify = ca_path if ca_path else bool(validate_certs)
+        self.session.verify = self.verify
+        self.sent_secrets = []  # credentials actually sent, masked even once auth has replaced them
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    def known_secrets(self):
+        found = self.secrets + self.sent_secrets
+        if self.auth is not None and hasattr(self.auth, "secrets"):
+            found = found + list(self.auth.secrets())
+        # Longest first, so a secret containing another is masked whole.
+        return sorted(set(s for s in found if s), key=len, reverse=True)
 
     def redact(self, text):
         """Text with every known secret masked; applied to anything that leaves this layer."""
         if text is None:
             return text
         text = str(text)
-        for secret in self.secrets + (self.auth.secrets() if self.auth and hasattr(self.auth, "secrets") else []):
-            if secret:
-                text = text.replace(secret, REDACTED)
+        for secret in self.known_secrets():
+            text = text.replace(secret, REDACTED)
         return text
+
+    def redact_data(self, data):
+        """``redact`` through nested dicts and lists (error details echoed by a server)."""
+        if isinstance(data, dict):
+            return dict((self.redact(k) if isinstance(k, str) else k, self.redact_data(v)) for k, v in data.items())
+        if isinstance(data, (list, tuple)):
+            return [self.redact_data(v) for v in data]
+        if isinstance(data, str):
+            return self.redact(data)
+        return data
+
+    def _remember_sent(self, headers):
+        value = headers.get("Authorization") or ""
+        credential = value.split(" ", 1)[-1].strip()
+        if credential and credential not in self.sent_secrets:
+            self.sent_secrets.append(credential)
 
     def request(self, method, path, params=None, json=None, data=None, files=None, headers=None,
                 resource=None, idempotent=None):
@@ -176,12 +203,14 @@ class HttpClient(object):
             call_headers = dict(headers or {})
             if self.auth is not None:
                 call_headers.update(self.auth.headers())
+            self._remember_sent(call_headers)
             self.calls += 1
             try:
                 raw = self.session.request(method, url, params=params, json=json, data=data, files=files,
-                                           headers=call_headers, timeout=self.timeout)
+                                           headers=call_headers, timeout=self.timeout, verify=self.verify)
             except requests.exceptions.RequestException as exc:
-                retryable = idempotent or _never_sent(exc)
+                # An untrusted certificate stays untrusted: retrying only delays the error.
+                retryable = (idempotent or _never_sent(exc)) and not isinstance(exc, requests.exceptions.SSLError)
                 if retryable and attempt < self.retries:
                     self.sleep(backoff_delay(attempt))
                     attempt += 1
@@ -209,14 +238,16 @@ class HttpClient(object):
             raise self._error(method, path, response, resource)
 
     def _error(self, method, path, response, resource):
-        body = response.json()
+        # Mask secrets in the whole body before any parser cuts an excerpt that could split one.
+        response = Response(response.status, response.headers, self.redact(response.text).encode("utf-8"))
+        body = self.redact_data(response.json())  # again after parsing: JSON may escape a secret
         try:
             code, message, details = self.error_parser(body, response)
         except Exception:  # a malformed error body must still reach the user as an ApiError
             code, message, details = default_error_parser(body, response)
         details = details if isinstance(details, dict) else {"details": details}
-        redacted = dict((k, self.redact(v) if isinstance(v, str) else v) for k, v in details.items())
-        return ApiError(response.status, code, self.redact(message), redacted, method, path, resource)
+        return ApiError(response.status, self.redact(code), self.redact(message), self.redact_data(details),
+                        method, path, resource)
 
     def get(self, path, params=None, resource=None):
         return self.request("GET", path, params=params, resource=resource).json()
