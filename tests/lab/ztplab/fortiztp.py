@@ -19,6 +19,10 @@ from .web import json_response
 
 ERRORS = {code: {"model": m.FzError} for code in (400, 401, 403, 404, 429)}
 TRUE, FALSE = ("true", "1"), ("false", "0")
+# PUT/DELETE answers have no fixed media type: empty, or JSON (fortiztp_put_body switch).
+WRITE_ANSWER = {"response_class": Response, "responses": {
+    200: {"description": "Empty body, or JSON when fortiztp_put_body is json"},
+    204: {"description": "No content (fortiztp_put_status 204)"}}}
 
 TEXT_BODY = {"requestBody": {"required": True, "content": {
     "text/plain": {"schema": {"type": "string"}},
@@ -73,7 +77,7 @@ def build_router() -> APIRouter:
             key = lab.settings["fortiztp_list_key"]
         return json_response({"total": len(devices), key: devices, "hasCache": True})
 
-    @router.put("/devices", responses={200: {}, 204: {}})
+    @router.put("/devices", **WRITE_ANSWER)
     async def provision_bulk(request: Request, body: list[m.FzProvision]):
         lab = request.app.state.lab
         with lab.lock:
@@ -97,7 +101,7 @@ def build_router() -> APIRouter:
         with lab.lock:
             return json_response(public(lab.fz_device(deviceSN)))
 
-    @router.put("/devices/{deviceSN}", responses={200: {}, 204: {}})
+    @router.put("/devices/{deviceSN}", **WRITE_ANSWER)
     async def provision_one(request: Request, deviceSN: str, body: m.FzProvision):
         lab = request.app.state.lab
         with lab.lock:
@@ -137,7 +141,7 @@ def build_router() -> APIRouter:
         with lab.lock:
             return json_response(lab.script(oid))
 
-    @router.put("/setting/scripts/{oid}", response_model=m.Script, responses={204: {}})
+    @router.put("/setting/scripts/{oid}", **WRITE_ANSWER)
     async def update_script(request: Request, oid: int, body: m.ScriptWrite):
         lab = request.app.state.lab
         with lab.lock:
@@ -145,7 +149,7 @@ def build_router() -> APIRouter:
             check_oid(body.oid, oid)
             return write_answer(lab, lab.save_script(oid, body.name))
 
-    @router.delete("/setting/scripts/{oid}", responses={200: {}, 204: {}})
+    @router.delete("/setting/scripts/{oid}", **WRITE_ANSWER)
     async def delete_script(request: Request, oid: int):
         lab = request.app.state.lab
         with lab.lock:
@@ -161,8 +165,7 @@ def build_router() -> APIRouter:
             content = lab.script_content[oid]
         return Response(content, media_type="text/plain")
 
-    @router.put("/setting/scripts/{oid}/content", openapi_extra=TEXT_BODY,
-                responses={200: {}, 204: {}})
+    @router.put("/setting/scripts/{oid}/content", openapi_extra=TEXT_BODY, **WRITE_ANSWER)
     async def put_script_content(request: Request, oid: int):
         lab = request.app.state.lab
         with lab.lock:
@@ -193,8 +196,7 @@ def build_router() -> APIRouter:
         with lab.lock:
             return json_response(lab.fmg(oid))
 
-    @router.put("/setting/fortimanagers/{oid}", response_model=m.FortiManager,
-                responses={204: {}})
+    @router.put("/setting/fortimanagers/{oid}", **WRITE_ANSWER)
     async def update_fmg(request: Request, oid: int, body: m.FortiManagerWrite):
         lab = request.app.state.lab
         with lab.lock:
@@ -202,7 +204,7 @@ def build_router() -> APIRouter:
             check_oid(body.oid, oid)
             return write_answer(lab, lab.save_fmg(oid, body.sn, body.ip, body.scriptOid))
 
-    @router.delete("/setting/fortimanagers/{oid}", responses={200: {}, 204: {}})
+    @router.delete("/setting/fortimanagers/{oid}", **WRITE_ANSWER)
     async def delete_fmg(request: Request, oid: int):
         lab = request.app.state.lab
         with lab.lock:

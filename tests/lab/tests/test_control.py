@@ -1,0 +1,171 @@
+"""Control plane: faults, counters, settings, reset, time, fixtures, synthetic sites, CLI."""
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from tests.helpers.lab import LAB_DIR, start_lab, stop
+
+
+def test_fault_status_count_and_envelopes(lab):
+    fault_id = lab.fault(path="/api/v1/ztp/manifests*", status=503, count=2)
+    for _ in range(2):
+        resp = lab.bw("GET", "/manifests")
+        assert resp.status_code == 503
+        assert resp.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert lab.bw("GET", "/manifests").status_code == 200
+    faults = requests.get(lab.url + "/_lab/faults", timeout=5).json()["faults"]
+    assert faults[0]["id"] == fault_id and faults[0]["hits"] == 2
+    lab.fault(path="/public/api/v2/*", method="GET", status=500)
+    resp = lab.fz("GET", "/system")
+    assert resp.status_code == 500 and resp.json()["error"] == "server_error"
+    lab.clear_faults()
+    assert lab.fz("GET", "/system").status_code == 200
+
+
+def test_fault_429_retry_after_and_custom_body(lab):
+    lab.fault(path="/api/v1/ztp/status", status=429, retry_after=7, count=1)
+    resp = lab.bw("GET", "/status")
+    assert resp.status_code == 429 and resp.headers["Retry-After"] == "7"
+    assert resp.json()["error"]["code"] == "RATE_LIMITED"
+    lab.fault(path="/api/v1/ztp/status", status=502, body={"oops": True}, count=1)
+    assert lab.bw("GET", "/status").json() == {"oops": True}
+
+
+def test_fault_method_rate_and_delete(lab):
+    fault_id = lab.fault(path="/api/v1/ztp/manifests", method="post", status=500)
+    assert lab.bw("GET", "/manifests").status_code == 200
+    assert lab.bw("POST", "/manifests", json={"name": "x", "site_id": "s"}).status_code == 500
+    requests.delete(f"{lab.url}/_lab/faults/{fault_id}", timeout=5).raise_for_status()
+    assert requests.delete(f"{lab.url}/_lab/faults/{fault_id}", timeout=5).status_code == 404
+    lab.fault(path="/api/v1/ztp/templates", status=503, rate=0.5)
+    statuses = [lab.bw("GET", "/templates").status_code for _ in range(40)]
+    assert 5 < statuses.count(503) < 35
+
+
+def test_fault_latency_only(lab):
+    lab.fault(path="/api/v1/ztp/status", status=None, latency_ms=300)
+    start = time.monotonic()
+    assert lab.bw("GET", "/status").status_code == 200
+    assert time.monotonic() - start >= 0.3
+
+
+def test_fault_reset_connection(lab):
+    lab.fault(path="/api/v1/ztp/status", reset_connection=True, count=1)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        requests.get(lab.breakwater_url + "/status", timeout=5,
+                     headers={"Authorization": f"Bearer {lab.breakwater_token}"})
+    assert lab.bw("GET", "/status").status_code == 200
+
+
+def test_counters(lab):
+    lab.reset_counters()
+    lab.bw("GET", "/manifests/manifest_123")
+    lab.bw("GET", "/manifests/nope")
+    lab.bw("PUT", "/manifests/manifest_123", json={"name": "n"})
+    lab.bw("GET", "/status", token="bad")
+    lab.fault(path="/api/v1/ztp/templates", status=503, count=1)
+    lab.bw("GET", "/templates")
+    lab.fz("GET", "/system")
+    lab.state()  # the control plane is not counted
+    counters = lab.counters()
+    assert counters["total"] == 7  # includes the OAuth login
+    assert counters["writes"] == 1 and counters["logins"] == 1
+    assert counters["by_method"] == {"GET": 5, "PUT": 1, "POST": 1}
+    assert counters["by_route"]["GET /api/v1/ztp/manifests/{manifest_id}"] == 2
+    assert counters["by_route"]["PUT /api/v1/ztp/manifests/{manifest_id}"] == 1
+    assert counters["by_route"]["GET /api/v1/ztp/templates"] == 1
+    assert counters["by_route"]["POST /api/v1/oauth/token/"] == 1
+    assert counters["by_status"] == {"200": 4, "404": 1, "401": 1, "503": 1}
+    assert counters["unauthorized"] == 1
+    lab.reset_counters()
+    assert lab.counters()["total"] == 0
+
+
+def test_settings_validation_and_reset(lab):
+    settings = lab.settings()
+    assert settings["speed"] == 60 and settings["fortiztp_list_key"] == "data"
+    assert lab.settings(boot_seconds=5)["boot_seconds"] == 5
+    for bad in ({"speed": "fast"}, {"nope": 1}, {"fortiztp_put_status": 201},
+                {"single_token": 1}, {"boot_seconds": -1}):
+        assert requests.put(lab.url + "/_lab/settings", json=bad, timeout=5).status_code == 400
+    lab.bw("DELETE", "/manifests/manifest_123")
+    lab.fault(path="*", status=500)
+    lab.reset()
+    assert lab.settings()["boot_seconds"] == 60
+    assert lab.bw("GET", "/manifests/manifest_123").status_code == 200
+    lab.reset(fixtures="none")
+    assert lab.bw("GET", "/manifests").json()["total"] == 0
+    assert lab.fz("GET", "/devices").json()["total"] == 0
+
+
+def test_extra_fixtures_online_switch_and_state(lab):
+    lab.load_fixtures("fortiztp_spares")
+    assert lab.fz("GET", "/devices/FX201ETK20000001").json()["deviceType"] == "FortiExtender"
+    assert requests.post(lab.url + "/_lab/fixtures", json={"name": "nope"},
+                         timeout=5).status_code == 400
+    assert requests.put(lab.url + "/_lab/fortiztp/devices/NOPE", json={"online": False},
+                        timeout=5).status_code == 400
+    state = lab.state()
+    assert {"manifests", "devices", "events", "fortiztp", "settings", "sim_time"} <= set(state)
+    assert "helm_topology_789" in state["topologies"]
+
+
+def test_speed_and_advance(lab):
+    lab.settings(speed=0)
+    before = lab.fz("GET", "/system").json()["serverTime"]
+    time.sleep(1.1)
+    assert lab.fz("GET", "/system").json()["serverTime"] == before
+    lab.advance(3600)
+    assert lab.fz("GET", "/system").json()["serverTime"] != before
+
+
+def test_synthetic_10k(lab):
+    start = time.monotonic()
+    manifest_id = lab.synthetic(10_000, name="Big site", site_id="site_big")
+    loaded = time.monotonic() - start
+    start = time.monotonic()
+    devices = lab.bw("GET", "/devices", params={"manifest_id": manifest_id}).json()["devices"]
+    listed = time.monotonic() - start
+    assert len(devices) == 10_000 and loaded < 5 and listed < 3, (loaded, listed)
+    fortigates = [d for d in devices if d["device_type"] == "fortigate_60f"]
+    assert len(fortigates) == 500
+    assert lab.fz("GET", f"/devices/{fortigates[0]['serial_number']}").status_code == 200
+    manifest = lab.bw("GET", f"/manifests/{manifest_id}").json()
+    assert manifest["status"] == "ready" and manifest["site_id"] == "site_big"
+    assert manifest["topology_source"] == "helm_topology_synthetic_10000"
+
+
+def test_reset_with_synthetic(lab):
+    lab.reset(synthetic=50)
+    assert lab.bw("GET", "/manifests").json()["total"] == 3
+
+
+def test_openapi_command_and_endpoint(lab):
+    env = {**os.environ, "PYTHONPATH": str(LAB_DIR)}
+    out = subprocess.run([sys.executable, "-m", "ztplab", "openapi"], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    spec = json.loads(out)
+    operations = sum(len(ops) for path, ops in spec["paths"].items()
+                     if path.startswith("/public/api/v2"))
+    assert operations == 18
+    assert "/api/v1/ztp/manifests/{manifest_id}/cable-schedule.pdf" in spec["paths"]
+    assert requests.get(lab.url + "/openapi.json", timeout=5).json()["paths"].keys() == \
+        spec["paths"].keys()
+
+
+def test_cli_start_options_and_startup_time():
+    start = time.monotonic()
+    lab, proc = start_lab(["--fixtures", "none", "--fortiztp-list-key", "devices",
+                           "--breakwater-token", "other-token"])
+    try:
+        assert time.monotonic() - start < 3
+        assert lab.url.startswith("http://127.0.0.1:")
+        assert lab.bw("GET", "/manifests", token="other-token").json()["total"] == 0
+        assert "devices" in lab.fz("GET", "/devices").json()
+    finally:
+        stop(proc)
