@@ -11,6 +11,8 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiErro
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 SETTLED_DEVICE_STATUSES = frozenset(("online", "failed", "config_failed"))
+MANIFEST_STATUSES = ("draft", "ready", "deploying", "deployed")
+DEVICE_STATUSES = ("pending", "serial_registered", "config_generated", "deploying", "online", "config_failed", "failed")
 
 
 def find_manifest(client, manifest_id=None, site_id=None, name=None):
@@ -38,15 +40,44 @@ def wait_for_deployment(client, manifest_id, timeout, interval, clock=time.monot
     """Poll until the deployment ends; returns (manifest, failed devices).
 
     The manifest becomes ``deployed`` when every device is online, or goes back to ``ready``
-    when every device has settled and some failed.
+    when every device has settled and some failed or were skipped (no config). Every device
+    that is not online after a deployment that did not end ``deployed`` is listed, with its
+    reason (see :func:`undeployed_devices`).
     """
     deadline = clock() + timeout
     while True:
         manifest = client.get_manifest(manifest_id)
         if manifest.get("status") != "deploying":
-            failed = [d for d in manifest.get("devices") or [] if d.get("status") in ("failed", "config_failed")]
-            return manifest, failed
+            if manifest.get("status") == "deployed":
+                return manifest, []
+            return manifest, undeployed_devices(client, manifest)
         if clock() >= deadline:
             raise ApiError(None, "WAIT_TIMEOUT", "manifest still deploying after %s seconds" % timeout,
                            method="GET", path="/manifests/%s" % manifest_id, resource=manifest_id)
         sleep(interval)
+
+
+def undeployed_devices(client, manifest):
+    """The devices of a manifest that are not online, each with a reason.
+
+    The reason is the device's ``status_reason`` when the server gives one, else the
+    ``reason`` of its latest ``device_failed`` event (one call for all), else its status
+    (for example C(serial_registered): it had no config, so it was not deployed).
+    """
+    devices = [d for d in manifest.get("devices") or [] if d.get("status") != "online"]
+    if any(d.get("status") == "failed" and not d.get("status_reason") for d in devices):
+        reasons = {}
+        for event in client.list_events(manifest_id=manifest.get("id"), event_type="device_failed"):
+            reason = (event.get("details") or {}).get("reason")
+            if event.get("device_id") and reason:
+                reasons[event["device_id"]] = reason  # oldest first: the last one wins
+    else:
+        reasons = {}
+    failed = []
+    for device in devices:
+        reason = device.get("status_reason") or reasons.get(device.get("id"))
+        if not reason:
+            reason = "NOT_DEPLOYED" if device.get("status") != "failed" else "UNKNOWN"
+        failed.append({"id": device.get("id"), "hostname": device.get("hostname"), "status": device.get("status"),
+                       "status_reason": reason, "serial_number": device.get("serial_number")})
+    return failed

@@ -27,7 +27,7 @@ options:
     type: str
   site_id:
     description:
-      - Site the manifest belongs to. Required to create a manifest.
+      - Site the manifest belongs to. Required to create a manifest, and to find one by O(name).
     type: str
   description:
     description:
@@ -45,8 +45,12 @@ options:
     type: dict
   status:
     description:
-      - Lifecycle status. V(deploying) starts the deployment; it is allowed only from C(ready).
-      - A manifest that is already C(deployed) satisfies V(deploying).
+      - Lifecycle status. The server allows C(draft) -> C(ready) -> C(deploying) -> C(deployed), and C(ready)
+        back to C(draft). The module walks a C(draft) manifest through C(ready) to V(deploying).
+      - V(deploying) starts the deployment; C(deployed) is set by the server once every device is online.
+        A manifest that is already C(deployed) satisfies V(deploying).
+      - Any other move (for example a C(deployed) manifest back to V(draft)) fails with the server's
+        C(INVALID_MANIFEST_STATUS); any change while C(deploying) fails with C(DEPLOYMENT_IN_PROGRESS).
     type: str
     choices: [draft, ready, deploying]
   state:
@@ -57,8 +61,11 @@ options:
     default: present
   wait:
     description:
-      - With O(status=deploying), wait until the deployment ends, polling the manifest.
-      - Fails when the deployment fails, listing each failed device and its reason.
+      - With O(status=deploying), wait until the deployment ends, polling the manifest every O(poll_interval)
+        seconds for at most O(wait_timeout) seconds.
+      - Fails when the deployment ends without the manifest C(deployed), listing each device that is not
+        online with its status and reason (for example C(ZTP_NOT_PROVISIONED), or C(NOT_DEPLOYED) for a
+        device that had no config).
     type: bool
     default: false
   wait_timeout:
@@ -114,7 +121,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 manifest:
-  description: The manifest after the task (predicted in check mode); empty when absent.
+  description:
+    - The manifest after the task (predicted in check mode); empty when absent.
+    - Without its device list; M(breakwater.ztp.manifest_info) with its O(breakwater.ztp.manifest_info#module:id) returns that.
   returned: always
   type: dict
   sample:
@@ -127,7 +136,7 @@ manifest:
     config_templates:
       cisco_ie3300: template_switch_basic
 failed_devices:
-  description: With O(wait=true), the devices a failed deployment left C(failed), with their reason.
+  description: With O(wait=true), the devices a failed deployment left not online, with their status and reason.
   returned: when a deployment failed
   type: list
   elements: dict
@@ -157,9 +166,14 @@ class Manifest(ApiResource):
     def validate(self):
         if self.params["wait"] and self.params["status"] != "deploying":
             raise InputError("wait", True, "needs status=deploying")
+        if not self.params["id"] and not self.params["site_id"]:
+            raise InputError("site_id", None, "is required to find a manifest by name (names are unique only within a site)")
+        for option in ("wait_timeout", "poll_interval"):
+            if self.params[option] < 1:
+                raise InputError(option, self.params[option], "must be at least 1")
 
     def find(self):
-        return find_manifest(self.client, self.params["id"], self.params["site_id"], self.params["name"])
+        return _summary(find_manifest(self.client, self.params["id"], self.params["site_id"], self.params["name"]))
 
     def desired(self):
         desired = super(Manifest, self).desired()
@@ -176,8 +190,8 @@ class Manifest(ApiResource):
         created = self.client.create_manifest(body)
         # Creation always yields a draft; walk the lifecycle to the requested status.
         for step in _lifecycle_steps("draft", status):
-            created = self.client.update_manifest(created["id"], {"status": step}) or created
-        return self.client.get_manifest(created["id"])
+            self.client.update_manifest(created["id"], {"status": step})
+        return _summary(self.client.get_manifest(created["id"]))
 
     def update(self, current, changes):
         status = changes.pop("status", None)
@@ -185,7 +199,7 @@ class Manifest(ApiResource):
             self.client.update_manifest(current["id"], changes)
         for step in _lifecycle_steps(current.get("status"), status):
             self.client.update_manifest(current["id"], {"status": step})
-        return self.client.get_manifest(current["id"])
+        return _summary(self.client.get_manifest(current["id"]))
 
     def delete(self, current):
         self.client.delete_manifest(current["id"])
@@ -198,15 +212,24 @@ class Manifest(ApiResource):
 
     def after_apply(self, manifest):
         if self.params["wait"] and manifest.get("status") == "deploying":
-            manifest, failed = wait_for_deployment(self.client, manifest["id"], self.params["wait_timeout"],
-                                                   self.params["poll_interval"])
+            full, failed = wait_for_deployment(self.client, manifest["id"], self.params["wait_timeout"],
+                                               self.params["poll_interval"])
+            manifest = _summary(full)
             if failed:
                 self.module.fail_json(
-                    msg="Deployment of manifest %s failed on %d device(s): %s" % (
-                        manifest["id"], len(failed),
-                        ", ".join("%s (%s)" % (d.get("hostname"), d.get("status_reason")) for d in failed)),
+                    msg="Deployment of manifest %s did not complete (status %s): %d device(s) not online: %s" % (
+                        manifest["id"], manifest.get("status"), len(failed),
+                        ", ".join("%s (%s: %s)" % (d.get("hostname"), d.get("status"), d.get("status_reason"))
+                                  for d in failed)),
                     manifest=manifest, failed_devices=failed, changed=True, api_calls=self.client.calls)
         return manifest
+
+
+def _summary(manifest):
+    """The manifest without its device list (manifest_info returns that): a short, readable diff."""
+    if manifest is None:
+        return None
+    return dict((k, v) for k, v in manifest.items() if k != "devices")
 
 
 def _lifecycle_steps(current, target):

@@ -1,0 +1,187 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Config generation: which devices need it, waiting for it, and saving configs to files.
+
+The selection and naming logic is pure (unit tested); the wait and the downloads take the
+BreakwaterClient as an argument and do no HTTP of their own.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
+
+# A device in one of these states holds a generated config (deployment keeps it).
+HAS_CONFIG_STATUSES = frozenset(("config_generated", "deploying", "online", "failed"))
+# A device in one of these states has a serial but no usable config.
+NEEDS_CONFIG_STATUSES = frozenset(("serial_registered", "config_failed"))
+CONFIG_DONE_EVENTS = frozenset(("config_generated", "config_failed"))
+SAFE_FILE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def select_devices(devices, device_ids=None, hostnames=None):
+    """The manifest's devices the user asked for (all when neither list is given).
+
+    Raises InputError naming every unknown id or hostname, before anything is written.
+    """
+    if device_ids:
+        by_id = dict((d.get("id"), d) for d in devices)
+        unknown = [i for i in device_ids if i not in by_id]
+        if unknown:
+            raise InputError("device_ids", unknown, "are not devices of this manifest (DEVICE_NOT_FOUND)")
+        return [by_id[i] for i in _unique(device_ids)]
+    if hostnames:
+        by_name = dict((d.get("hostname"), d) for d in devices)
+        unknown = [h for h in hostnames if h not in by_name]
+        if unknown:
+            raise InputError("hostnames", unknown, "are not devices of this manifest (DEVICE_NOT_FOUND)")
+        return [by_name[h] for h in _unique(hostnames)]
+    return list(devices)
+
+
+def _unique(values):
+    seen = set()
+    return [v for v in values if not (v in seen or seen.add(v))]
+
+
+def plan_generation(devices, force=False):
+    """(to_generate, skipped): the devices to queue, and why the others are not.
+
+    Without ``force`` a device that already holds a config is current; a device without a
+    serial cannot get one (the server would skip it too).
+    """
+    queue, skipped = [], []
+    for device in devices:
+        status = device.get("status")
+        if not device.get("serial_number") or status == "pending":
+            skipped.append(_brief(device, reason="no_serial"))
+        elif force or status in NEEDS_CONFIG_STATUSES:
+            queue.append(device)
+        elif status in HAS_CONFIG_STATUSES:
+            skipped.append(_brief(device, reason="config_current"))
+        else:
+            queue.append(device)  # a status this module does not know: let the server decide
+    return queue, skipped
+
+
+def _brief(device, **extra):
+    out = {"id": device.get("id"), "hostname": device.get("hostname"), "status": device.get("status")}
+    out.update(extra)
+    return out
+
+
+def config_file_names(devices, extension):
+    """``<hostname>.<extension>`` for each device id; characters unsafe in a file name become ``_``.
+
+    Raises InputError when two hostnames map to the same file name.
+    """
+    names = {}
+    owner = {}
+    for device in devices:
+        hostname = device.get("hostname") or device.get("id")
+        base = SAFE_FILE_CHARACTERS.sub("_", hostname)
+        if base in ("", ".", "..") or base.startswith("."):
+            base = "_" + base.lstrip(".")
+        name = "%s.%s" % (base, extension)
+        if name in owner and owner[name] != device.get("id"):
+            raise InputError("dest", name, "would hold the configs of both %s and %s" % (owner[name], device.get("id")))
+        owner[name] = device.get("id")
+        names[device.get("id")] = name
+    return names
+
+
+def config_file_content(answer, fmt):
+    """The bytes saved for a config answer: the text as is, or the JSON sorted and indented."""
+    content = answer.get("content") if isinstance(answer, dict) else None
+    if fmt == "json":
+        if isinstance(content, str):
+            try:
+                content = json.loads(content)
+            except ValueError:
+                pass
+        return (json.dumps(content, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    if content is None:
+        content = ""
+    if not isinstance(content, str):
+        content = json.dumps(content, indent=2, sort_keys=True) + "\n"
+    return content.encode("utf-8")
+
+
+def event_ids(events):
+    return set(e.get("id") for e in events if e.get("id") is not None)
+
+
+def finished_devices(events, device_ids, known_event_ids):
+    """device id -> its newest config_generated/config_failed event not seen before the request."""
+    done = {}
+    for event in events:
+        if event.get("id") in known_event_ids or event.get("event_type") not in CONFIG_DONE_EVENTS:
+            continue
+        if event.get("device_id") in device_ids:
+            done[event["device_id"]] = event
+    return done
+
+
+def wait_for_configs(client, manifest_id, device_ids, known_event_ids, timeout, interval,
+                     clock=time.monotonic, sleep=time.sleep):
+    """Poll the manifest's events until every queued device has a new config_generated/config_failed event.
+
+    The API has no job-status endpoint, and a device regenerated with ``force`` already shows
+    ``config_generated``, so its status alone cannot tell old from new: the events can.
+    Returns device id -> that event. Raises ApiError WAIT_TIMEOUT naming the devices still pending.
+    """
+    wanted = set(device_ids)
+    deadline = clock() + timeout
+    while True:
+        events = client.list_events(manifest_id=manifest_id)
+        done = finished_devices(events, wanted, known_event_ids)
+        if len(done) >= len(wanted):
+            return done
+        if clock() >= deadline:
+            pending = sorted(wanted - set(done))
+            raise ApiError(None, "WAIT_TIMEOUT", "config generation not finished after %s seconds for %s" % (
+                timeout, ", ".join(pending)), method="GET", path="/events", resource=manifest_id)
+        sleep(interval)
+
+
+def failure_of(device, event):
+    """What the user sees for a device whose config generation failed."""
+    details = (event or {}).get("details") or {}
+    return {
+        "id": device.get("id"),
+        "hostname": device.get("hostname"),
+        "code": details.get("code") or device.get("status_reason") or "CONFIG_GENERATION_FAILED",
+        "message": details.get("message") or "config generation failed",
+        "template_id": details.get("template_id") or device.get("config_template"),
+        "variable": details.get("variable"),
+    }
+
+
+def download_configs(client, devices, fmt, max_workers):
+    """device id -> config answer, fetched with at most ``max_workers`` parallel calls.
+
+    An ApiError of any download is raised once every download has ended.
+    """
+    def fetch(device):
+        return device.get("id"), client.get_device_config(device.get("id"), format=fmt)
+
+    answers = {}
+    workers = max(1, min(int(max_workers), len(devices) or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        futures = [pool.submit(fetch, device) for device in devices]
+        first_error = None
+        for future in futures:
+            try:
+                device_id, answer = future.result()
+                answers[device_id] = answer
+            except ApiError as exc:
+                first_error = first_error or exc
+    if first_error is not None:
+        raise first_error
+    return answers

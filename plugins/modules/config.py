@@ -1,0 +1,283 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: config
+short_description: Generate Breakwater ZTP device configs, wait for them, save them to files
+version_added: 0.1.0
+description:
+  - Generates the configs of a manifest's devices from their templates, for all devices or the
+    subset given by O(device_ids) or O(hostnames), in one call.
+  - A device that already holds a config (status C(config_generated), C(deploying), C(online) or
+    C(failed)) is current and is not regenerated unless O(force=true); when every selected device is
+    current the task makes no write and reports C(changed=false). A device without a serial number
+    cannot get a config and is listed in RV(not_queued).
+  - A config becomes stale when the manifest's O(breakwater.ztp.manifest#module:config_templates)
+    change after it was generated; regenerate it with O(force=true).
+  - With O(wait=true) the task polls the manifest's events until every queued device has its config
+    generated or failed, and fails naming each failed device with the reason (code, message, variable).
+  - With O(dest) each selected device's config is saved as C(<hostname>.cfg), or C(<hostname>.json) with
+    O(format=json), downloaded with at most O(max_workers) parallel calls. A file is written only when
+    its content differs. Characters other than C(A-Z a-z 0-9 . _ -) in a hostname become C(_) in its
+    file name.
+options:
+  manifest:
+    description:
+      - ID of the manifest.
+    type: str
+    required: true
+  device_ids:
+    description:
+      - Only these devices of the manifest. Unknown IDs fail the task before any write.
+    type: list
+    elements: str
+  hostnames:
+    description:
+      - Only the devices of the manifest with these hostnames. Unknown hostnames fail the task before any write.
+    type: list
+    elements: str
+  force:
+    description:
+      - Regenerate the configs of the selected devices even when they are current.
+    type: bool
+    default: false
+  wait:
+    description:
+      - Wait until every queued device has its config generated or failed; fail naming the failed ones.
+      - Implied by O(dest) when configs are generated, so the files hold the new configs.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - Seconds to wait for config generation.
+    type: int
+    default: 600
+  poll_interval:
+    description:
+      - Seconds between two polls while waiting.
+    type: int
+    default: 3
+  dest:
+    description:
+      - Directory to save each selected device's config to; created when missing.
+      - Devices without a generated config are not saved (see RV(files)).
+    type: path
+  format:
+    description:
+      - With O(dest), save the rendered text (V(text), C(.cfg) files) or the structured config (V(json), C(.json) files).
+    type: str
+    choices: [text, json]
+    default: text
+  max_workers:
+    description:
+      - At most this many configs are downloaded at the same time with O(dest).
+    type: int
+    default: 4
+extends_documentation_fragment:
+  - breakwater.ztp.breakwater
+  - breakwater.ztp.attributes
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Reports which devices would be queued and which files would change (comparing with the configs
+        the server holds now), without generating or writing anything.
+  diff_mode:
+    support: full
+    details:
+      - The diff shows each changed config file before and after, and the devices queued for generation.
+author:
+  - breakwater.ztp maintainers
+"""
+
+EXAMPLES = r"""
+- name: Generate the configs of Production Floor A and wait for them
+  breakwater.ztp.config:
+    manifest: manifest_123
+    wait: true
+
+- name: Regenerate two switches after a template change and save their configs for review
+  breakwater.ztp.config:
+    manifest: manifest_123
+    hostnames: [sw-prod-01, sw-prod-02]
+    force: true
+    dest: /srv/rollout/floor-a/configs
+"""
+
+RETURN = r"""
+queued:
+  description: The devices queued for generation (in check mode, those that would be).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: device_002, hostname: sw-prod-01, status: serial_registered}]
+not_queued:
+  description: The selected devices not queued, with the C(reason) (C(config_current) or C(no_serial)).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{id: device_003, hostname: sw-prod-02, status: config_generated, reason: config_current}]
+job:
+  description: The API's answer to the generation request (C(job_id), C(devices_queued), ...).
+  returned: when configs were generated
+  type: dict
+  sample: {job_id: config_job_789, status: processing, devices_queued: 2}
+devices:
+  description: With O(wait=true) or O(dest), the selected devices as they are at the end.
+  returned: when waiting or saving
+  type: list
+  elements: dict
+failed_devices:
+  description: The devices whose config generation failed, with C(code), C(message), C(template_id) and C(variable).
+  returned: when a generation failed
+  type: list
+  elements: dict
+  sample: [{id: device_002, hostname: sw-prod-01, code: CONFIG_GENERATION_FAILED,
+            message: Required variable radius_secret has no value, template_id: template_switch_broken, variable: radius_secret}]
+files:
+  description: With O(dest), one entry per selected device, with its C(path) and whether it C(changed), or why it was not saved.
+  returned: when O(dest) is given
+  type: list
+  elements: dict
+  sample: [{id: device_002, hostname: sw-prod-01, path: /srv/rollout/floor-a/configs/sw-prod-01.cfg, changed: true}]
+api_calls:
+  description: Number of API calls the task made.
+  returned: always
+  type: int
+"""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import breakwater_argument_spec
+from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
+    HAS_CONFIG_STATUSES, config_file_content, config_file_names, download_configs, event_ids, failure_of,
+    plan_generation, select_devices, wait_for_configs,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import read_bytes, text_for_diff, write_atomically
+from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_breakwater
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
+
+
+def brief(device):
+    return {"id": device.get("id"), "hostname": device.get("hostname"), "status": device.get("status")}
+
+
+def validate(params):
+    for option in ("wait_timeout", "poll_interval", "max_workers"):
+        if params[option] < 1:
+            raise InputError(option, params[option], "must be at least 1")
+    dest = params["dest"]
+    if dest and os.path.exists(dest) and not os.path.isdir(dest):
+        raise InputError("dest", dest, "exists and is not a directory")
+
+
+def save_configs(module, client, params, devices, result):
+    """Download the configs of the devices that hold one and write the files that differ."""
+    extension = "json" if params["format"] == "json" else "cfg"
+    names = config_file_names(devices, extension)
+    with_config = [d for d in devices if d.get("status") in HAS_CONFIG_STATUSES]
+    answers = download_configs(client, with_config, params["format"], params["max_workers"]) if with_config else {}
+    dest = params["dest"]
+    if not os.path.isdir(dest) and not module.check_mode:
+        os.makedirs(dest)
+        result["changed"] = True
+    files, diffs = [], []
+    for device in devices:
+        path = os.path.join(dest, names[device.get("id")])
+        entry = {"id": device.get("id"), "hostname": device.get("hostname"), "path": path, "changed": False}
+        if device.get("id") not in answers:
+            entry["reason"] = "no config (status %s)" % device.get("status")
+            files.append(entry)
+            continue
+        content = config_file_content(answers[device.get("id")], params["format"])
+        before = read_bytes(path)
+        if before != content:
+            entry["changed"] = True
+            if not module.check_mode:
+                write_atomically(module, path, content)
+            diffs.append({"before_header": path, "after_header": path,
+                          "before": text_for_diff(before), "after": text_for_diff(content)})
+        files.append(entry)
+    result["files"] = files
+    if diffs:
+        result["changed"] = True
+        result.setdefault("diff", []).extend(diffs)
+
+
+def make_work(module):
+    def work(client, params):
+        validate(params)
+        manifest = client.get_manifest(params["manifest"])
+        devices = select_devices(manifest.get("devices") or [], params["device_ids"], params["hostnames"])
+        queue, skipped = plan_generation(devices, force=params["force"])
+        result = {"changed": bool(queue), "queued": [brief(d) for d in queue], "not_queued": skipped}
+        if queue:
+            result["diff"] = [{"before_header": "configs of manifest %s" % params["manifest"],
+                               "after_header": "configs of manifest %s" % params["manifest"],
+                               "before": "", "after": "".join("generate %s (%s)\n" % (d.get("hostname"), d.get("id"))
+                                                              for d in queue)}]
+        if module.check_mode:
+            if params["dest"]:
+                save_configs(module, client, params, devices, result)
+            return result
+
+        wait = params["wait"] or bool(params["dest"])
+        failed = []
+        if queue:
+            queue_ids = [d.get("id") for d in queue]
+            known = event_ids(client.list_events(manifest_id=params["manifest"])) if wait else set()
+            result["job"] = client.generate_configs(params["manifest"], device_ids=queue_ids, force_regenerate=params["force"])
+            if wait:
+                done = wait_for_configs(client, params["manifest"], queue_ids, known, params["wait_timeout"],
+                                        params["poll_interval"])
+                by_id = dict((d.get("id"), d) for d in devices)
+                failed = [failure_of(by_id[i], done[i]) for i in queue_ids if done[i].get("event_type") == "config_failed"]
+                refreshed = dict((d.get("id"), d) for d in client.get_manifest(params["manifest"]).get("devices") or [])
+                devices = [refreshed.get(d.get("id"), d) for d in devices]
+        if wait or params["dest"]:
+            result["devices"] = [brief(d) for d in devices]
+        if params["dest"]:
+            save_configs(module, client, params, devices, result)
+        if failed:
+            result["failed_devices"] = failed
+            result["api_calls"] = client.calls
+            first = failed[0]
+            module.fail_json(
+                msg="Config generation failed on %d of %d device(s): %s" % (len(failed), len(queue), "; ".join(
+                    "%s (%s): %s %s" % (f["hostname"], f["id"], f["code"], f["message"]) for f in failed)),
+                error={"code": first["code"], "message": first["message"], "resource": first["hostname"],
+                       "details": {"device_id": first["id"], "template_id": first["template_id"],
+                                   "variable": first["variable"]}},
+                **result)
+        return result
+    return work
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=breakwater_argument_spec(
+            manifest=dict(type="str", required=True),
+            device_ids=dict(type="list", elements="str"),
+            hostnames=dict(type="list", elements="str"),
+            force=dict(type="bool", default=False),
+            wait=dict(type="bool", default=False),
+            wait_timeout=dict(type="int", default=600),
+            poll_interval=dict(type="int", default=3),
+            dest=dict(type="path"),
+            format=dict(type="str", choices=["text", "json"], default="text"),
+            max_workers=dict(type="int", default=4),
+        ),
+        mutually_exclusive=[("device_ids", "hostnames")],
+        supports_check_mode=True,
+    )
+    run_breakwater(module, make_work(module))
+
+
+if __name__ == "__main__":
+    main()
