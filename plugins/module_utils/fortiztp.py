@@ -94,8 +94,8 @@ class TokenCache(object):
 
     @contextlib.contextmanager
     def locked(self):
-        if not os.path.isdir(self.directory):
-            os.makedirs(self.directory, 0o700)
+        # exist_ok: parallel forks create the directory at the same moment.
+        os.makedirs(self.directory, 0o700, exist_ok=True)
         fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
             if fcntl:
@@ -221,12 +221,20 @@ class FortiCloudAuth(object):
         }), None)
 
     def _oauth(self, body):
+        self._mask(body.get("refresh_token"))
         return self.http.request("POST", "/oauth/token/", json=body, resource=self.api_id).json() or {}
+
+    def _mask(self, *secrets):
+        """Teach the OAuth client a token it sends in a body, so an error echoing it is redacted."""
+        for secret in secrets:
+            if secret and secret not in self.http.secrets:
+                self.http.secrets.append(secret)
 
     def _store(self, answer, previous):
         if not answer.get("access_token"):
             raise ApiError(200, "INVALID_TOKEN_RESPONSE", "FortiCloud answered without an access_token",
                            method="POST", path="/oauth/token/", resource=self.api_id)
+        self._mask(answer["access_token"], answer.get("refresh_token"))
         entry = {
             "access_token": answer["access_token"],
             # FortiCloud may omit a new refresh token on refresh: keep the previous one.
@@ -247,6 +255,7 @@ class FortiCloudAuth(object):
             token = self.given_token or (entry or {}).get("access_token")
             if not token:
                 return False
+            self._mask(token, (entry or {}).get("refresh_token"))
             self.http.request("POST", "/oauth/revoke_token/", json={"client_id": self.client_id, "token": token},
                               resource=self.api_id)
             self.cache.clear()
