@@ -8,9 +8,8 @@ import json
 import secrets
 from typing import Optional
 
-from fastapi import APIRouter, Body, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import ValidationError
 
 from . import models as m
 from .errors import FortiError, invalid_request

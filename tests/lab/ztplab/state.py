@@ -160,6 +160,8 @@ class LabState:
 
     def load_extra_fixtures(self, name: str) -> None:
         if name == "default":
+            if "manifest_123" in self.manifests:
+                raise validation_error("The default fixtures are already loaded", name=name)
             self.load_default_fixtures()
         elif name in fixtures.EXTRA_FIXTURES:
             self.add_fortiztp_devices(fixtures.EXTRA_FIXTURES[name])
