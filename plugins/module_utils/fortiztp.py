@@ -170,12 +170,13 @@ class FortiCloudAuth(object):
     def headers(self):
         return {"Authorization": "Bearer %s" % self.token()}
 
-    def token(self):
+    def token(self, min_valid=REFRESH_MARGIN):
+        """The shared token, renewed first when it expires within ``min_valid`` seconds."""
         if self.given_token:
             return self.given_token
         with self.cache.locked():
             entry = self.cache.read()
-            if entry and entry.get("expires_at", 0) - REFRESH_MARGIN > self.clock():
+            if entry and entry.get("expires_at", 0) - max(min_valid, REFRESH_MARGIN) > self.clock():
                 return entry["access_token"]
             entry = self._renew(entry)
             return entry["access_token"]

@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Planning of bulk FortiZTP provisioning: pure functions, no HTTP.
+
+fortiztp_device turns its options into one desired state per serial, checks each target's
+requirements before any call, compares with the devices as listed, and sends only those that
+differ, in chunks. Everything here is deterministic so it is unit-tested without a server.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
+
+# The permissive union of the provisioning targets the sources report (fortiztp-v2.md 3.4).
+TARGETS = ("FortiManager", "FortiManagerCloud", "FortiGateCloud", "FortiEdgeCloud", "FortiExtenderCloud",
+           "FortiSASE", "ExternalController")
+CLOUD_TARGETS = ("FortiManagerCloud", "FortiGateCloud", "FortiEdgeCloud", "FortiExtenderCloud")
+
+# Target options (snake_case, module interface) -> FortiZTP field (camelCase, wire format).
+# fortimanager and script are references resolved to oids before the comparison.
+TARGET_OPTIONS = {
+    "target": "provisionTarget",
+    "region": "region",
+    "external_controller_ip": "externalControllerIp",
+    "external_controller_sn": "externalControllerSn",
+    "platform": "platform",
+    "firmware_profile": "firmwareProfile",
+    "fortimanager": "fortiManagerOid",
+    "script": "scriptOid",
+    "use_default_script": "useDefaultScript",
+}
+BOOLEAN_FIELDS = ("useDefaultScript",)
+OID_FIELDS = ("fortiManagerOid", "scriptOid")
+# A device is still on its way while it has a sub-status; `incomplete` means it gave up.
+DONE, PENDING, INCOMPLETE = "done", "pending", "incomplete"
+# Longest comma list of serials sent as a deviceSN filter; beyond it one unfiltered listing
+# is cheaper than several filtered ones, and URLs stay well under common server limits.
+MAX_SERIAL_FILTER_CHARS = 2000
+
+
+def as_oid(value):
+    """An int for a numeric reference (oid), None for a name or serial."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value).strip()
+    return int(text) if text.isdigit() else None
+
+
+def device_specs(params):
+    """One spec per device: serial, where each option came from, and the merged target options.
+
+    ``params`` are the module options: ``serial`` or ``devices`` (serials or dicts with
+    ``serial`` and per-device overrides of the target options).
+    """
+    defaults = dict((option, params.get(option)) for option in TARGET_OPTIONS)
+    if params.get("serial"):
+        entries = [params["serial"]]
+        origin = "serial"
+    else:
+        entries = params.get("devices") or []
+        origin = "devices"
+    specs, seen = [], {}
+    for index, entry in enumerate(entries):
+        where = "devices[%d]" % index if origin == "devices" else "serial"
+        overrides = {}
+        if isinstance(entry, dict):
+            unknown = sorted(set(entry) - set(TARGET_OPTIONS) - {"serial"})
+            if unknown:
+                raise InputError("%s.%s" % (where, unknown[0]), entry[unknown[0]],
+                                 "is not a device option; use serial or one of %s" % ", ".join(sorted(TARGET_OPTIONS)))
+            serial = entry.get("serial")
+            overrides = dict((k, v) for k, v in entry.items() if k != "serial" and v is not None)
+            where_serial = where + ".serial"
+        else:
+            serial = entry
+            where_serial = where
+        if not isinstance(serial, str) or not serial.strip():
+            raise InputError(where_serial, serial, "must be a serial number (a non-empty string)")
+        serial = serial.strip()
+        if serial in seen:
+            raise InputError(where_serial, serial, "is listed twice (also at %s)" % seen[serial])
+        seen[serial] = where_serial
+        options = dict(defaults)
+        options.update(overrides)
+        sources = dict((option, "%s.%s" % (where, option) if option in overrides else option) for option in TARGET_OPTIONS)
+        specs.append({"serial": serial, "options": options, "sources": sources})
+    if not specs:
+        raise InputError("devices" if origin == "devices" else "serial", entries, "names no device")
+    return specs
+
+
+def check_requirements(spec):
+    """Raise InputError when a device's target lacks what FortiZTP needs; no call is made."""
+    options, sources, serial = spec["options"], spec["sources"], spec["serial"]
+    target = options.get("target")
+    if not target:
+        raise InputError(sources["target"], target, "is required with state=provisioned (device %s)" % serial)
+    if target not in TARGETS:
+        raise InputError(sources["target"], target, "must be one of %s (device %s)" % (", ".join(TARGETS), serial))
+    if target == "FortiManager":
+        by_setting = options.get("fortimanager") not in (None, "")
+        direct = options.get("external_controller_sn") and options.get("external_controller_ip")
+        if not (by_setting or direct):
+            missing = "external_controller_ip" if options.get("external_controller_sn") else "external_controller_sn"
+            raise InputError(sources[missing], options.get(missing),
+                             "is required for target FortiManager unless fortimanager is set (device %s)" % serial)
+    elif target in CLOUD_TARGETS and not options.get("region"):
+        raise InputError(sources["region"], options.get("region"), "is required for target %s (device %s)" % (target, serial))
+    elif target == "ExternalController" and not options.get("external_controller_ip"):
+        raise InputError(sources["external_controller_ip"], options.get("external_controller_ip"),
+                         "is required for target ExternalController (device %s)" % serial)
+    if options.get("use_default_script") and options.get("script") not in (None, ""):
+        raise InputError(sources["script"], options["script"],
+                         "conflicts with use_default_script=true (device %s)" % serial)
+
+
+def references(specs):
+    """The fortimanager serials and script names that need a lookup (oids need none)."""
+    fortimanagers, scripts = set(), set()
+    for spec in specs:
+        value = spec["options"].get("fortimanager")
+        if value not in (None, "") and as_oid(value) is None:
+            fortimanagers.add(str(value).strip())
+        value = spec["options"].get("script")
+        if value not in (None, "") and as_oid(value) is None:
+            scripts.add(str(value).strip())
+    return fortimanagers, scripts
+
+
+def split_list(value):
+    """The members of a comma list (FortiManager HA serials or addresses), stripped."""
+    if value is None:
+        return []
+    if isinstance(value, (list, tuple)):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+def fortimanager_oids_by_serial(settings):
+    """Each FortiManager serial (every HA member) -> the oid of its setting."""
+    found = {}
+    for setting in settings:
+        if isinstance(setting, dict) and setting.get("oid") is not None:
+            for serial in split_list(setting.get("sn")):
+                found.setdefault(serial, []).append(setting["oid"])
+    return found
+
+
+def script_oids_by_name(scripts):
+    found = {}
+    for script in scripts:
+        if isinstance(script, dict) and script.get("oid") is not None and script.get("name") is not None:
+            found.setdefault(script["name"], []).append(script["oid"])
+    return found
+
+
+def resolve_reference(spec, option, table, kind):
+    """The oid for a fortimanager or script reference given by oid, serial or name."""
+    value = spec["options"].get(option)
+    if value in (None, ""):
+        return None
+    oid = as_oid(value)
+    if oid is not None:
+        return oid
+    matches = table.get(str(value).strip(), [])
+    if not matches:
+        raise InputError(spec["sources"][option], value, "matches no %s in FortiZTP (device %s)" % (kind, spec["serial"]))
+    if len(set(matches)) > 1:
+        raise InputError(spec["sources"][option], value, "matches several %ss (oids %s); give the oid"
+                         % (kind, ", ".join(str(m) for m in sorted(set(matches)))))
+    return matches[0]
+
+
+def desired_fields(spec, fortimanager_table=None, script_table=None):
+    """The FortiZTP target fields the user set for a device (references resolved to oids)."""
+    options = spec["options"]
+    fields = {}
+    for option, field in TARGET_OPTIONS.items():
+        if option == "fortimanager":
+            value = resolve_reference(spec, option, fortimanager_table or {}, "FortiManager setting")
+        elif option == "script":
+            value = resolve_reference(spec, option, script_table or {}, "script")
+        else:
+            value = options.get(option)
+        if value is not None:
+            fields[field] = value
+    return fields
+
+
+def _same(field, have, want):
+    if field in BOOLEAN_FIELDS:
+        return bool(have) == bool(want)
+    if field in OID_FIELDS:
+        return as_oid(have) == as_oid(want) if have is not None else want is None
+    return have == want
+
+
+def field_differences(current, fields):
+    """The desired fields whose current value differs (booleans: null is false)."""
+    return dict((field, want) for field, want in fields.items() if not _same(field, (current or {}).get(field), want))
+
+
+def needs_change(current, state, fields):
+    """True when a device must be sent: wrong status, or a target field the user set differs.
+
+    A device left ``incomplete`` is provisioned again: provisioning it restarts the attempt.
+    ``hidden`` counts as not provisioned.
+    """
+    status = (current or {}).get("provisionStatus")
+    if state == "unprovisioned":
+        return status not in ("unprovisioned", "hidden", None)
+    if status != "provisioned":
+        return True
+    return bool(field_differences(current, fields))
+
+
+def request_body(current, state, fields):
+    """One item of the bulk PUT; deviceType comes from the device record, which it must match."""
+    body = {"deviceSN": current["deviceSN"], "deviceType": current.get("deviceType"), "provisionStatus": state}
+    if state == "provisioned":
+        body.update(fields)
+    return body
+
+
+def predicted(current, body):
+    """The device record once ``body`` is applied (check mode's prediction)."""
+    after = copy.deepcopy(current)
+    if body["provisionStatus"] == "unprovisioned":
+        for field in TARGET_OPTIONS.values():
+            after[field] = None
+        after.update(provisionStatus="unprovisioned", provisionSubStatus=None, message=None)
+    else:
+        for field in TARGET_OPTIONS.values():
+            after[field] = body.get(field)
+        after.update(provisionStatus="provisioned", provisionSubStatus="waiting")
+    return after
+
+
+def chunks(items, size):
+    """Consecutive slices of at most ``size`` items."""
+    size = max(1, int(size))
+    return [items[start:start + size] for start in range(0, len(items), size)]
+
+
+def progress(record):
+    """DONE, PENDING or INCOMPLETE for a provisioned device, from status and sub-status."""
+    status = (record or {}).get("provisionStatus")
+    if status == "incomplete":
+        return INCOMPLETE
+    if status == "provisioned" and record.get("provisionSubStatus") in (None, ""):
+        return DONE
+    if status == "provisioned" and record.get("provisionSubStatus") == "provisioningtoolong":
+        return INCOMPLETE
+    return PENDING
+
+
+def serial_filter(serials):
+    """The serials to send as a deviceSN filter, or None to list every device in one call."""
+    serials = sorted(set(serials))
+    if not serials or len(",".join(serials)) > MAX_SERIAL_FILTER_CHARS:
+        return None
+    return serials
+
+
+def index_by_serial(records, serials=None):
+    """Records keyed by deviceSN, keeping only ``serials`` (servers may ignore the filter)."""
+    wanted = set(serials) if serials is not None else None
+    found = {}
+    for record in records:
+        if isinstance(record, dict) and record.get("deviceSN") and (wanted is None or record["deviceSN"] in wanted):
+            found[record["deviceSN"]] = record
+    return found
+
+
+def serials_named_in(message, serials):
+    """The serials of a rejected chunk that an error message names (FortiZTP names the first bad one)."""
+    text = str(message or "")
+    return [serial for serial in serials if serial in text]
