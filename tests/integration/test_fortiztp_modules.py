@@ -1,0 +1,103 @@
+"""FortiZTP modules against the lab (issue 5).
+
+Every target runs in full once; the write modules' core tasks (tagged `variant`: check mode,
+create or provision, idempotent rerun, diff, delete or unprovision) run again for each of the
+lab's response variants (JSON bodies, 204, the `devices` list key).
+"""
+from __future__ import annotations
+
+import math
+import os
+
+import pytest
+
+from tests.helpers.ansible import REPO, run_playbook, run_target
+
+HERE = REPO / "tests" / "integration" / "fortiztp"
+VARIANTS = {
+    "json_body": {"fortiztp_put_body": "json"},
+    "no_content": {"fortiztp_put_status": 204},
+    "devices_key": {"fortiztp_list_key": "devices"},
+}
+WRITE_TARGETS = ("fortiztp_device", "fortiztp_script", "fortiztp_fortimanager")
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    """A private collections path: the per-user one in tests/helpers/ansible.py is shared by every
+    checkout on the machine, and another checkout may repoint it while these tests run."""
+    root = tmp_path_factory.mktemp("collections")
+    (root / "ansible_collections" / "breakwater").mkdir(parents=True)
+    os.symlink(str(REPO), str(root / "ansible_collections" / "breakwater" / "ztp"))
+    return {"ANSIBLE_COLLECTIONS_PATH": str(root)}
+
+
+def assert_clean(run, counters):
+    assert run.rc == 0, run.output[-4000:]
+    assert run.recap["localhost"]["failed"] == 0
+    assert counters["logins"] == 1, counters
+    assert counters["unauthorized"] == 0, counters
+
+
+@pytest.mark.parametrize("target", WRITE_TARGETS + ("fortiztp_info", "fortiztp_token"))
+def test_target(lab, env, target):
+    run = run_target(lab, target, env=env)
+    counters = lab.counters()
+    if target == "fortiztp_token":  # logs in again on purpose after the lab revoked every token
+        assert run.rc == 0, run.output[-4000:]
+        assert counters["logins"] == 2 and counters["revokes"] == 1, counters
+        return
+    if target == "fortiztp_info":  # one login with bad credentials on purpose
+        assert run.rc == 0, run.output[-4000:]
+        assert counters["logins"] == 2 and counters["writes"] == 0, counters
+        return
+    assert_clean(run, counters)
+    assert run.recap["localhost"]["ok"] >= 20
+
+
+@pytest.mark.parametrize("variant", sorted(VARIANTS))
+@pytest.mark.parametrize("target", WRITE_TARGETS)
+def test_target_per_variant(lab, env, target, variant):
+    lab.settings(**VARIANTS[variant])
+    run = run_target(lab, target, env=env, args=["--tags", "variant"])
+    assert_clean(run, lab.counters())
+    assert run.changed_tasks, "the variant run changed nothing"
+
+
+def test_forks_share_one_login(lab, env, tmp_path):
+    """30 tasks x 5 hosts with forks=5: one login, no 401."""
+    fortigates = ["FGT60FTK200000%02d" % n for n in range(10, 15)]
+    inventory = tmp_path / "hosts.yml"
+    inventory.write_text("all:\n  children:\n    fortiztp_forks:\n      hosts:\n" + "".join(
+        "        branch%d:\n          fortigate: %s\n          ansible_connection: local\n" % (i, sn)
+        for i, sn in enumerate(fortigates)))
+    run = run_playbook(lab, HERE / "forks.yml", inventory=str(inventory), env=env, args=["--forks", "5"])
+    assert run.rc == 0, run.output[-4000:]
+    module_runs = [r for r in run.records if r["task"].startswith("Round ")]
+    assert len(module_runs) == 30 * 5
+    assert all(r["status"] in ("ok", "changed") for r in module_runs)
+    counters = lab.counters()
+    assert counters["logins"] == 1, counters
+    assert counters["unauthorized"] == 0, counters
+    provisioned = lab.fz("GET", "/devices", params={"deviceSN": ",".join(fortigates)}).json()["data"]
+    assert {d["provisionStatus"] for d in provisioned} == {"provisioned"}
+
+
+def test_provision_1000_devices_in_few_calls(lab, env):
+    # The synthetic site adds every 20th of its devices to FortiZTP as a FortiGate.
+    lab.synthetic(20000)
+    serials = sorted(d["deviceSN"] for d in lab.fz("GET", "/devices").json()["data"]
+                     if d["deviceSN"].startswith("FGT60FS"))
+    assert len(serials) == 1000
+    chunk_size = 100
+    lab.reset_counters()
+    run = run_playbook(lab, HERE / "bulk.yml", extra_vars={"serials": serials, "chunk_size": chunk_size}, env=env)
+    assert run.rc == 0, run.output[-4000:]
+    result = run.result("Provision all devices")
+    counters = lab.counters()
+    budget = math.ceil(1000 / chunk_size) + 3
+    assert counters["total"] <= budget, counters  # login + listing + 10 bulk PUTs + read-back
+    assert result["api_calls"] == counters["total"]
+    assert counters["by_route"]["PUT /public/api/v2/devices"] == 10
+    assert len(result["changed_devices"]) == 1000
+    assert {d["provisionStatus"] for d in result["devices"]} == {"provisioned"}
