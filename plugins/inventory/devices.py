@@ -83,7 +83,7 @@ notes:
     the filters, so changing them never serves another selection. C(ansible-inventory --flush-cache)
     refreshes it.
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""

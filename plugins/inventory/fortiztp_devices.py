@@ -92,7 +92,7 @@ notes:
     the base URL, the API user and the filters. The OAuth token is shared through O(token_cache_dir),
     which has nothing to do with O(cache).
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""

@@ -51,7 +51,7 @@ def ansible_inventory(lab, tmp_path, source, args=(), **env):
     """Run `ansible-inventory -i source --list`; returns (rc, parsed output or None, stderr)."""
     command = [os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(source), "--list"]
     proc = subprocess.run(command + list(args), env=inventory_env(lab, tmp_path, **env), capture_output=True,
-                          text=True, timeout=300, cwd=str(tmp_path), stdin=subprocess.DEVNULL)
+                          text=True, timeout=300, check=False, cwd=str(tmp_path), stdin=subprocess.DEVNULL)
     parsed = json.loads(proc.stdout) if proc.returncode == 0 else None
     return proc.returncode, parsed, proc.stderr
 
@@ -243,19 +243,19 @@ def test_fortiztp_cache_makes_no_call(lab, tmp_path):
 def test_errors_are_clear(lab, tmp_path):
     source = tmp_path / "typo.breakwater_ztp.yml"
     source.write_text("plugin: breakwater.ztp.devices\nmanifests: [Production Floor Z, manifest_123]\n")
-    rc, _, stderr = ansible_inventory(lab, tmp_path, source)
+    rc, _inventory, stderr = ansible_inventory(lab, tmp_path, source)
     assert rc != 0
     assert "manifests: no manifest has the ID or name 'Production Floor Z'" in stderr, stderr
 
-    rc, _, stderr = ansible_inventory(lab, tmp_path, INVENTORY_DIR / "all.breakwater_ztp.yml",
-                                      BREAKWATER_API_TOKEN="not-the-token-s3cret")
+    rc, _inventory, stderr = ansible_inventory(lab, tmp_path, INVENTORY_DIR / "all.breakwater_ztp.yml",
+                                               BREAKWATER_API_TOKEN="not-the-token-s3cret")
     assert rc != 0
     assert "HTTP 401 UNAUTHORIZED" in stderr, stderr
     assert "not-the-token-s3cret" not in stderr
     assert "Traceback" not in stderr
 
-    rc, _, stderr = ansible_inventory(lab, tmp_path, INVENTORY_DIR / "all.fortiztp.yml",
-                                      FORTIZTP_PASSWORD="wrong-pa55word")
+    rc, _inventory, stderr = ansible_inventory(lab, tmp_path, INVENTORY_DIR / "all.fortiztp.yml",
+                                               FORTIZTP_PASSWORD="wrong-pa55word")
     assert rc != 0
     assert "invalid_grant" in stderr, stderr
     assert "wrong-pa55word" not in stderr
@@ -263,5 +263,5 @@ def test_errors_are_clear(lab, tmp_path):
     # A file whose name does not end in breakwater_ztp.yml is not ours.
     other = tmp_path / "inventory.yml"
     other.write_text("plugin: breakwater.ztp.devices\n")
-    rc, _, stderr = ansible_inventory(lab, tmp_path, other)
+    rc, _inventory, stderr = ansible_inventory(lab, tmp_path, other)
     assert rc != 0

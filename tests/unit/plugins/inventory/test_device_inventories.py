@@ -26,7 +26,7 @@ def plugin(module, **options):
         defaults = {"group_by": ["provision_status", "provision_target", "device_type"],
                     "group_prefix": "fortiztp_", "strict": False}
     defaults.update(options)
-    instance.get_option = lambda name: defaults.get(name)
+    instance.get_option = defaults.get
     instance.inventory = InventoryData()
     instance._host_names = set()
     return instance
