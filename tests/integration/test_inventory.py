@@ -24,6 +24,36 @@ INVENTORY_DIR = Path(__file__).resolve().parent / "inventory"
 GOLDEN_DIR = INVENTORY_DIR / "golden"
 ENABLED = "breakwater.ztp.devices,breakwater.ztp.fortiztp_devices"
 UNSAFE_NAME = "{{ lookup('pipe', 'id') }}"
+# Written to a temporary file by the test (ansible-lint takes every YAML file under an
+# "inventory" folder for an inventory, so it cannot live beside the inventory files).
+UNSAFE_PLAY = r"""---
+# Run with -i unsafe.breakwater_ztp.yml: using the host vars of a device named
+# "{{ lookup('pipe', 'id') }}" must never run the lookup.
+- name: Use the vars of the unsafe host
+  hosts: manifest_unsafe_hostname_lab
+  connection: local
+  gather_facts: false
+  tasks:
+    - name: Render the hostname var
+      ansible.builtin.set_fact:
+        rendered_hostname: "{{ hostname }}"
+        rendered_label: "{{ label }}"
+        rendered_inventory_hostname: "{{ inventory_hostname }}"
+
+    - name: Show the hostname
+      ansible.builtin.debug:
+        msg: "{{ hostname }}"
+
+    - name: The values stayed literal
+      ansible.builtin.assert:
+        that:
+          - "'uid=' not in rendered_hostname"
+          - "'uid=' not in rendered_label"
+          - rendered_hostname == inventory_hostname
+          - rendered_inventory_hostname == inventory_hostname
+          - rendered_label == hostname ~ '@site_unsafe'
+"""
+
 VOLATILE = ("fortiztp_provisioning_timestamp", "fortiztp_provisioning_complete_timestamp")
 
 
@@ -148,8 +178,9 @@ def test_unsafe_hostname_stays_literal(lab, tmp_path):
     # A play that uses the vars: the lookup never runs.
     env = inventory_env(lab, tmp_path)
     env = dict((k, env[k]) for k in env if k.startswith(("ANSIBLE_INVENTORY", "BREAKWATER_")))
-    run = run_playbook(lab, INVENTORY_DIR / "unsafe_play.yml", inventory=str(INVENTORY_DIR / "unsafe.breakwater_ztp.yml"),
-                       env=env)
+    playbook = tmp_path / "unsafe_play.yml"
+    playbook.write_text(UNSAFE_PLAY)
+    run = run_playbook(lab, playbook, inventory=str(INVENTORY_DIR / "unsafe.breakwater_ztp.yml"), env=env)
     assert run.rc == 0, run.output
     # (The recap parser of the helpers cannot read a host name with spaces; the records can.)
     asserted = dict((r["host"], r["status"]) for r in run.results("The values stayed literal"))
