@@ -77,7 +77,7 @@ class Entry(object):
             return "line %d" % self.line
         if self.index is not None:
             return "serials[%d]" % self.index
-        return "input"
+        return self.name or "input"
 
     @property
     def name(self):
@@ -91,7 +91,7 @@ def input_error(entry, field, value, code, reason):
     """One validation error as returned to the user; every error names where, what and why."""
     error = entry.location() if entry is not None else {}
     error.update(field=field, value=value, code=code,
-                 message="%s%s %r %s" % ("%s: " % entry.where if entry is not None else "", field, value, reason))
+                 message="%s%s %r %s (%s)" % ("%s: " % entry.where if entry is not None else "", field, value, reason, code))
     if entry is not None and entry.name:
         error["resource"] = entry.name
     return error
@@ -248,6 +248,7 @@ def plan_registrations(entries, devices, replace=False):
             "status": status,
             "location": entry.location(),
             "where": entry.where,
+            "name": entry.name,
         })
     errors.extend(_serials_held_elsewhere(plan, index))
     return plan, errors
@@ -264,8 +265,8 @@ def _serials_held_elsewhere(plan, index):
         if holder is not None and holder.get("id") != item["device_id"] and \
                 moving.get(holder.get("id"), holder.get("serial_number")) == item["serial_number"]:
             errors.append(dict(item["location"], field="serial_number", value=item["serial_number"],
-                               code="SERIAL_ALREADY_REGISTERED", resource=item["hostname"],
-                               message="%s: serial_number %r is registered to %s (%s)" % (
+                               code="SERIAL_ALREADY_REGISTERED", resource=item["name"],
+                               message="%s: serial_number %r is registered to %s (%s) (SERIAL_ALREADY_REGISTERED)" % (
                                    item["where"], item["serial_number"], holder.get("hostname"), holder.get("id"))))
     return errors
 

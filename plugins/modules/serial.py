@@ -176,6 +176,10 @@ results:
   sample:
     - {device_id: device_002, hostname: sw-prod-01, serial_number: FDO2401A001,
        previous_serial_number: FDO2301B001, status: replaced, line: 3}
+error:
+  description: The first problem of RV(errors), or the API error that stopped the task, with C(code), C(message) and C(resource).
+  returned: on failure
+  type: dict
 errors:
   description:
     - Every problem found in the input; when there is any, nothing is written.
@@ -294,8 +298,11 @@ def make_work(module):
         errors = errors + plan_errors
         if errors:
             errors.sort(key=lambda e: (e.get("line") or 0, e.get("index") or 0))
+            first = errors[0]
             module.fail_json(msg="%d problem(s) in the input, nothing was registered: %s" % (
-                len(errors), format_errors(errors)), errors=errors, changed=False, api_calls=client.calls)
+                len(errors), format_errors(errors)), errors=errors, changed=False, api_calls=client.calls,
+                error={"code": first["code"], "message": first["message"], "resource": first.get("resource"),
+                       "details": dict((k, first[k]) for k in ("field", "value", "line", "index") if k in first)})
 
         to_write = write_order(plan)
         done, api_error = {}, None
@@ -333,6 +340,7 @@ def make_work(module):
                 module.warn("%d serial(s) not registered: %s" % (len(failed), text))
             else:
                 result["api_calls"] = client.calls
+                result["error"] = dict(failed[0]["error"], resource=failed[0]["hostname"] or failed[0]["device_id"])
                 module.fail_json(msg="%d of %d serial(s) failed: %s" % (len(failed), len(results), text), **result)
         return result
     return work
