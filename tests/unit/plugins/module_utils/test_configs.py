@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Config generation logic: selection, what is current, file names and content, event matching."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
+    config_file_content, config_file_names, finished_devices, plan_generation, select_devices,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
+
+DEVICES = [
+    {"id": "d1", "hostname": "fw-01", "serial_number": "FGT1234567", "status": "config_generated"},
+    {"id": "d2", "hostname": "sw-01", "serial_number": "FDO1234567", "status": "serial_registered"},
+    {"id": "d3", "hostname": "sw-02", "serial_number": None, "status": "pending"},
+    {"id": "d4", "hostname": "sw-03", "serial_number": "FDO7654321", "status": "config_failed"},
+    {"id": "d5", "hostname": "ap-01", "serial_number": "FP23100001", "status": "online"},
+]
+
+
+def test_nothing_current_is_regenerated_without_force():
+    queue, skipped = plan_generation(DEVICES)
+    assert [d["id"] for d in queue] == ["d2", "d4"]
+    assert dict((s["id"], s["reason"]) for s in skipped) == {"d1": "config_current", "d3": "no_serial",
+                                                            "d5": "config_current"}
+
+
+def test_force_regenerates_every_device_with_a_serial():
+    queue, skipped = plan_generation(DEVICES, force=True)
+    assert [d["id"] for d in queue] == ["d1", "d2", "d4", "d5"]
+    assert [s["id"] for s in skipped] == ["d3"]
+
+
+def test_all_current_means_nothing_to_queue():
+    queue, skipped = plan_generation([DEVICES[0], DEVICES[4]])
+    assert queue == []
+
+
+def test_select_by_ids_or_hostnames_and_unknown_ones_fail():
+    assert [d["id"] for d in select_devices(DEVICES, device_ids=["d4", "d2", "d4"])] == ["d4", "d2"]
+    assert [d["id"] for d in select_devices(DEVICES, hostnames=["sw-01"])] == ["d2"]
+    assert len(select_devices(DEVICES)) == 5
+    with pytest.raises(InputError) as info:
+        select_devices(DEVICES, hostnames=["sw-01", "nope", "gone"])
+    assert info.value.field == "hostnames" and info.value.value == ["nope", "gone"]
+
+
+def test_file_names_are_safe_and_unique():
+    names = config_file_names([{"id": "a", "hostname": "sw-01"},
+                               {"id": "b", "hostname": "{{ lookup('pipe', 'id') }}"},
+                               {"id": "c", "hostname": "../etc/passwd"}], "cfg")
+    assert names["a"] == "sw-01.cfg"
+    assert "/" not in names["b"] and "{" not in names["b"]
+    assert "/" not in names["c"] and not names["c"].startswith(".")
+    with pytest.raises(InputError):
+        config_file_names([{"id": "a", "hostname": "sw 01"}, {"id": "b", "hostname": "sw_01"}], "cfg")
+
+
+def test_file_content_text_and_json():
+    assert config_file_content({"content": "hostname sw-01\n"}, "text") == b"hostname sw-01\n"
+    data = config_file_content({"content": {"b": 1, "a": [1, 2]}}, "json")
+    assert json.loads(data) == {"a": [1, 2], "b": 1} and data.endswith(b"\n")
+    assert data == config_file_content({"content": {"a": [1, 2], "b": 1}}, "json")  # stable: no spurious change
+
+
+def test_only_new_config_events_count():
+    events = [
+        {"id": "e1", "event_type": "config_generated", "device_id": "d1"},   # before the request
+        {"id": "e2", "event_type": "serial_registered", "device_id": "d2"},
+        {"id": "e3", "event_type": "config_failed", "device_id": "d2", "details": {"code": "CONFIG_GENERATION_FAILED"}},
+        {"id": "e4", "event_type": "config_generated", "device_id": "d9"},   # not queued
+    ]
+    done = finished_devices(events, {"d1", "d2"}, known_event_ids={"e1"})
+    assert list(done) == ["d2"] and done["d2"]["id"] == "e3"
