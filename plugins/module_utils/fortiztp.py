@@ -198,6 +198,7 @@ class FortiCloudAuth(object):
 
     def _renew(self, entry):
         if entry and entry.get("refresh_token"):
+            self._mask(entry.get("access_token"), entry["refresh_token"])  # perhaps another fork's tokens
             try:
                 return self._store(self._oauth({
                     "client_id": self.client_id,
@@ -222,7 +223,6 @@ class FortiCloudAuth(object):
         }), None)
 
     def _oauth(self, body):
-        self._mask(body.get("refresh_token"))
         return self.http.request("POST", "/oauth/token/", json=body, resource=self.api_id).json() or {}
 
     def _mask(self, *secrets):
