@@ -40,7 +40,7 @@ attributes:
     details:
       - The diff shows the SHA-256 and size of the file before and after (a PDF is binary).
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""

@@ -91,7 +91,7 @@ attributes:
     details:
       - The diff shows each changed config file before and after, and the devices queued for generation.
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""

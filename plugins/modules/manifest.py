@@ -89,7 +89,7 @@ attributes:
   diff_mode:
     support: full
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""
@@ -210,7 +210,8 @@ class Manifest(ApiResource):
             return dict(current, status="deploying")
         return current
 
-    def after_apply(self, manifest):
+    def after_apply(self, obj):
+        manifest = obj
         if self.params["wait"] and manifest.get("status") == "deploying":
             full, failed = wait_for_deployment(self.client, manifest["id"], self.params["wait_timeout"],
                                                self.params["poll_interval"])

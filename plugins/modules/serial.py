@@ -111,7 +111,7 @@ attributes:
     details:
       - The diff shows each changed device's serial number, C(hostname (device_id) serial), before and after.
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""
