@@ -6,14 +6,18 @@ clone), link the checkout into a temporary ansible_collections tree.
 """
 from __future__ import annotations
 
+import atexit
+import importlib
 import os
+import shutil
 import sys
 import tempfile
 
 try:
-    import ansible_collections.breakwater.ztp.plugins.module_utils  # noqa: F401
+    importlib.import_module("ansible_collections.breakwater.ztp.plugins.module_utils")
 except ImportError:
     _root = tempfile.mkdtemp(prefix="breakwater-ztp-")
+    atexit.register(shutil.rmtree, _root, True)
     os.makedirs(os.path.join(_root, "ansible_collections", "breakwater"))
     os.symlink(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                os.path.join(_root, "ansible_collections", "breakwater", "ztp"))
