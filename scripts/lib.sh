@@ -71,6 +71,14 @@ ensure_collections_path() {
     fi
 }
 
+# First line of a command's output. Not "cmd | head -n 1": head exits early, cmd gets SIGPIPE
+# and with pipefail the pipeline fails.
+first_line() {
+    local out
+    out="$("$@")"
+    printf '%s\n' "${out%%$'\n'*}"
+}
+
 # Put a venv first on PATH: tools call "ansible", "ansible-doc", "python3.X" by name.
 use_venv() {
     export VIRTUAL_ENV="$1"

@@ -84,7 +84,7 @@ main() {
     install_get_pip_standin "$VENV312/bin/python"
     ensure_collections_path
     ensure_shellcheck
-    log "setup done in $((SECONDS - started))s: $("$VENV/bin/ansible" --version | head -n 1), $("$VENV312/bin/ansible" --version | head -n 1)"
+    log "setup done in $((SECONDS - started))s: $(first_line "$VENV/bin/ansible" --version), $(first_line "$VENV312/bin/ansible" --version)"
 }
 
 main "$@"

@@ -54,7 +54,7 @@ built_and_installed() {
     dist="$RUN_TMP/dist"
     mkdir -p "$dist"
     (cd "$stage" && "$VENV/bin/ansible-galaxy" collection build --force --output-path "$dist")
-    tarball="$(find "$dist" -name "${COLLECTION_NAMESPACE}-${COLLECTION_NAME}-*.tar.gz" | head -n 1)"
+    tarball="$(find "$dist" -name "${COLLECTION_NAMESPACE}-${COLLECTION_NAME}-*.tar.gz" -print -quit)"
     [[ -n "$tarball" ]] || { err "no tarball in $dist"; return 1; }
     log "built $(basename "$tarball") ($(du -h "$tarball" | cut -f1), $(tar -tzf "$tarball" | wc -l) entries)"
     # Things that must never be shipped.
@@ -103,7 +103,7 @@ ansible_test() {
     install_get_pip_standin "$venv/bin/python"
     local stage
     stage="$(staged)"
-    log "$("$venv/bin/ansible" --version | head -n 1) on Python $pyver: ansible-test $*"
+    log "$(first_line "$venv/bin/ansible" --version) on Python $pyver: ansible-test $*"
     use_venv "$venv"
     (cd "$stage" && ansible-test "$@" --local --python "$pyver" --color no)
 }
@@ -218,7 +218,11 @@ step_changelog() {
 step_molecule() {
     need_venv "$VENV"
     local scenarios
-    scenarios="$(find extensions/molecule -mindepth 2 -maxdepth 2 -name molecule.yml 2>/dev/null | sort)"
+    # An empty folder is not in a clone: no extensions/molecule at all is the same as no scenario.
+    scenarios=''
+    if [[ -d extensions/molecule ]]; then
+        scenarios="$(find extensions/molecule -mindepth 2 -maxdepth 2 -name molecule.yml | sort)"
+    fi
     [[ -n "$scenarios" ]] || skip "no molecule scenarios in extensions/molecule/"
     ansible_env
     # Molecule's pre-run copies the collection into ~/.ansible/collections, where it lingers and
@@ -275,7 +279,12 @@ main() {
         started=$SECONDS
         # A child shell with its own errexit: in "f || x" bash would ignore set -e inside f.
         set +e
-        ( set -euo pipefail; "step_${step//-/_}" ) 2>&1 | tee "$RUN_TMP/$step.log"
+        # The ERR trap (inherited by functions through -E) names the command that ended a step.
+        (
+            set -eEuo pipefail
+            trap 'err "step $step: \"$BASH_COMMAND\" failed (exit $?) at line $LINENO"' ERR
+            "step_${step//-/_}"
+        ) 2>&1 | tee "$RUN_TMP/$step.log"
         rc=${PIPESTATUS[0]}
         set -e
         elapsed=$((SECONDS - started))
