@@ -147,7 +147,7 @@ notes:
     one device is wrong), the module sends the rest of that chunk once more without the
     devices the error names, then reports each device that was not provisioned.
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""
@@ -336,13 +336,9 @@ class DeviceProvisioning(object):
         """One bulk PUT per chunk; returns {serial: error} for the devices a call rejected."""
         rejected = {}
         for chunk in plan.chunks(bodies, self.params["chunk_size"]):
-            try:
-                self.client.bulk_update_devices(chunk)
+            error = self.send_chunk(chunk)
+            if error is None:
                 continue
-            except ApiError as exc:
-                if exc.status not in ITEM_ERRORS:
-                    raise
-                error = exc
             chunk_serials = [b["deviceSN"] for b in chunk]
             named = plan.serials_named_in(error.message, chunk_serials)
             for serial in named:
@@ -353,14 +349,21 @@ class DeviceProvisioning(object):
                     rejected.setdefault(serial, error)
                 continue
             # FortiZTP rejects the whole call for its first bad device: retry the others once.
-            try:
-                self.client.bulk_update_devices(rest)
-            except ApiError as exc:
-                if exc.status not in ITEM_ERRORS:
-                    raise
+            error = self.send_chunk(rest)
+            if error is not None:
                 for body in rest:
-                    rejected[body["deviceSN"]] = exc
+                    rejected[body["deviceSN"]] = error
         return rejected
+
+    def send_chunk(self, chunk):
+        """One bulk PUT; the ApiError when FortiZTP rejects its items, None when it took them."""
+        try:
+            self.client.bulk_update_devices(chunk)
+        except ApiError as exc:
+            if exc.status not in ITEM_ERRORS:
+                raise
+            return exc
+        return None
 
     def report_rejected(self, bodies, rejected, after, fields):
         for body in bodies:

@@ -47,7 +47,7 @@ extends_documentation_fragment:
   - breakwater.ztp.attributes
   - breakwater.ztp.attributes.info_module
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""

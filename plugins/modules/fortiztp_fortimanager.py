@@ -56,7 +56,7 @@ attributes:
   diff_mode:
     support: full
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""

@@ -63,7 +63,7 @@ attributes:
     details:
       - The diff shows the script's name and content before and after.
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""
@@ -234,4 +234,3 @@ def main():
 
 if __name__ == "__main__":
     main()
-

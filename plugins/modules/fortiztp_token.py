@@ -61,7 +61,7 @@ notes:
   - O(state=present) needs O(token_cache=true), since a token nobody else can find would only
     invalidate the token of the other tasks.
 author:
-  - breakwater.ztp maintainers
+  - breakwater.ztp maintainers (@breakwater)
 """
 
 EXAMPLES = r"""
