@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import HttpClient, http_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import HttpClient, http_options
 
 API_PATH = "/api/v1/ztp"
 MANIFEST_PAGE_SIZE = 500  # the server's maximum; fewer calls for sites with many manifests

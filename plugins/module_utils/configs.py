@@ -14,7 +14,7 @@ import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 # A device in one of these states holds a generated config (deployment keeps it).

@@ -25,7 +25,7 @@ except ImportError:  # pragma: no cover - Windows controllers are not supported 
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import (
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import (
     ApiError, HttpClient, http_options, list_items,
 )
 

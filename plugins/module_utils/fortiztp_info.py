@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError, fail_on_missing_requests
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, fail_api_error
 
 

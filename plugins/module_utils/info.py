@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError, fail_on_missing_requests
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, fail_api_error
 
 

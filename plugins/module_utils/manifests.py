@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 SETTLED_DEVICE_STATUSES = frozenset(("online", "failed", "config_failed"))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError, fail_on_missing_requests
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
 
 
 class InputError(Exception):
@@ -105,7 +105,8 @@ class ApiResource(object):
             self.validate()
             result = self.apply()
         except InputError as exc:
-            self.module.fail_json(msg=str(exc), field=exc.field, value=exc.value)
+            self.module.fail_json(msg=str(exc), field=exc.field, value=exc.value,
+                                  api_calls=getattr(self.client, "calls", None))
         except ApiError as exc:
             fail_api_error(self.module, exc, api_calls=getattr(self.client, "calls", None))
         result["api_calls"] = getattr(self.client, "calls", None)

@@ -233,7 +233,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     BULK_CHUNK_SIZE, FortiZTPClient, fortiztp_module_kwargs,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices as plan
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError, fail_on_missing_requests
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, fail_api_error
 
 # Statuses of a rejected bulk call that concern its items, not the connection or the account.

@@ -98,7 +98,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import as_oid, split_list
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, run_resource
 
 WRITE_FIELDS = ("oid", "sn", "ip", "scriptOid")

@@ -111,7 +111,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, run_resource
 
 UPLOAD_FORMATS = ("text", "multipart", "json")

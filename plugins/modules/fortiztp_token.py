@@ -126,7 +126,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     REFRESH_MARGIN, FortiZTPClient, fortiztp_module_kwargs,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError, fail_on_missing_requests
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, fail_api_error
 
 

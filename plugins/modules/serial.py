@@ -205,7 +205,7 @@ api_calls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import breakwater_argument_spec
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_breakwater
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 from ansible_collections.breakwater.ztp.plugins.module_utils.serials import (

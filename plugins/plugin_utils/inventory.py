@@ -19,7 +19,7 @@ from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import HAS_REQUESTS, ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import HAS_REQUESTS, ApiError
 
 _NOT_IN_GROUP_NAME = re.compile(r"[^a-z0-9_]+")
 

@@ -7,6 +7,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -24,7 +25,9 @@ RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s
 
 def collections_path() -> str:
     """A folder holding ansible_collections/breakwater/ztp -> this checkout."""
-    root = Path(tempfile.gettempdir()) / ("bwz-collections-%d" % os.getuid())
+    # One folder per checkout: two clones on one machine must not repoint each other's link.
+    digest = hashlib.sha256(str(REPO).encode("utf-8")).hexdigest()[:12]
+    root = Path(tempfile.gettempdir()) / ("bwz-collections-%d-%s" % (os.getuid(), digest))
     link = root / "ansible_collections" / "breakwater" / "ztp"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.is_symlink() or link.resolve() != REPO:

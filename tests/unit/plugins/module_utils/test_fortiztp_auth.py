@@ -23,7 +23,7 @@ import pytest
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     REFRESH_MARGIN, FortiCloudAuth, FortiZTPClient, TokenCache,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.tests.unit.helpers.server import (
     FakeForti, Reply, ScriptedServer, fortiztp_worker,
 )

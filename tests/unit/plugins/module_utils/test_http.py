@@ -20,10 +20,10 @@ import pytest
 import requests
 import yaml
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import http, version
+from ansible_collections.breakwater.ztp.plugins.module_utils import http_client, version
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiCloudAuth, FortiZTPClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.http import (
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import (
     BACKOFF_BASE, MAX_BACKOFF, MAX_RETRY_AFTER, ApiError, HttpClient, backoff_delay, parse_retry_after,
 )
 from ansible_collections.breakwater.ztp.tests.unit.helpers.server import (
@@ -478,7 +478,7 @@ def test_connection_errors_carry_no_token(sleeps):
 
 def test_redact_masks_every_known_secret():
     client = HttpClient("http://127.0.0.1:1", secrets=["pw-one", None, ""])
-    assert client.redact("a pw-one b") == "a %s b" % http.REDACTED
+    assert client.redact("a pw-one b") == "a %s b" % http_client.REDACTED
     assert client.redact(None) is None
 
 
@@ -500,7 +500,7 @@ def test_collection_version_matches_galaxy_yml():
         galaxy = yaml.safe_load(handle)
     assert (galaxy["namespace"], galaxy["name"]) == ("breakwater", "ztp")
     assert version.COLLECTION_VERSION == galaxy["version"]
-    assert http.USER_AGENT == "breakwater.ztp/%s" % galaxy["version"]
+    assert http_client.USER_AGENT == "breakwater.ztp/%s" % galaxy["version"]
 
 
 # ----------------------------------------------------------------------------- pagination
@@ -577,8 +577,8 @@ def test_missing_requests_gives_ansibles_message(monkeypatch):
         def fail_json(self, **kwargs):
             failures.append(kwargs)
 
-    monkeypatch.setattr(http, "HAS_REQUESTS", False)
-    http.fail_on_missing_requests(FakeModule())
+    monkeypatch.setattr(http_client, "HAS_REQUESTS", False)
+    http_client.fail_on_missing_requests(FakeModule())
     assert len(failures) == 1
     assert "requests" in failures[0]["msg"] and "Failed to import the required Python library" in failures[0]["msg"]
     with pytest.raises(RuntimeError):
