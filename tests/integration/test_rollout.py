@@ -11,8 +11,7 @@ from pathlib import Path
 
 import yaml
 
-from tests.helpers.ansible import REPO
-from tests.helpers.ansible import run_playbook as _run_playbook
+from tests.helpers.ansible import REPO, run_playbook
 
 EXAMPLE = REPO / "examples" / "site_floor_a"
 ROLLOUT = "playbooks/site_rollout.yml"
@@ -29,26 +28,6 @@ FLOOR_A = {
 }
 FORTINET = ["FGT60FTK20000001", "FP231FTF20000001", "FP231FTF20000002"]
 VALIDATION_TASK = "Validating arguments against arg spec"
-
-
-def own_collections_path() -> str:
-    """<checkout>/.cache/collections/ansible_collections/breakwater/ztp -> this checkout.
-
-    tests/helpers/ansible.py links one folder per user in /tmp, which test runs from another
-    checkout on the same machine re-point while a playbook of ours runs; this one is ours alone.
-    """
-    link = REPO / ".cache" / "collections" / "ansible_collections" / "breakwater" / "ztp"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.is_symlink() or link.resolve() != REPO:
-        if link.is_symlink() or link.exists():
-            link.unlink()
-        link.symlink_to(REPO)
-    return str(REPO / ".cache" / "collections")
-
-
-def run_playbook(lab, playbook, **kwargs):
-    env = dict(kwargs.pop("env", None) or {}, ANSIBLE_COLLECTIONS_PATH=own_collections_path())
-    return _run_playbook(lab, playbook, env=env, **kwargs)
 
 
 def output_vars(tmp_path: Path) -> dict:
