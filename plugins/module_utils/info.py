@@ -8,28 +8,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, fail_api_error
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, run_task
 
 
 def run_breakwater(module, work):
-    """Build the client, run ``work(client, params)`` and exit with what it returns.
-
-    InputError and ApiError end the task with the field and value, or the API's code, message
-    and resource; never a traceback. ``work`` returns the result dict (``changed`` defaults to
-    false) and may call ``module.fail_json`` itself.
-    """
-    fail_on_missing_requests(module)
-    client = BreakwaterClient.from_params(module.params)
-    try:
-        result = work(client, module.params)
-    except InputError as exc:
-        module.fail_json(msg=str(exc), field=exc.field, value=exc.value, api_calls=client.calls)
-    except ApiError as exc:
-        fail_api_error(module, exc, api_calls=client.calls)
-    result.setdefault("changed", False)
-    result["api_calls"] = client.calls
-    module.exit_json(**result)
+    """Run ``work(client, params)`` with a Breakwater client; see resource.run_task."""
+    run_task(module, BreakwaterClient.from_params, work)
 
 
 def check_iso_date(field, value):

@@ -101,16 +101,8 @@ class ApiResource(object):
 
     # What the base owns
     def run(self):
-        try:
-            self.validate()
-            result = self.apply()
-        except InputError as exc:
-            self.module.fail_json(msg=str(exc), field=exc.field, value=exc.value,
-                                  api_calls=getattr(self.client, "calls", None))
-        except ApiError as exc:
-            fail_api_error(self.module, exc, api_calls=getattr(self.client, "calls", None))
-        result["api_calls"] = getattr(self.client, "calls", None)
-        self.module.exit_json(**result)
+        self.validate()
+        return self.apply()
 
     def apply(self):
         state = self.params.get("state") or "present"
@@ -143,7 +135,26 @@ class ApiResource(object):
         return result
 
 
+def run_task(module, client_factory, work):
+    """Build the client, run ``work(client, params)`` and exit with the result it returns.
+
+    The one place where a task ends: InputError and ApiError become a clean failure naming the
+    field and value, or the API's code, message and resource (never a traceback); every result
+    carries ``api_calls`` and ``changed`` (false unless ``work`` says otherwise).
+    """
+    fail_on_missing_requests(module)
+    client = client_factory(module.params)
+    try:
+        result = work(client, module.params)
+    except InputError as exc:
+        module.fail_json(msg=str(exc), field=exc.field, value=exc.value, api_calls=client.calls)
+    except ApiError as exc:
+        fail_api_error(module, exc, api_calls=client.calls)
+    result.setdefault("changed", False)
+    result["api_calls"] = client.calls
+    module.exit_json(**result)
+
+
 def run_resource(module, client_factory, resource_cls):
     """Entry point shared by the resource modules: client from the options, then the resource."""
-    fail_on_missing_requests(module)
-    resource_cls(module, client_factory(module.params)).run()
+    run_task(module, client_factory, lambda client, params: resource_cls(module, client).run())

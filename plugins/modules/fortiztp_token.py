@@ -126,8 +126,8 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     REFRESH_MARGIN, FortiZTPClient, fortiztp_module_kwargs,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, fail_api_error
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, run_task
 
 
 def _expiry(entry, now):
@@ -191,22 +191,17 @@ def main():
             verify=dict(type="bool", default=True),
         )
     )
-    fail_on_missing_requests(module)
-    client = FortiZTPClient.from_params(module.params)
-    try:
-        if module.params["state"] == "present":
-            outcome = ensure_token(module, client)
-        else:
-            outcome = revoke_token(module, client)
-    except InputError as exc:
-        module.fail_json(msg=str(exc), field=exc.field, value=exc.value, api_calls=client.calls)
-    except ApiError as exc:
-        fail_api_error(module, exc, api_calls=client.calls)
+    run_task(module, FortiZTPClient.from_params, lambda client, params: token_task(module, client))
+
+
+def token_task(module, client):
+    if module.params["state"] == "present":
+        outcome = ensure_token(module, client)
+    else:
+        outcome = revoke_token(module, client)
     expires_at, expires_in = _expiry(outcome.pop("entry", None), time.time())
     cache_file = getattr(client.auth.cache, "path", None) if not module.params["access_token"] else None
-    module.exit_json(expires_at=expires_at, expires_in=expires_in, token_cache_file=cache_file,
-                     api_calls=client.calls, **outcome)
-
+    return dict(outcome, expires_at=expires_at, expires_in=expires_in, token_cache_file=cache_file)
 
 if __name__ == "__main__":
     main()
