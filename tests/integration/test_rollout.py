@@ -246,3 +246,26 @@ def test_rollout_runs_as_many_tasks_for_1000_devices_as_for_10(lab, tmp_path):
         assert report["counts"] == {"online": size}
         counts[size] = task_counts(run)
     assert counts[10] == counts[1000], counts
+
+
+def test_config_failure_stops_before_deploying_and_is_reported(lab, tmp_path):
+    templates = {"cisco_ie3300": "template_switch_broken", "fortigate_60f": "template_firewall_dmz",
+                 "fortinet_fap231f": "template_ap_basic"}
+    run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"),
+                       extra_vars=dict(output_vars(tmp_path), ztp_config_templates=templates))
+    assert run.rc != 0
+    manifest = site_manifest(lab)
+    assert manifest["status"] == "ready"  # never deployed
+    assert not [e for e in lab.bw("GET", "/events", params={"manifest_id": manifest["id"]}).json()["events"]
+                if e["event_type"] == "deployment_started"]
+
+    report, html = read_report(tmp_path)
+    assert report["result"] == "failed"
+    assert "sw-prod-01" in report["error"]
+    assert report["counts"] == {"config_failed": 4, "config_generated": 3}
+    for row in report["devices"]:
+        if row["device_type"] == "cisco_ie3300":
+            assert row["status"] == "config_failed"
+            assert row["reason"].startswith("CONFIG_GENERATION_FAILED") and "radius_secret" in row["reason"], row
+            assert row["timings"]["config_generated"]  # when it failed
+    assert "radius_secret" in html
