@@ -92,6 +92,7 @@ EXAMPLES = r"""
 plugin: breakwater.ztp.devices
 site_id: site_456
 
+---
 # ready.breakwater_ztp.yml: the switches of two manifests, with their own group and the
 # connection details composed from the device type.
 plugin: breakwater.ztp.devices
@@ -111,6 +112,7 @@ keyed_groups:
 # Then "the online switches of Production Floor A":
 #   hosts: manifest_production_floor_a:&status_online:&switches
 
+---
 # cached.breakwater_ztp.yml: cache the API answers for an hour.
 plugin: breakwater.ztp.devices
 site_id: site_456

@@ -100,6 +100,7 @@ EXAMPLES = r"""
 # (FORTIZTP_API_ID, FORTIZTP_PASSWORD), the same as the FortiZTP modules use.
 plugin: breakwater.ztp.fortiztp_devices
 
+---
 # fortigates.fortiztp.yml: unprovisioned FortiGates, named in lower case, with a group of
 # the FortiGates of one site picked by serial prefix.
 plugin: breakwater.ztp.fortiztp_devices
@@ -109,6 +110,7 @@ hostname_expression: fortiztp_serial_number | lower
 groups:
   site_456_fortigates: fortiztp_serial_number.startswith('FGT60FTK2000')
 
+---
 # named.fortiztp.yml: the names the Breakwater manifest uses, from extra vars
 # (-e @ztp_names.yml, a mapping of serial numbers to hostnames).
 plugin: breakwater.ztp.fortiztp_devices

@@ -203,5 +203,6 @@ def token_task(module, client):
     cache_file = getattr(client.auth.cache, "path", None) if not module.params["access_token"] else None
     return dict(outcome, expires_at=expires_at, expires_in=expires_in, token_cache_file=cache_file)
 
+
 if __name__ == "__main__":
     main()

@@ -24,7 +24,7 @@ def main() -> int:
     args = parser.parse_args()
 
     startups = []
-    for _ in range(3):
+    for _attempt in range(3):
         start = time.monotonic()
         lab, proc = start_lab()
         startups.append(time.monotonic() - start)
@@ -39,7 +39,7 @@ def main() -> int:
         print(f"synthetic site of {args.devices} devices loaded in "
               f"{time.monotonic() - start:.3f} s ({manifest_id})")
         times = []
-        for _ in range(args.repeat):
+        for _attempt in range(args.repeat):
             start = time.monotonic()
             resp = lab.bw("GET", "/devices", params={"manifest_id": manifest_id})
             devices = resp.json()["devices"]

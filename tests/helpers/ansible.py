@@ -107,7 +107,7 @@ def run_playbook(lab, playbook, extra_vars=None, check=False, diff=False, invent
         })
         environment.update(env or {})
         proc = subprocess.run(command, cwd=str(REPO), env=environment, capture_output=True, text=True,
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+                              timeout=timeout, stdin=subprocess.DEVNULL, check=False)
         records = []
         if os.path.exists(results_file):
             with open(results_file) as handle:

@@ -59,8 +59,8 @@ def check_serial(lab, run, tmp_path):
 def check_config(lab, run, tmp_path):
     result = run.result("Floor A configs are generated and saved")
     paths = sorted(p.name for p in (tmp_path / "configs").iterdir())
-    assert paths == sorted("%s.cfg" % h for h in ["fw-prod-01", "sw-prod-01", "sw-prod-02", "sw-prod-03",
-                                                   "sw-prod-04", "ap-prod-01", "ap-prod-02"])
+    hostnames = ["fw-prod-01", "sw-prod-01", "sw-prod-02", "sw-prod-03", "sw-prod-04", "ap-prod-01", "ap-prod-02"]
+    assert paths == sorted("%s.cfg" % h for h in hostnames)
     file_diffs = [d for d in result["diff"] if d.get("before_header", "").endswith(".cfg")]
     assert len(file_diffs) == 7 and all(d["before"] == "" and "hostname" in d["after"] or "edit" in d["after"]
                                         for d in file_diffs)
@@ -198,8 +198,8 @@ def test_bad_csv_names_every_line_and_writes_nothing(lab, tmp_path):
         ("sw-nowhere-09", "FDO2401A009", ""),  # line 5: unknown hostname
     ])
     lab.reset_counters()
-    run = run_target(lab, "serial_csv", extra_vars={"csv_manifest": "manifest_123", "csv_path": str(csv_path),
-                                                   "csv_replace": True})
+    csv_vars = {"csv_manifest": "manifest_123", "csv_path": str(csv_path), "csv_replace": True}
+    run = run_target(lab, "serial_csv", extra_vars=csv_vars)
     assert run.rc != 0
     assert run.results("Register the serials of the CSV")[-1]["status"] == "failed"
     result = run.result("Register the serials of the CSV")

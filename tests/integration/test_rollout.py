@@ -242,7 +242,7 @@ def test_rollout_runs_as_many_tasks_for_1000_devices_as_for_10(lab, tmp_path):
         inventory = write_site_inventory(lab, manifest_id, tmp_path / str(size))
         run = run_playbook(lab, ROLLOUT, inventory=str(inventory), extra_vars=output_vars(tmp_path / str(size)))
         assert run.rc == 0, run.output[-6000:]
-        report, _ = read_report(tmp_path / str(size))
+        report, _html = read_report(tmp_path / str(size))
         assert report["counts"] == {"online": size}
         counts[size] = task_counts(run)
     assert counts[10] == counts[1000], counts

@@ -9,7 +9,8 @@ def error_code(resp):
     return resp.json()["error"]["code"]
 
 
-def register_all(lab, manifest_id, devices, serials=EXAMPLE):
+def register_all(lab, manifest_id, devices, serials=None):
+    serials = EXAMPLE if serials is None else serials
     resp = lab.bw("POST", "/devices/bulk-serial", json={
         "manifest_id": manifest_id, "verification_method": "csv_import",
         "serials": [{"device_id": devices[h]["id"], "serial_number": s}

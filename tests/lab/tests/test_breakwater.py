@@ -450,7 +450,7 @@ def test_deployment_at_real_speed(lab, new_manifest):
 
 
 def test_events_filters(lab, new_manifest):
-    manifest_id, _ = new_manifest
+    manifest_id, _devices = new_manifest
     events = lab.bw("GET", "/events").json()["events"]
     assert events[-1]["event_type"] == "manifest_created"
     assert events[-1]["manifest_id"] == manifest_id and events[-1]["id"].startswith("event_")

@@ -13,7 +13,7 @@ from tests.helpers.lab import LAB_DIR, start_lab, stop
 
 def test_fault_status_count_and_envelopes(lab):
     fault_id = lab.fault(path="/api/v1/ztp/manifests*", status=503, count=2)
-    for _ in range(2):
+    for _attempt in range(2):
         resp = lab.bw("GET", "/manifests")
         assert resp.status_code == 503
         assert resp.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
@@ -43,7 +43,7 @@ def test_fault_method_rate_and_delete(lab):
     requests.delete(f"{lab.url}/_lab/faults/{fault_id}", timeout=5).raise_for_status()
     assert requests.delete(f"{lab.url}/_lab/faults/{fault_id}", timeout=5).status_code == 404
     lab.fault(path="/api/v1/ztp/templates", status=503, rate=0.5)
-    statuses = [lab.bw("GET", "/templates").status_code for _ in range(40)]
+    statuses = [lab.bw("GET", "/templates").status_code for _attempt in range(40)]
     assert 5 < statuses.count(503) < 35
 
 

@@ -298,7 +298,7 @@ def test_system_status(lab):
 
 def test_rate_limit(lab):
     lab.settings(rate_limit_per_hour=3)
-    for _ in range(3):
+    for _attempt in range(3):
         assert lab.fz("GET", "/system").status_code == 200
     resp = lab.fz("GET", "/system")
     assert resp.status_code == 429 and resp.json()["error"] == "rate_limit_exceeded"

@@ -52,7 +52,7 @@ def main(argv=None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "openapi":
         from .app import create_app
-        app, _ = create_app({**defaults_from(), "fixtures": "none"})
+        app, _asgi = create_app({**defaults_from(), "fixtures": "none"})
         json.dump(app.openapi(), sys.stdout, indent=2)
         print()
         return 0

@@ -93,7 +93,7 @@ class LabMiddleware:
     def route_of(self, scope) -> str:
         partial = None
         for route in self.routes:
-            match, _ = route.matches(scope)
+            match, _child_scope = route.matches(scope)
             if match == Match.FULL:
                 return route.path
             if match == Match.PARTIAL and partial is None:
@@ -151,7 +151,7 @@ class LabMiddleware:
         if api == OAUTH:
             return None
         auth = dict(scope["headers"]).get(b"authorization", b"").decode("latin-1")
-        scheme, _, token = auth.partition(" ")
+        scheme, _space, token = auth.partition(" ")
         token = token.strip() if scheme.lower() == "bearer" else ""
         if api == BREAKWATER:
             if token == lab.defaults["breakwater_token"]:

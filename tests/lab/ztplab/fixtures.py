@@ -276,8 +276,8 @@ SCRIPTS = [{"oid": 1, "name": "baseline-prerun",
 
 # (serial, FortiZTP deviceType); all start unprovisioned.
 FORTIZTP_DEVICES = (
-    [(sn, "FortiGate") for sn in ("FGT60FTK20000001", "FGT60FTK20000002", "FGT60FTK20000003",
-                                   "FGT60FTK23000001")]
+    [(sn, "FortiGate")
+     for sn in ("FGT60FTK20000001", "FGT60FTK20000002", "FGT60FTK20000003", "FGT60FTK23000001")]
     + [(f"FGT60FTK200000{n:02d}", "FortiGate") for n in range(10, 20)]  # spares for tests
     + [("FP231FTF20000001", "FortiAP"), ("FP231FTF20000002", "FortiAP"),
        ("FP231FTF23000001", "FortiAP"), ("FP231FTF23000002", "FortiAP"),

@@ -104,8 +104,7 @@ def build_router() -> APIRouter:
     async def provision_one(request: Request, deviceSN: str, body: m.FzProvision):
         lab = request.app.state.lab
         with lab.lock:
-            fields = lab.fz_validate(deviceSN, body.model_dump(),
-                                     lambda sn: lab.fz_device(sn))
+            fields = lab.fz_validate(deviceSN, body.model_dump(), lab.fz_device)
             lab.fz_apply(deviceSN, fields)
             return write_answer(lab)
 
@@ -325,7 +324,7 @@ def issue_token(lab, user: str) -> dict:
             del lab.tokens[old]
         for old in [t for t, u in lab.refresh.items() if u == user]:
             del lab.refresh[old]
-    access, refresh = (f"lab-{next(lab.token_seq)}-{secrets.token_hex(8)}" for _ in "ar")
+    access, refresh = (f"lab-{next(lab.token_seq)}-{secrets.token_hex(8)}" for _kind in "ar")
     lifetime = lab.settings["token_lifetime"]
     lab.tokens[access] = {"user": user, "expires": lab.clock.wall() + lifetime}
     lab.refresh[refresh] = user

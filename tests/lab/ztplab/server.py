@@ -27,7 +27,7 @@ def write_atomically(path: str, text: str) -> None:
 
 
 def serve(defaults: dict, host: str, port: int, url_file: str | None) -> None:
-    _, asgi = create_app(defaults)
+    _app, asgi = create_app(defaults)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))

@@ -230,7 +230,7 @@ class LabState:
         """Apply every transition whose simulated due time has passed, oldest first."""
         now = self.now()
         while self.queue and self.queue[0][0] <= now:
-            due, _, kind, key, token = heapq.heappop(self.queue)
+            due, _seq, kind, key, token = heapq.heappop(self.queue)
             if kind == "config":
                 self._finish_config(key, token, due)
             elif kind == "boot":
@@ -572,8 +572,7 @@ class LabState:
         for device_id in manifest["_device_ids"]:
             device = self.devices[device_id]
             # Online devices stay online; failed ones with a config are retried.
-            if device["_config"] is not None and device["status"] in ("config_generated",
-                                                                       "failed"):
+            if device["_config"] is not None and device["status"] in ("config_generated", "failed"):
                 device.update(status="deploying", status_reason=None)
                 device["_job"] += 1
                 self.schedule(due, "boot", device_id, device["_job"])

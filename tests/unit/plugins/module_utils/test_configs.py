@@ -26,8 +26,8 @@ DEVICES = [
 def test_nothing_current_is_regenerated_without_force():
     queue, skipped = plan_generation(DEVICES)
     assert [d["id"] for d in queue] == ["d2", "d4"]
-    assert dict((s["id"], s["reason"]) for s in skipped) == {"d1": "config_current", "d3": "no_serial",
-                                                            "d5": "config_current"}
+    expected = {"d1": "config_current", "d3": "no_serial", "d5": "config_current"}
+    assert dict((s["id"], s["reason"]) for s in skipped) == expected
 
 
 def test_force_regenerates_every_device_with_a_serial():
