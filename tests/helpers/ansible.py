@@ -31,9 +31,10 @@ def collections_path() -> str:
     link = root / "ansible_collections" / "breakwater" / "ztp"
     link.parent.mkdir(parents=True, exist_ok=True)
     if not link.is_symlink() or link.resolve() != REPO:
-        if link.is_symlink():
-            link.unlink()
-        link.symlink_to(REPO)
+        # Atomic replace: parallel pytest workers may get here at the same time.
+        tmp_link = link.with_name("ztp.%d" % os.getpid())
+        tmp_link.symlink_to(REPO)
+        os.replace(str(tmp_link), str(link))
     return str(root)
 
 
