@@ -22,32 +22,9 @@ options:
       - If not set, the value of the E(BREAKWATER_API_TOKEN) environment variable is used.
     type: str
     required: true
-  validate_certs:
-    description:
-      - Verify the server's TLS certificate. Set to V(false) only on a lab you trust.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A CA bundle (file or directory) to verify the server's certificate with, for private CAs.
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for an answer (connecting waits at most 10 seconds).
-    type: int
-    default: 30
-  retries:
-    description:
-      - How many times a call is repeated after a connection error, HTTP 429, 502, 503 or 504,
-        with jittered exponential backoff that honours C(Retry-After).
-      - A POST is repeated only after a 429 or when it never reached the server.
-    type: int
-    default: 3
 notes:
   - Give the connection options once per play with C(module_defaults) and the
     C(group/breakwater.ztp.breakwater) action group.
-requirements:
-  - requests
 attributes:
   action_group:
     description: Use C(group/breakwater.ztp.breakwater) in C(module_defaults) to set defaults for this module.
@@ -76,26 +53,4 @@ options:
     required: true
     env:
       - name: BREAKWATER_API_TOKEN
-  validate_certs:
-    description:
-      - Verify the server's TLS certificate. Set to V(false) only on a lab you trust.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A CA bundle (file or directory) to verify the server's certificate with, for private CAs.
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for an answer (connecting waits at most 10 seconds).
-    type: int
-    default: 30
-  retries:
-    description:
-      - How many times a call is repeated after a connection error, HTTP 429, 502, 503 or 504,
-        with jittered exponential backoff that honours C(Retry-After).
-    type: int
-    default: 3
-requirements:
-  - requests
 """

@@ -62,34 +62,11 @@ options:
       - If not set, the value of the E(FORTIZTP_TOKEN_CACHE_DIR) environment variable is used.
     type: path
     default: ~/.cache/breakwater.ztp/fortiztp
-  validate_certs:
-    description:
-      - Verify the servers' TLS certificates. Set to V(false) only on a lab you trust.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A CA bundle (file or directory) to verify the servers' certificates with.
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for an answer (connecting waits at most 10 seconds).
-    type: int
-    default: 30
-  retries:
-    description:
-      - How many times a call is repeated after a connection error, HTTP 429, 502, 503 or 504,
-        with jittered exponential backoff that honours C(Retry-After).
-      - A POST is repeated only after a 429 or when it never reached the server.
-    type: int
-    default: 3
 notes:
   - FortiZTP allows 2,000 calls per hour; modules work in bulk and return RV(ignore:api_calls),
     the number of calls they made.
   - Give the connection options once per play with C(module_defaults) and the
     C(group/breakwater.ztp.fortiztp) action group.
-requirements:
-  - requests
 attributes:
   action_group:
     description: Use C(group/breakwater.ztp.fortiztp) in C(module_defaults) to set defaults for this module.
@@ -156,26 +133,4 @@ options:
     default: ~/.cache/breakwater.ztp/fortiztp
     env:
       - name: FORTIZTP_TOKEN_CACHE_DIR
-  validate_certs:
-    description:
-      - Verify the servers' TLS certificates. Set to V(false) only on a lab you trust.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - A CA bundle (file or directory) to verify the servers' certificates with.
-    type: path
-  timeout:
-    description:
-      - Seconds to wait for an answer (connecting waits at most 10 seconds).
-    type: int
-    default: 30
-  retries:
-    description:
-      - How many times a call is repeated after a connection error, HTTP 429, 502, 503 or 504,
-        with jittered exponential backoff that honours C(Retry-After).
-    type: int
-    default: 3
-requirements:
-  - requests
 """

@@ -73,6 +73,7 @@ options:
     default: ""
 extends_documentation_fragment:
   - breakwater.ztp.breakwater.inventory
+  - breakwater.ztp.transport
   - constructed
   - inventory_cache
 notes:

@@ -83,6 +83,7 @@ options:
     default: fortiztp_
 extends_documentation_fragment:
   - breakwater.ztp.fortiztp.inventory
+  - breakwater.ztp.transport
   - constructed
   - inventory_cache
 notes:

@@ -29,6 +29,7 @@ options:
     required: true
 extends_documentation_fragment:
   - breakwater.ztp.breakwater
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
 attributes:
   check_mode:

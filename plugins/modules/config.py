@@ -79,6 +79,7 @@ options:
     default: 4
 extends_documentation_fragment:
   - breakwater.ztp.breakwater
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
 attributes:
   check_mode:

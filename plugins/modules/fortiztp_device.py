@@ -132,6 +132,7 @@ options:
     default: false
 extends_documentation_fragment:
   - breakwater.ztp.fortiztp
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
 attributes:
   check_mode:

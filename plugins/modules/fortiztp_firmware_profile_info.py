@@ -27,6 +27,7 @@ options:
     required: true
 extends_documentation_fragment:
   - breakwater.ztp.fortiztp
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
   - breakwater.ztp.attributes.info_module
 author:

@@ -46,6 +46,7 @@ options:
     default: present
 extends_documentation_fragment:
   - breakwater.ztp.fortiztp
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
 attributes:
   check_mode:

@@ -28,6 +28,7 @@ options:
     default: false
 extends_documentation_fragment:
   - breakwater.ztp.fortiztp
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
   - breakwater.ztp.attributes.info_module
 author:

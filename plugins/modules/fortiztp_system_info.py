@@ -15,6 +15,7 @@ description:
 options: {}
 extends_documentation_fragment:
   - breakwater.ztp.fortiztp
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
   - breakwater.ztp.attributes.info_module
 author:

@@ -48,6 +48,7 @@ options:
     default: true
 extends_documentation_fragment:
   - breakwater.ztp.fortiztp
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
 attributes:
   check_mode:

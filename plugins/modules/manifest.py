@@ -80,6 +80,7 @@ options:
     default: 5
 extends_documentation_fragment:
   - breakwater.ztp.breakwater
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
 attributes:
   check_mode:

@@ -33,6 +33,7 @@ options:
     type: str
 extends_documentation_fragment:
   - breakwater.ztp.breakwater
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
   - breakwater.ztp.attributes.info_module
 author:

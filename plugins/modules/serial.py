@@ -100,6 +100,7 @@ options:
     type: str
 extends_documentation_fragment:
   - breakwater.ztp.breakwater
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
 attributes:
   check_mode:

@@ -14,6 +14,7 @@ description:
     mean deployment time. The endpoint takes no filters.
 extends_documentation_fragment:
   - breakwater.ztp.breakwater
+  - breakwater.ztp.transport
   - breakwater.ztp.attributes
   - breakwater.ztp.attributes.info_module
 author:
