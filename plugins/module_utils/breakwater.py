@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import HttpClient, http_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import TRANSPORT_ARGUMENT_SPEC, HttpClient, http_options
 
 API_PATH = "/api/v1/ztp"
 MANIFEST_PAGE_SIZE = 500  # the server's maximum; fewer calls for sites with many manifests
@@ -16,10 +16,7 @@ MANIFEST_PAGE_SIZE = 500  # the server's maximum; fewer calls for sites with man
 BREAKWATER_ARGUMENT_SPEC = dict(
     url=dict(type="str", required=True, fallback=(env_fallback, ["BREAKWATER_URL"])),
     api_token=dict(type="str", required=True, no_log=True, fallback=(env_fallback, ["BREAKWATER_API_TOKEN"])),
-    validate_certs=dict(type="bool", default=True),
-    ca_path=dict(type="path"),
-    timeout=dict(type="int", default=30),
-    retries=dict(type="int", default=3),
+    **TRANSPORT_ARGUMENT_SPEC
 )
 
 

@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - Windows controllers are not supported 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import (
-    ApiError, HttpClient, http_options, list_items,
+    TRANSPORT_ARGUMENT_SPEC, ApiError, HttpClient, http_options, list_items,
 )
 
 DEFAULT_BASE_URL = "https://fortiztp.forticloud.com/public/api/v2"
@@ -48,10 +48,7 @@ FORTIZTP_ARGUMENT_SPEC = dict(
     token_cache=dict(type="bool", default=True),
     token_cache_dir=dict(type="path", default=DEFAULT_TOKEN_CACHE_DIR,
                          fallback=(env_fallback, ["FORTIZTP_TOKEN_CACHE_DIR"])),
-    validate_certs=dict(type="bool", default=True),
-    ca_path=dict(type="path"),
-    timeout=dict(type="int", default=30),
-    retries=dict(type="int", default=3),
+    **TRANSPORT_ARGUMENT_SPEC
 )
 FORTIZTP_REQUIRED_ONE_OF = [("api_id", "access_token")]
 FORTIZTP_REQUIRED_TOGETHER = [("api_id", "password")]

@@ -286,6 +286,16 @@ def list_items(body, *keys):
     return []
 
 
+# The transport options of every module and plugin, whatever the API; documented in
+# doc_fragments/transport.py.
+TRANSPORT_ARGUMENT_SPEC = dict(
+    validate_certs=dict(type="bool", default=True),
+    ca_path=dict(type="path"),
+    timeout=dict(type="int", default=30),
+    retries=dict(type="int", default=3),
+)
+
+
 def http_options(params):
     """The HttpClient keyword arguments from a module's or plugin's connection options."""
     return {
