@@ -30,18 +30,13 @@ def select_devices(devices, device_ids=None, hostnames=None):
 
     Raises InputError naming every unknown id or hostname, before anything is written.
     """
-    if device_ids:
-        by_id = dict((d.get("id"), d) for d in devices)
-        unknown = [i for i in device_ids if i not in by_id]
-        if unknown:
-            raise InputError("device_ids", unknown, "are not devices of this manifest (DEVICE_NOT_FOUND)")
-        return [by_id[i] for i in _unique(device_ids)]
-    if hostnames:
-        by_name = dict((d.get("hostname"), d) for d in devices)
-        unknown = [h for h in hostnames if h not in by_name]
-        if unknown:
-            raise InputError("hostnames", unknown, "are not devices of this manifest (DEVICE_NOT_FOUND)")
-        return [by_name[h] for h in _unique(hostnames)]
+    for field, key, wanted in (("device_ids", "id", device_ids), ("hostnames", "hostname", hostnames)):
+        if wanted:
+            by_key = dict((d.get(key), d) for d in devices)
+            unknown = [w for w in wanted if w not in by_key]
+            if unknown:
+                raise InputError(field, unknown, "are not devices of this manifest (DEVICE_NOT_FOUND)")
+            return [by_key[w] for w in _unique(wanted)]
     return list(devices)
 
 
