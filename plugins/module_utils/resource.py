@@ -25,6 +25,18 @@ class InputError(Exception):
         super(InputError, self).__init__("%s: %r %s" % (field, value, reason))
 
 
+class TaskFailure(Exception):
+    """The task fails with ``msg`` and the partial ``result`` (what was done before the failure).
+
+    Raised anywhere below ``run_task``, which alone turns it into ``fail_json``.
+    """
+
+    def __init__(self, msg, **result):
+        super(TaskFailure, self).__init__(msg)
+        self.msg = msg
+        self.result = result
+
+
 def fail_api_error(module, exc, **result):
     """Fail the task with the API's code, message and the failing resource, never a traceback."""
     module.fail_json(msg=str(exc), error=exc.to_dict(), **result)
@@ -139,8 +151,9 @@ def run_task(module, client_factory, work):
     """Build the client, run ``work(client, params)`` and exit with the result it returns.
 
     The one place where a task ends: InputError and ApiError become a clean failure naming the
-    field and value, or the API's code, message and resource (never a traceback); every result
-    carries ``api_calls`` and ``changed`` (false unless ``work`` says otherwise).
+    field and value, or the API's code, message and resource (never a traceback); TaskFailure
+    fails with its message and partial result. Every result carries ``api_calls`` and
+    ``changed`` (false unless ``work`` says otherwise).
     """
     fail_on_missing_requests(module)
     client = client_factory(module.params)
@@ -150,6 +163,10 @@ def run_task(module, client_factory, work):
         module.fail_json(msg=str(exc), field=exc.field, value=exc.value, api_calls=client.calls)
     except ApiError as exc:
         fail_api_error(module, exc, api_calls=client.calls)
+    except TaskFailure as exc:
+        failure = dict(exc.result)
+        failure.setdefault("changed", False)
+        module.fail_json(msg=exc.msg, api_calls=client.calls, **failure)
     result.setdefault("changed", False)
     result["api_calls"] = client.calls
     module.exit_json(**result)
