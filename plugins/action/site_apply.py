@@ -1,0 +1,180 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""breakwater.ztp.site_apply: one step of a site rollout, in bulk, for every device at once."""
+
+from __future__ import annotations
+
+import os
+
+from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
+from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, write_file
+
+STEPS = ("manifest", "serials", "configs", "fortiztp", "deploy")
+STEP_ACTIONS = {
+    "serials": rules.SERIAL_ACTIONS,
+    "configs": rules.CONFIG_ACTIONS,
+    "fortiztp": (rules.PROVISION_FORTIZTP,),
+    "deploy": (rules.DEPLOY,),
+}
+ARGUMENT_SPEC = dict(
+    step=dict(type="str", required=True, choices=list(STEPS)),
+    plan=dict(type="dict"),
+    fortiztp_state=dict(type="str", choices=["provisioned", "unprovisioned"], default="provisioned"),
+    save_all_configs=dict(type="bool", default=False),
+)
+
+
+class ActionModule(SiteAction):
+
+    def run_site(self, state, task_vars):
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        step = args["step"]
+        plan = args["plan"]
+        if plan is None:
+            # On its own (not after site_plan): plan this step from a fresh read.
+            if state.inventory_problems and step != "manifest":
+                raise TaskFailure("Preflight: %d inventory problem(s), nothing written: %s" % (
+                    len(state.inventory_problems), "; ".join(state.inventory_problems)))
+            read, _problems = state.read(with_fortiztp=step == "fortiztp")
+            plan = state.plan(read)
+        rows = rules.devices_with(plan, *STEP_ACTIONS.get(step, ()))
+        if step == "fortiztp" and args["fortiztp_state"] == "unprovisioned":
+            rows = [r for r in plan["devices"] if r["hostname"] in
+                    set(d["hostname"] for d in rules.fortinet_devices(state.site, state.devices))]
+        if self.check_mode:
+            return self.predicted(step, plan, rows)
+        return getattr(self, "step_%s" % step)(state, plan, rows, args, task_vars)
+
+    def predicted(self, step, plan, rows):
+        manifest_action = plan["manifest"]["action"] if step == "manifest" else None
+        result = {"changed": bool(rows or manifest_action), "devices": [r["hostname"] for r in rows],
+                  "plan": plan}
+        if self.diff_mode and result["changed"]:
+            lines = ["%s: %s" % (r["hostname"], r["reason"]) for r in rows]
+            if manifest_action:
+                lines.insert(0, "manifest %s: %s" % (plan["manifest"]["name"], manifest_action))
+            result["diff"] = {"prepared": "\n".join(lines) + "\n"}
+        return result
+
+    # --- the steps ---------------------------------------------------------------------------
+    def manifest_now(self, state, plan):
+        manifest = find_manifest(state.client("breakwater"), plan["manifest"]["id"], state.site["site_id"],
+                                 state.site["manifest_name"])
+        if manifest is None:
+            raise TaskFailure("site %s has no manifest named %s; run the manifest step first" % (
+                state.site["site_id"], state.site["manifest_name"]))
+        return manifest
+
+    def step_manifest(self, state, plan, rows, args, task_vars):
+        site = state.site
+        if not plan["manifest"]["action"] and plan["manifest"]["status"] not in ("draft", None):
+            return {"changed": False, "plan": plan}
+        keep_status = plan["manifest"]["status"] in ("deploying", "deployed")
+        result = self.run_module(state, "manifest", "breakwater", task_vars, dict(site_id=site["site_id"], name=site["manifest_name"],
+            description=site["description"], topology_source=site["topology_source"],
+            config_templates=site["config_templates"], status=None if keep_status else site["manifest_status"]))
+        plan = dict(plan, manifest=dict(plan["manifest"], id=result["manifest"]["id"],
+                                        status=result["manifest"].get("status")))
+        return {"changed": result["changed"], "manifest": result["manifest"], "plan": plan}
+
+    def step_serials(self, state, plan, rows, args, task_vars):
+        site = state.site
+        manifest_id = plan["manifest"]["id"] or self.manifest_now(state, plan)["id"]
+        changed, results = False, []
+        if site["serials_csv"] or site["serials_csv_content"]:
+            csv = self.run_module(state, "serial", "breakwater", task_vars, dict(manifest=manifest_id,
+                                  csv=site["serials_csv"] or None, csv_content=site["serials_csv_content"] or None,
+                                  replace=site["serials_replace"], verification_method="csv_import",
+                                  operator_id=site["operator_id"]))
+            changed, results = csv["changed"], csv.get("results", [])
+        rows = [r for r in rows if r["serial_number"]] if site["serials_from_inventory"] else []
+        if rows:
+            items = [{"hostname": r["hostname"], "serial_number": r["serial_number"]} for r in rows]
+            answer = self.run_module(state, "serial", "breakwater", task_vars, dict(manifest=manifest_id, serials=items,
+                                     replace=site["serials_replace"], verification_method=site["verification_method"],
+                                     operator_id=site["operator_id"]))
+            changed, results = changed or answer["changed"], results + answer.get("results", [])
+        return {"changed": changed, "results": results, "plan": plan}
+
+    def step_configs(self, state, plan, rows, args, task_vars):
+        site = state.site
+        check_wait_options(site["configs_wait_timeout"], site["configs_poll_interval"],
+                           "configs_wait_timeout", "configs_poll_interval")
+        dest, fmt = site["configs_dest"], site["configs_format"]
+        if not rows and not args["save_all_configs"] and os.path.isdir(dest):
+            # Nothing to generate: download only the configs whose file is missing (none on a rerun).
+            hostnames = set(r["hostname"] for r in plan["devices"])
+            known = [dict(r) for r in plan["devices"] if r["id"]]
+            missing = site_run.missing_config_files(known, dest, fmt, os.path.exists)
+            if not missing:
+                return {"changed": False, "generated": [], "written": [], "plan": plan}
+            manifest = self.manifest_now(state, plan)
+            devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
+                       and d["id"] in set(m["id"] for m in missing)]
+            written = site_run.save_configs(state.client("breakwater"), devices, dest, fmt, write_file)
+            return {"changed": bool(written), "generated": [], "written": written, "plan": plan}
+        manifest = self.manifest_now(state, plan)
+        bw = state.client("breakwater")
+        force = site["configs_force"] or any(rules.REGENERATE_CONFIG in r["actions"] for r in rows)
+        generated, failures = site_run.generate_configs(
+            bw, manifest, [r["hostname"] for r in rows], force, site["configs_wait_timeout"],
+            site["configs_poll_interval"], on_poll=self.progress)
+        if failures:
+            raise TaskFailure("%d config(s) failed: %s" % (len(failures), "; ".join(
+                "%s: %s (template %s, variable %s)" % (f["hostname"], f["code"], f["template_id"], f["variable"])
+                for f in failures)), changed=bool(generated or failures), failed_devices=failures)
+        manifest = bw.get_manifest(manifest["id"])
+        hostnames = set(r["hostname"] for r in plan["devices"])
+        regenerated = set(d["id"] for d in generated)
+        devices = [d for d in manifest["devices"] if d["hostname"] in hostnames and d.get("status") in rules.HAS_CONFIG]
+        if not args["save_all_configs"]:
+            missing = set(d["id"] for d in site_run.missing_config_files(devices, dest, fmt, os.path.exists))
+            devices = [d for d in devices if d["id"] in regenerated or d["id"] in missing]
+        written = site_run.save_configs(bw, devices, dest, fmt, write_file)
+        return {"changed": bool(generated or written), "generated": sorted(d["hostname"] for d in generated),
+                "written": written, "plan": plan}
+
+    def step_fortiztp(self, state, plan, rows, args, task_vars):
+        site = state.site
+        if not site["fortiztp_enabled"] or not rows:
+            return {"changed": False, "plan": plan}
+        serials = [r["serial_number"] for r in rows]
+        changed = False
+        if args["fortiztp_state"] == "provisioned":
+            check_wait_options(site["fortiztp_wait_timeout"], site["fortiztp_poll_interval"],
+                               "fortiztp_provision_wait_timeout", "fortiztp_provision_poll_interval")
+            if site["fortiztp_script"] and (site["fortiztp_script_content"] or site["fortiztp_script_src"]):
+                changed |= self.run_module(state, "fortiztp_script", "fortiztp", task_vars, dict(name=site["fortiztp_script"],
+                                           content=site["fortiztp_script_content"],
+                                           src=site["fortiztp_script_src"]))["changed"]
+            if not plan.get("fortimanager_ready"):
+                changed |= self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(sn=site["fortimanager_sn"], ip=site["fortimanager_ip"],
+                                           script=site["fortiztp_script"]))["changed"]
+            answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(devices=serials,
+                                     state="provisioned", target="FortiManager", fortimanager=site["fortimanager_sn"][0],
+                                     use_default_script=bool(site["fortiztp_script"]), wait=False))
+            changed |= answer["changed"]
+            if site["fortiztp_wait"]:
+                site_run.wait_provisioned(state.client("fortiztp"), serials, site["fortiztp_wait_timeout"],
+                                          site["fortiztp_poll_interval"], on_poll=self.progress)
+        else:
+            answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(devices=serials,
+                                     state="unprovisioned"))
+            changed |= answer["changed"]
+        return {"changed": changed, "devices": serials, "plan": plan}
+
+    def step_deploy(self, state, plan, rows, args, task_vars):
+        site = state.site
+        if not rows:
+            return {"changed": False, "failed_devices": [], "plan": plan}
+        check_wait_options(site["deploy_wait_timeout"], site["deploy_poll_interval"],
+                           "rollout_wait_timeout", "rollout_poll_interval")
+        manifest = self.manifest_now(state, plan)
+        final, failed = site_run.deploy(state.client("breakwater"), manifest, site["deploy_wait_timeout"],
+                                        site["deploy_poll_interval"], on_poll=self.progress)
+        return {"changed": True, "manifest_status": final.get("status"), "failed_devices": failed, "plan": plan}

@@ -1,0 +1,39 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""breakwater.ztp.site_plan: read the site, check every rule, and plan the rollout. No write."""
+
+from __future__ import annotations
+
+from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
+
+
+class ActionModule(SiteAction):
+
+    def run_site(self, state, task_vars):
+        self.validate_argument_spec(argument_spec={})
+        site = state.site
+        if state.inventory_problems:
+            raise TaskFailure("Preflight: %d inventory problem(s), nothing written: %s" % (
+                len(state.inventory_problems), "; ".join(state.inventory_problems)),
+                problems=state.inventory_problems)
+        warnings = []
+        gates = rules.fortigates(site, state.devices)
+        if not site["fortiztp_enabled"] and gates:
+            warnings.append("FortiZTP provisioning is turned off for %s (rollout_fortiztp_enabled=false): %s will fail "
+                            "their deployment with ZTP_NOT_PROVISIONED unless FortiZTP hands them to a FortiManager "
+                            "some other way." % (site["manifest_name"], ", ".join(d["hostname"] for d in gates)))
+        read, problems = state.read()
+        plan = state.plan(read)
+        if problems:
+            raise TaskFailure("Preflight: %d problem(s), nothing written: %s" % (len(problems), "; ".join(problems)),
+                              plan=plan, problems=problems, warnings=warnings)
+        counts = plan["counts"]
+        self.progress("plan: %d device(s); %s" % (len(plan["devices"]), ", ".join(
+            "%s %d" % (action, counts[action]) for action in rules.ACTIONS if action in counts) or "nothing to do"))
+        result = {"plan": plan, "changed": self.check_mode and plan["changed"], "warnings": warnings}
+        if self.diff_mode:
+            result["diff"] = {"prepared": rules.plan_text(plan)}
+        return result

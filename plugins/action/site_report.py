@@ -1,0 +1,59 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""breakwater.ztp.site_report: the site's report (JSON and HTML) from its manifest and events."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import jinja2
+
+from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, write_file
+
+ARGUMENT_SPEC = dict(
+    plan=dict(type="dict"),
+    error=dict(type="str"),
+    template=dict(type="str", default="rollout-report.html.j2"),
+)
+
+
+class ActionModule(SiteAction):
+    """Reads two things (the manifest and its events); writes two files, also in check mode (a plan report)."""
+
+    def run_site(self, state, task_vars):
+        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        site = state.site
+        checking = bool(task_vars.get("ansible_check_mode"))
+        bw = state.client("breakwater")
+        plan = args["plan"]
+        manifest_id = (plan or {}).get("manifest", {}).get("id")
+        manifest = find_manifest(bw, manifest_id, site["site_id"], site["manifest_name"])
+        events = bw.list_events(manifest_id=manifest["id"]) if manifest else []
+        play_hosts = [d["hostname"] for d in state.devices]
+        report = rules.build_report(site, manifest, events, play_hosts, error=args["error"],
+                                    plan=plan if checking else None, fortiztp_enabled=site["fortiztp_enabled"])
+        folder = site["report_dir"]
+        report_json = os.path.join(folder, "rollout-report.json")
+        report_html = os.path.join(folder, "rollout-report.html")
+        changed = write_file(report_json, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
+        changed |= write_file(report_html, self.render(args["template"], report).encode("utf-8"))
+        self.progress(rules.summary_text(report) + " Report: %s" % report_html)
+        return {
+            "changed": False,  # the report describes the site; writing it changes nothing there
+            "report": report, "report_json": report_json, "report_html": report_html,
+            "artifact": rules.artifact(report, report_json, report_html),
+            "summary": rules.summary_text(report),
+            "failure": rules.failure_text(report, report_html) if report["result"] == "failed" else None,
+            "files_changed": changed,
+        }
+
+    def render(self, template_name, report):
+        path = self._find_needle("templates", template_name)
+        with open(path) as handle:
+            source = handle.read()
+        environment = jinja2.Environment(autoescape=False, undefined=jinja2.ChainableUndefined)
+        return environment.from_string(source).render(rollout_report=report)

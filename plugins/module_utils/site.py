@@ -1,0 +1,383 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The site: every rule of a rollout, once, without Ansible and without I/O.
+
+A rollout reads the site's state (inventory devices, templates, the manifest, FortiZTP's
+records), checks it (the ``*_problems`` functions), decides per device what to do
+(:func:`plan_site`), lets the executor do it in bulk, and reports what came of it
+(:func:`build_report`). Everything here takes plain data and returns plain, JSON-safe data, so
+the unit tests need no server and no Ansible, and check mode can show the plan as it is.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.serials import normalize_serial, serial_problem
+
+# What a rollout can do to a device, in the order it does it.
+REGISTER_SERIAL = "register_serial"
+REPLACE_SERIAL = "replace_serial"
+GENERATE_CONFIG = "generate_config"
+REGENERATE_CONFIG = "regenerate_config"
+PROVISION_FORTIZTP = "provision_fortiztp"
+DEPLOY = "deploy"
+ACTIONS = (REGISTER_SERIAL, REPLACE_SERIAL, GENERATE_CONFIG, REGENERATE_CONFIG, PROVISION_FORTIZTP, DEPLOY)
+SERIAL_ACTIONS = (REGISTER_SERIAL, REPLACE_SERIAL)
+CONFIG_ACTIONS = (GENERATE_CONFIG, REGENERATE_CONFIG)
+
+# Device statuses in which Breakwater holds a config; the others need one generated.
+HAS_CONFIG = frozenset(("config_generated", "deploying", "online", "failed"))
+FAILED_STATUSES = frozenset(("failed", "config_failed"))
+ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+ISO_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
+
+
+def problem(where, message):
+    """A reason the rollout cannot start, located: ``<host or setting>: <field> <value> <why>``."""
+    return "%s: %s" % (where, message)
+
+
+# --- checks before any write -----------------------------------------------------------------
+def inventory_devices(hosts):
+    """(devices, problems) from ``[(hostname, host_vars), ...]``; no call needed.
+
+    Serials are normalised as the serial module does (strip, upper-case); every problem names
+    the host, the field and the value.
+    """
+    devices, problems, holder = [], [], {}
+    for hostname, host_vars in hosts:
+        raw = host_vars.get("serial_number")
+        serial = normalize_serial(raw) if raw is not None else ""
+        device_type = str(host_vars.get("device_type") or "").strip()
+        if not serial:
+            problems.append(problem(hostname, "no serial_number"))
+        elif serial_problem(serial):
+            problems.append(problem(hostname, "serial_number %s is not 6-20 characters A-Z, 0-9" % json.dumps(serial)))
+        elif serial in holder:
+            problems.append(problem(hostname, "serial_number %s is also the serial of %s" % (serial, holder[serial])))
+        else:
+            holder[serial] = hostname
+        if not device_type:
+            problems.append(problem(hostname, "no device_type"))
+        devices.append({"hostname": hostname, "serial_number": serial, "device_type": device_type})
+    return devices, problems
+
+
+def template_problems(devices, templates, config_templates):
+    """Every device type needs a template: the one named in ``config_templates``, of that type, or any of that type."""
+    by_id = dict((t.get("id"), t) for t in templates)
+    types_with_template = set(t.get("device_type") for t in templates)
+    problems = []
+    for device_type in sorted(set(d["device_type"] for d in devices if d["device_type"])):
+        wanted = (config_templates or {}).get(device_type)
+        if wanted:
+            if wanted not in by_id:
+                problems.append(problem("ztp_config_templates.%s" % device_type, "template %s does not exist" % wanted))
+            elif by_id[wanted].get("device_type") != device_type:
+                problems.append(problem("ztp_config_templates.%s" % device_type, "template %s is for %s" % (
+                    wanted, by_id[wanted].get("device_type"))))
+        elif device_type not in types_with_template:
+            problems.append(problem(device_type, "no template for this device type"))
+    return problems
+
+
+def manifest_problems(manifest, devices, site):
+    """An existing manifest must not be deploying, must know every host, and hold their serials unless replacing."""
+    if manifest is None:
+        return []
+    problems = []
+    manifest_id = manifest.get("id")
+    if manifest.get("status") == "deploying":
+        problems.append(problem("manifest %s" % manifest_id, "is being deployed; wait for it to end"))
+    wanted_topology = site.get("topology_source")
+    if wanted_topology and manifest.get("topology_source") and manifest["topology_source"] != wanted_topology:
+        problems.append(problem("ztp_topology_source", "%s differs from topology %s of manifest %s (a topology is applied "
+                                "only on creation)" % (wanted_topology, manifest["topology_source"], manifest_id)))
+    known = dict((d.get("hostname"), d) for d in manifest.get("devices") or [])
+    unknown = [d["hostname"] for d in devices if d["hostname"] not in known]
+    if unknown:
+        problems.append(problem("manifest %s" % manifest_id, "has no device named %s" % ", ".join(unknown)))
+    if not site.get("serials_replace"):
+        for device in devices:
+            current = (known.get(device["hostname"]) or {}).get("serial_number")
+            if current and device["serial_number"] and current != device["serial_number"]:
+                problems.append(problem(device["hostname"], "serial_number %s differs from %s in Breakwater; set "
+                                        "serials_replace=true to replace it (an RMA swap)" % (
+                                            device["serial_number"], current)))
+    return problems
+
+
+def fortiztp_problems(site, devices, records, fortimanagers, scripts):
+    """FortiZTP must know every Fortinet device, and the FortiGates need a FortiManager target and the script."""
+    fortinet = fortinet_devices(site, devices)
+    if not site.get("fortiztp_enabled") or not fortinet:
+        return []
+    problems = []
+    if not site.get("fortimanager_sn") or not site.get("fortimanager_ip"):
+        problems.append(problem("ztp_fortimanager_sn", "%d Fortinet device(s) need a FortiManager target: set "
+                                "ztp_fortimanager_sn and ztp_fortimanager_ip, or rollout_fortiztp_enabled=false"
+                                % len(fortinet)))
+    missing = [d["serial_number"] for d in fortinet if d["serial_number"] not in records]
+    if missing:
+        problems.append(problem("FortiZTP", "does not know %s (add them to the FortiCloud account, or check their "
+                                "serial numbers)" % ", ".join(missing)))
+    script = site.get("fortiztp_script")
+    if script and not site.get("fortiztp_script_content") and script not in set(s.get("name") for s in scripts or []):
+        problems.append(problem("ztp_fortiztp_script", "FortiZTP has no pre-run script named %s; create it or give "
+                                "its content with ztp_fortiztp_script_content" % script))
+    return problems
+
+
+def fortinet_devices(site, devices):
+    pattern = re.compile(site.get("fortinet_pattern") or "^forti")
+    return [d for d in devices if pattern.search(d["device_type"] or "")]
+
+
+def fortigates(site, devices):
+    pattern = re.compile(site.get("fortigate_pattern") or "^fortigate_")
+    return [d for d in devices if pattern.search(d["device_type"] or "")]
+
+
+# --- the plan --------------------------------------------------------------------------------
+def fortiztp_provisioned(record):
+    return bool(record) and record.get("provisionStatus") == "provisioned" and \
+        record.get("provisionTarget") == "FortiManager"
+
+
+def manifest_changes(site, manifest):
+    """The manifest fields a rollout sets that differ (all of them when it does not exist)."""
+    desired = {"description": site.get("description"), "config_templates": site.get("config_templates") or None}
+    desired = dict((k, v) for k, v in desired.items() if v)
+    if manifest is None:
+        return desired
+    changes = {}
+    for key, value in desired.items():
+        have = manifest.get(key)
+        if isinstance(value, dict) and isinstance(have, dict):
+            if any(have.get(k) != v for k, v in value.items()):
+                changes[key] = dict(have, **value)
+        elif have != value:
+            changes[key] = value
+    return changes
+
+
+def plan_site(site, devices, manifest, fortiztp_records=None):
+    """What the rollout will do: the manifest's action and, per device, its actions with their reasons.
+
+    ``manifest`` is the existing manifest with its devices, or None (it will be created).
+    """
+    fortiztp_records = fortiztp_records or {}
+    fortinet = set(d["hostname"] for d in fortinet_devices(site, devices)) if site.get("fortiztp_enabled") else set()
+    known = dict((d.get("hostname"), d) for d in (manifest or {}).get("devices") or [])
+    templates = site.get("config_templates") or {}
+    rows = []
+    for device in devices:
+        current = known.get(device["hostname"]) or {}
+        status = current.get("status") or "pending"
+        actions, reasons = [], []
+        have_serial = current.get("serial_number")
+        if not have_serial:
+            actions.append(REGISTER_SERIAL)
+            reasons.append("no serial in Breakwater yet")
+        elif have_serial != device["serial_number"]:
+            actions.append(REPLACE_SERIAL)
+            reasons.append("serial %s replaces %s" % (device["serial_number"], have_serial))
+        template = templates.get(device["device_type"])
+        if actions or status not in HAS_CONFIG:
+            replacing = REPLACE_SERIAL in actions
+            actions.append(GENERATE_CONFIG)
+            reasons.append("a new serial needs a new config" if replacing else "no config yet")
+        elif site.get("configs_force"):
+            actions.append(REGENERATE_CONFIG)
+            reasons.append("configs_force=true")
+        elif template and current.get("config_template") and current["config_template"] != template:
+            actions.append(REGENERATE_CONFIG)
+            reasons.append("template %s replaces %s" % (template, current["config_template"]))
+        if device["hostname"] in fortinet and not fortiztp_provisioned(fortiztp_records.get(device["serial_number"])):
+            actions.append(PROVISION_FORTIZTP)
+            reasons.append("not provisioned to a FortiManager in FortiZTP")
+        if actions or status != "online":
+            actions.append(DEPLOY)
+            reasons.append("%s, not online yet" % status if status != "online" else "changed, so deployed again")
+        rows.append({
+            "hostname": device["hostname"], "device_type": device["device_type"],
+            "serial_number": device["serial_number"], "id": current.get("id"), "status": status,
+            "actions": actions, "reason": "; ".join(reasons) if reasons else "online, nothing to do",
+        })
+    changes = manifest_changes(site, manifest)
+    if manifest is None:
+        manifest_action = "create"
+    elif changes:
+        manifest_action = "update"
+    else:
+        manifest_action = None
+    counts = dict((action, sum(1 for r in rows if action in r["actions"])) for action in ACTIONS)
+    return {
+        "site_id": site.get("site_id"),
+        "manifest": {"id": (manifest or {}).get("id"), "name": site.get("manifest_name"),
+                     "status": (manifest or {}).get("status"), "action": manifest_action,
+                     "changes": sorted(changes)},
+        "devices": rows,
+        "counts": dict((k, v) for k, v in counts.items() if v),
+        "changed": bool(manifest_action) or any(r["actions"] for r in rows),
+    }
+
+
+def devices_with(plan, *actions):
+    return [row for row in plan["devices"] if any(a in row["actions"] for a in actions)]
+
+
+def plan_text(plan):
+    """The plan as the lines ``--check --diff`` shows."""
+    manifest = plan["manifest"]
+    lines = ["Site %s, manifest %s (%s): %s" % (
+        plan.get("site_id"), manifest.get("name"), manifest.get("id") or "new",
+        {"create": "create it", "update": "update %s" % ", ".join(manifest.get("changes") or [])}.get(
+            manifest.get("action"), "unchanged"))]
+    for row in plan["devices"]:
+        lines.append("  %-24s %-18s %s (%s)" % (row["hostname"], row["status"], ", ".join(row["actions"]) or "nothing",
+                                               row["reason"]))
+    counts = plan.get("counts") or {}
+    lines.append("Total: %d device(s); %s" % (len(plan["devices"]), ", ".join(
+        "%s %d" % (a, counts[a]) for a in ACTIONS if a in counts) or "nothing to do"))
+    return "\n".join(lines) + "\n"
+
+
+# --- progress --------------------------------------------------------------------------------
+def status_counts(items, key="status"):
+    counts = {}
+    for item in items:
+        counts[item.get(key)] = counts.get(item.get(key), 0) + 1
+    return counts
+
+
+def progress_line(what, counts, total, done_key):
+    """``deployment: online 640/1000, deploying 360, failed 0``: the one line printed per poll."""
+    others = ", ".join("%s %d" % (k, v) for k, v in sorted(counts.items(), key=lambda kv: str(kv[0])) if k != done_key)
+    return "%s: %s %d/%d%s" % (what, done_key, counts.get(done_key, 0), total, ", " + others if others else "")
+
+
+# --- the report ------------------------------------------------------------------------------
+def _parse_time(value):
+    if isinstance(value, str) and ISO_PATTERN.match(value):
+        return datetime.datetime.strptime(value, ISO_FORMAT)
+    return None
+
+
+def device_timings(events):
+    """device id -> {event type: last timestamp}, and device id -> reason of its last failure."""
+    timings, reasons = {}, {}
+    for event in events:
+        details = event.get("details") or {}
+        device_id = event.get("device_id")
+        if device_id:
+            timings.setdefault(device_id, {})[event.get("event_type")] = event.get("timestamp")
+            if event.get("event_type") in ("device_failed", "config_failed"):
+                message = details.get("code") or ""
+                if details.get("message"):
+                    message += ": " + details["message"]
+                reasons[device_id] = details.get("reason") or message
+        elif event.get("event_type") == "deployment_started":
+            for started in details.get("devices") or []:
+                timings.setdefault(started, {})["deployment_started"] = event.get("timestamp")
+    return timings, reasons
+
+
+def build_report(site, manifest, events, play_hosts, error=None, plan=None, fortiztp_enabled=True):
+    """The rollout report: per device its status, reason and timings, counts, and the result.
+
+    ``result`` is ``success`` only when there was no error and every host of the play is
+    online. With a ``plan`` (check mode) each row carries the planned actions.
+    """
+    manifest = manifest or {}
+    timings, reasons = device_timings(events or [])
+    in_play = set(play_hosts)
+    planned = dict((row["hostname"], row) for row in (plan or {}).get("devices") or [])
+    rows, counts = [], {}
+    online_in_play = 0
+    for device in manifest.get("devices") or []:
+        seen = timings.get(device.get("id"), {})
+        settled = seen.get("device_online") or seen.get("device_failed")
+        started = seen.get("deployment_started")
+        deploy_seconds = None
+        if _parse_time(started) and _parse_time(settled):
+            deploy_seconds = int((_parse_time(settled) - _parse_time(started)).total_seconds())
+        status = device.get("status")
+        failed = status in FAILED_STATUSES
+        reason = (reasons.get(device.get("id")) if failed else None) or device.get("status_reason") or None
+        counts[status] = counts.get(status, 0) + 1
+        if device.get("hostname") in in_play and status == "online":
+            online_in_play += 1
+        row = {
+            "id": device.get("id"), "hostname": device.get("hostname"), "device_type": device.get("device_type"),
+            "serial_number": device.get("serial_number"), "status": status, "reason": reason,
+            "in_play": device.get("hostname") in in_play,
+            "timings": {"serial_registered": seen.get("serial_replaced") or seen.get("serial_registered"),
+                        "config_generated": seen.get("config_generated") or seen.get("config_failed"),
+                        "deployment_started": started, "settled": settled, "deploy_seconds": deploy_seconds},
+        }
+        if plan is not None:
+            row["planned"] = (planned.get(device.get("hostname")) or {}).get("actions", [])
+            row["planned_reason"] = (planned.get(device.get("hostname")) or {}).get("reason")
+        rows.append(row)
+    if plan is not None and not manifest.get("devices"):
+        # A new site in check mode: the plan is all there is.
+        for row in plan["devices"]:
+            rows.append({"id": None, "hostname": row["hostname"], "device_type": row["device_type"],
+                         "serial_number": row["serial_number"], "status": row["status"], "reason": None,
+                         "in_play": row["hostname"] in in_play, "planned": row["actions"],
+                         "planned_reason": row["reason"],
+                         "timings": dict.fromkeys(("serial_registered", "config_generated", "deployment_started",
+                                                   "settled", "deploy_seconds"))})
+            counts[row["status"]] = counts.get(row["status"], 0) + 1
+    if plan is not None:
+        result = "plan"
+    else:
+        result = "success" if not error and online_in_play == len(in_play) else "failed"
+    stamps = [e.get("timestamp") for e in events or [] if e.get("timestamp")]
+    return {
+        "site_id": site.get("site_id"),
+        "manifest": {"id": manifest.get("id"), "name": site.get("manifest_name"), "status": manifest.get("status"),
+                     "topology_source": manifest.get("topology_source") or site.get("topology_source")},
+        "result": result,
+        "error": error or None,
+        "fortiztp_enabled": bool(fortiztp_enabled),
+        "counts": counts,
+        "device_total": len(rows),
+        "as_of": max(stamps) if stamps else None,
+        "devices": rows,
+        "plan": plan,
+    }
+
+
+def not_online_text(report):
+    """``fw-prod-01 (failed: ZTP_NOT_PROVISIONED), ...`` for the hosts of the play that are not online."""
+    return ", ".join("%s (%s%s)" % (d["hostname"], d["status"], ": %s" % d["reason"] if d["reason"] else "")
+                     for d in report["devices"] if d["in_play"] and d["status"] != "online")
+
+
+def summary_text(report):
+    counts = ", ".join("%s=%s" % (k, v) for k, v in sorted(report["counts"].items(), key=lambda kv: str(kv[0])))
+    return "Rollout of %s: %s; %s." % (report["manifest"]["name"], report["result"], counts or "no devices")
+
+
+def failure_text(report, report_html):
+    error = report.get("error")
+    return "Rollout of %s failed%s. Devices: %s. Not online: %s. Report: %s" % (
+        report["manifest"]["name"], " at %s" % error if error else "",
+        ", ".join("%s=%s" % (k, v) for k, v in sorted(report["counts"].items(), key=lambda kv: str(kv[0]))),
+        not_online_text(report), report_html)
+
+
+def artifact(report, report_json, report_html):
+    """What ``set_stats`` publishes for AWX: the counts and every device's outcome."""
+    return {
+        "site_id": report["site_id"], "manifest_id": report["manifest"]["id"], "result": report["result"],
+        "counts": report["counts"], "report_json": report_json, "report_html": report_html,
+        "devices": [{"hostname": d["hostname"], "serial_number": d["serial_number"], "status": d["status"],
+                     "reason": d["reason"]} for d in report["devices"]],
+    }

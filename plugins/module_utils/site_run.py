@@ -1,0 +1,165 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The site's I/O: read its state in as few calls as the APIs allow, and run the waits.
+
+Each function takes the clients (BreakwaterClient, FortiZTPClient) as arguments and does no
+HTTP of its own; the rules it applies live in :mod:`site`, :mod:`configs` and
+:mod:`fortiztp_devices`. The site plugins call these; the unit tests call them with fakes.
+"""
+
+from __future__ import annotations
+
+from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
+    config_file_content, config_file_names, event_ids, failure_of, finished_devices,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
+    DONE, PENDING, index_by_serial, progress, serial_filter,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest, undeployed_devices
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
+
+
+def read_breakwater(client, site):
+    """(templates, manifest with devices or None): two or three calls."""
+    templates = client.list_templates()
+    manifest = find_manifest(client, site_id=site["site_id"], name=site["manifest_name"])
+    return templates, manifest
+
+
+def read_fortiztp(client, site, devices):
+    """(records by serial, FortiManager targets, scripts) of the site's Fortinet devices, or empties."""
+    fortinet = [d["serial_number"] for d in rules.fortinet_devices(site, devices)]
+    if not site["fortiztp_enabled"] or not fortinet:
+        return {}, [], []
+    records = index_by_serial(client.list_devices(serials=serial_filter(fortinet)), fortinet)
+    fortimanagers = client.list_fortimanagers() if site.get("fortimanager_sn") else []
+    scripts = client.list_scripts() if site.get("fortiztp_script") else []
+    return records, fortimanagers, scripts
+
+
+def fortimanager_ready(site, fortimanagers):
+    """True when a FortiManager target with the site's serial(s) and IP(s) exists already."""
+    wanted_sn, wanted_ip = sorted(site.get("fortimanager_sn") or []), sorted(site.get("fortimanager_ip") or [])
+    for target in fortimanagers or []:
+        have_sn = target.get("sn") if isinstance(target.get("sn"), list) else [target.get("sn")]
+        have_ip = target.get("ip") if isinstance(target.get("ip"), list) else [target.get("ip")]
+        if sorted(str(s) for s in have_sn if s) == wanted_sn and sorted(str(i) for i in have_ip if i) == wanted_ip:
+            return True
+    return False
+
+
+# --- configs -----------------------------------------------------------------------------------
+def generate_configs(client, manifest, hostnames, force, timeout, interval, on_poll=None):
+    """Queue the configs of ``hostnames`` and wait for each; returns (generated devices, failures).
+
+    Completion shows in the events (the API has no job endpoint): a new config_generated or
+    config_failed event per queued device.
+    """
+    by_host = dict((d.get("hostname"), d) for d in manifest.get("devices") or [])
+    wanted = [by_host[h] for h in hostnames if h in by_host]
+    if not wanted:
+        return [], []
+    known = event_ids(client.list_events(manifest_id=manifest["id"]))
+    job = client.generate_configs(manifest["id"], [d["id"] for d in wanted], force_regenerate=force)
+    skipped = set(item.get("device_id") or item.get("id") for item in (job or {}).get("skipped") or [])
+    queued = [d for d in wanted if d["id"] not in skipped]
+    ids = set(d["id"] for d in queued)
+
+    def fetch():
+        return finished_devices(client.list_events(manifest_id=manifest["id"]), ids, known)
+
+    def report(done, elapsed):
+        if on_poll:
+            failed = sum(1 for e in done.values() if e.get("event_type") == "config_failed")
+            on_poll(rules.progress_line("configs", {"generated": len(done) - failed, "failed": failed,
+                                                    "pending": len(ids) - len(done)}, len(ids), "generated"))
+
+    try:
+        done = poll(fetch, lambda d: len(d) >= len(ids), timeout, interval, on_poll=report,
+                    describe=lambda d: "configs of %s" % ", ".join(sorted(
+                        x.get("hostname") for x in queued if x["id"] not in d)))
+    except WaitTimeout as exc:
+        raise TaskFailure("config generation: %s" % exc, changed=True)
+    failures = [failure_of(d, done.get(d["id"])) for d in queued
+                if (done.get(d["id"]) or {}).get("event_type") == "config_failed"]
+    generated = [d for d in queued if (done.get(d["id"]) or {}).get("event_type") == "config_generated"]
+    return generated, failures
+
+
+def save_configs(client, devices, dest, fmt, write):
+    """Download the configs of ``devices`` and write them under ``dest``; returns the paths that changed.
+
+    ``write(path, bytes)`` is the caller's file operation (True when the file changed).
+    """
+    names = config_file_names(devices, "json" if fmt == "json" else "cfg")
+    written = []
+    for device in devices:
+        answer = client.get_device_config(device["id"], format=fmt)
+        path = "%s/%s" % (dest.rstrip("/"), names[device["id"]])
+        if write(path, config_file_content(answer, fmt)):
+            written.append(path)
+    return written
+
+
+def missing_config_files(devices, dest, fmt, exists):
+    """The devices holding a config whose file under ``dest`` is missing."""
+    names = config_file_names(devices, "json" if fmt == "json" else "cfg")
+    return [d for d in devices if d.get("status") in rules.HAS_CONFIG
+            and not exists("%s/%s" % (dest.rstrip("/"), names[d["id"]]))]
+
+
+# --- FortiZTP ----------------------------------------------------------------------------------
+def wait_provisioned(client, serials, timeout, interval, on_poll=None):
+    """Poll FortiZTP until none of ``serials`` is still being provisioned; returns their records."""
+    def fetch():
+        return index_by_serial(client.list_devices(serials=serial_filter(serials)), serials)
+
+    def report(records, elapsed):
+        if on_poll:
+            counts = {}
+            for serial in serials:
+                state = progress(records.get(serial))
+                counts[state] = counts.get(state, 0) + 1
+            on_poll(rules.progress_line("fortiztp", {"provisioned": counts.get(DONE, 0),
+                                                     "provisioning": counts.get(PENDING, 0),
+                                                     "incomplete": counts.get("incomplete", 0)},
+                                        len(serials), "provisioned"))
+
+    try:
+        return poll(fetch, lambda records: all(progress(records.get(s)) != PENDING for s in serials),
+                    timeout, interval, on_poll=report,
+                    describe=lambda records: "FortiZTP still provisioning %s" % ", ".join(
+                        s for s in serials if progress(records.get(s)) == PENDING))
+    except WaitTimeout as exc:
+        raise TaskFailure("FortiZTP provisioning: %s" % exc, changed=True)
+
+
+# --- deployment --------------------------------------------------------------------------------
+def deploy(client, manifest, timeout, interval, on_poll=None):
+    """Start the deployment (walking draft -> ready -> deploying) and wait for it to settle.
+
+    Returns (manifest, devices not online with their reasons).
+    """
+    status = manifest.get("status")
+    if status == "draft":
+        client.update_manifest(manifest["id"], {"status": "ready"})
+    if status != "deploying":
+        client.update_manifest(manifest["id"], {"status": "deploying"})
+
+    def report(current, elapsed):
+        if on_poll:
+            devices = current.get("devices") or []
+            on_poll(rules.progress_line("deployment", rules.status_counts(devices), len(devices), "online"))
+
+    try:
+        final = poll(lambda: client.get_manifest(manifest["id"]), lambda m: m.get("status") != "deploying",
+                     timeout, interval, on_poll=report,
+                     describe=lambda m: "manifest %s still deploying" % manifest["id"])
+    except WaitTimeout as exc:
+        raise TaskFailure("deployment: %s" % exc, changed=True)
+    if final.get("status") == "deployed":
+        return final, []
+    return final, undeployed_devices(client, final)

@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the site plugins share: the site from the play's variables, the clients, progress, failures.
+
+The site plugins are action plugins: they run on the controller, in-process, so a whole step
+(reads, bulk writes, a wait with a progress line per poll) costs one task, and they call the
+collection's modules only for writes whose logic a module already owns.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
+from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import (
+    SiteVariableError, connection, play_hosts, site_definition,
+)
+
+display = Display()
+
+
+class SiteState(object):
+    """The site as read at the start of a step: definition, inventory devices and clients."""
+
+    def __init__(self, variables):
+        self.variables = variables
+        self.site = site_definition(variables)
+        self.devices, self.inventory_problems = rules.inventory_devices(play_hosts(variables))
+        self._clients = {}
+        self.secrets = []
+
+    def client(self, api):
+        if api not in self._clients:
+            params, secrets = connection(self.variables, api)
+            self.secrets.extend(secrets)
+            self.connection_params = getattr(self, "connection_params", {})
+            self.connection_params[api] = params
+            factory = BreakwaterClient if api == "breakwater" else FortiZTPClient
+            self._clients[api] = factory.from_params(params)
+        return self._clients[api]
+
+    def module_args(self, api, **args):
+        """Arguments for one of the collection's modules: its API's connection plus ``args``."""
+        self.client(api)
+        merged = dict(self.connection_params[api])
+        merged.update((k, v) for k, v in args.items() if v is not None)
+        return merged
+
+    @property
+    def api_calls(self):
+        return sum(c.calls for c in self._clients.values())
+
+    def read(self, with_fortiztp=True):
+        """Read the site's state and check it; returns (state, problems). No write.
+
+        A play without device hosts (a play on localhost) works on every device of the manifest.
+        """
+        site = self.site
+        bw = self.client("breakwater")
+        templates, manifest = site_run.read_breakwater(bw, site)
+        if not self.devices and manifest:
+            self.devices = [{"hostname": d.get("hostname"), "serial_number": d.get("serial_number") or "",
+                             "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
+        records, fortimanagers, scripts = {}, [], []
+        if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
+            records, fortimanagers, scripts = site_run.read_fortiztp(self.client("fortiztp"), site, self.devices)
+        problems = (rules.template_problems(self.devices, templates, site["config_templates"])
+                    + rules.manifest_problems(manifest, self.devices, site)
+                    + rules.fortiztp_problems(site, self.devices, records, fortimanagers, scripts))
+        state = {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers}
+        return state, problems
+
+    def plan(self, state):
+        plan = rules.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"])
+        plan["fortimanager_ready"] = site_run.fortimanager_ready(self.site, state["fortimanagers"])
+        return plan
+
+
+class SiteAction(ActionBase):
+    """Base of the site plugins: ``run_site(state, task_vars)`` returns the result; failures end here."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(SiteAction, self).run(tmp, task_vars)
+        state = None
+        try:
+            state = SiteState(task_vars or {})
+            result.update(self.run_site(state, task_vars or {}))
+        except (SiteVariableError, InputError) as exc:
+            result.update(failed=True, msg=str(exc))
+        except ApiError as exc:
+            result.update(failed=True, msg=str(exc), error=exc.to_dict())
+        except TaskFailure as exc:
+            result.update(exc.result)
+            result.update(failed=True, msg=exc.msg)
+        result.setdefault("changed", False)
+        if state is not None:
+            result["api_calls"] = state.api_calls
+        return result
+
+    def run_site(self, state, task_vars):
+        raise NotImplementedError
+
+    @property
+    def check_mode(self):
+        return bool(self._task.check_mode)
+
+    @property
+    def diff_mode(self):
+        return bool(self._task.diff)
+
+    def progress(self, line):
+        display.display("  %s" % line)
+
+    def run_module(self, state, module, api, task_vars, args):
+        """Run one of the collection's modules (its own check mode, no_log and errors) and return its result."""
+        result = self._execute_module(module_name="breakwater.ztp.%s" % module,
+                                      module_args=state.module_args(api, **args), task_vars=task_vars)
+        if result.get("failed"):
+            raise TaskFailure("%s: %s" % (module, result.get("msg")),
+                              **dict((k, v) for k, v in result.items() if k in ("error", "failed_devices", "devices")))
+        return result
+
+
+def write_file(path, data):
+    """Write ``data`` to ``path`` atomically; True when the content changed."""
+    if os.path.exists(path):
+        with open(path, "rb") as handle:
+            if handle.read() == data:
+                return False
+    directory = os.path.dirname(os.path.abspath(path))
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return True
