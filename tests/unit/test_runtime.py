@@ -24,8 +24,18 @@ def action_groups():
 
 
 def module_names():
+    """Modules that take an API's connection options; the site plugins read them from variables instead."""
     directory = os.path.join(ROOT, "plugins", "modules")
-    return sorted(name[:-3] for name in os.listdir(directory) if name.endswith(".py") and name != "__init__.py")
+    return sorted(name[:-3] for name in os.listdir(directory)
+                  if name.endswith(".py") and name != "__init__.py" and not name.startswith("site_"))
+
+
+def test_site_plugins_are_action_plugins_with_docs():
+    modules = set(os.listdir(os.path.join(ROOT, "plugins", "modules")))
+    actions = set(os.listdir(os.path.join(ROOT, "plugins", "action")))
+    site = sorted(name for name in modules if name.startswith("site_"))
+    assert site == ["site_apply.py", "site_plan.py", "site_report.py"]
+    assert sorted(name for name in actions if name.endswith(".py")) == site
 
 
 def expected_group(module):

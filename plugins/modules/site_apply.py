@@ -1,0 +1,106 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The work is done by the action plugin of the same name (plugins/action/site_apply.py).
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: site_apply
+short_description: Run one step of a ZTP site rollout, in bulk, for every device of the play
+version_added: 0.2.0
+description:
+  - Runs on the controller, once for the whole play, reading the site and its connections from the
+    play's variables as M(breakwater.ztp.site_plan) does. Given the O(plan) of M(breakwater.ztp.site_plan),
+    it acts on the devices the plan names and makes no call when the plan has nothing for this step;
+    without a plan it reads the site itself (the roles C(manifest), C(serials), C(configs) and
+    C(fortiztp_provision) used on their own).
+  - C(manifest) creates or updates the manifest (module M(breakwater.ztp.manifest)); C(serials)
+    registers or replaces serials in bulk (module M(breakwater.ztp.serial)), also from
+    C(serials_csv) or C(serials_csv_content); C(configs) generates the configs that are missing or
+    stale, waits for them, and saves them under C(configs_dest); C(fortiztp) makes sure of the
+    FortiManager target and script and provisions the Fortinet devices (or unprovisions them),
+    then waits; C(deploy) deploys the manifest and waits until every device is online or failed.
+  - "Every wait prints one line per poll with the counts, for example C(deployment: online 640/1000, deploying 360)."
+author:
+  - breakwater.ztp maintainers (@breakwater-ztp)
+options:
+  step:
+    description: The step to run.
+    type: str
+    required: true
+    choices: [manifest, serials, configs, fortiztp, deploy]
+  plan:
+    description: The plan returned by M(breakwater.ztp.site_plan) (or by an earlier step); without it the step reads the site.
+    type: dict
+  fortiztp_state:
+    description: With O(step=fortiztp), provision the site's Fortinet devices or return them to unprovisioned.
+    type: str
+    choices: [provisioned, unprovisioned]
+    default: provisioned
+  save_all_configs:
+    description: With O(step=configs), download every config, not only the generated and the missing ones.
+    type: bool
+    default: false
+attributes:
+  check_mode:
+    support: full
+    description: Makes no call and no write; reports C(changed) when the plan has work for this step, with the devices.
+  diff_mode:
+    support: full
+    description: The devices this step would change, with the reason.
+  platform:
+    platforms: controller
+    support: full
+    description: Runs on the controller.
+seealso:
+  - module: breakwater.ztp.site_plan
+  - module: breakwater.ztp.site_report
+"""
+
+EXAMPLES = r"""
+- name: The serials are registered
+  breakwater.ztp.site_apply:
+    step: serials
+    plan: "{{ rollout_plan.plan }}"
+  run_once: true
+  delegate_to: localhost
+
+- name: Build the configs of the play's devices on their own, for review
+  breakwater.ztp.site_apply:
+    step: configs
+    save_all_configs: true
+  run_once: true
+  delegate_to: localhost
+"""
+
+RETURN = r"""
+plan:
+  description: The plan, with the manifest's id once the C(manifest) step has created it; give it to the next step.
+  returned: success
+  type: dict
+devices:
+  description: Hostnames (or, for C(fortiztp), serial numbers) the step acted on or would act on.
+  returned: when the step has devices
+  type: list
+  elements: str
+generated:
+  description: With O(step=configs), hostnames whose config was generated.
+  returned: when O(step=configs)
+  type: list
+  elements: str
+written:
+  description: With O(step=configs), config files that were written or changed.
+  returned: when O(step=configs)
+  type: list
+  elements: str
+failed_devices:
+  description: Devices that failed their config generation (C(configs)) or their deployment (C(deploy)), with the reason.
+  returned: when O(step=configs) or O(step=deploy)
+  type: list
+  elements: dict
+api_calls:
+  description: API calls made by the plugin itself (modules it runs report their own).
+  returned: always
+  type: int
+"""
