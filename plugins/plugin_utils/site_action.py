@@ -29,13 +29,31 @@ from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import (
 display = Display()
 
 
+class TemplatedVariables(object):
+    """The task's variables, each templated when read (an action plugin gets them raw)."""
+
+    def __init__(self, task_vars, templar):
+        self.task_vars = task_vars
+        self.templar = templar
+
+    def get(self, name, default=None):
+        if name not in self.task_vars:
+            return default
+        return self.templar.template(self.task_vars[name])
+
+    def __getitem__(self, name):
+        return self.get(name)
+
+
 class SiteState(object):
     """The site as read at the start of a step: definition, inventory devices and clients."""
 
     def __init__(self, variables):
         self.variables = variables
         self.site = site_definition(variables)
-        self.devices, self.inventory_problems = rules.inventory_devices(play_hosts(variables))
+        raw = variables.task_vars
+        self.devices, self.inventory_problems = rules.inventory_devices(
+            play_hosts(raw.get("hostvars") or {}, raw.get("ansible_play_hosts_all")))
         self._clients = {}
         self.secrets = []
 
@@ -96,7 +114,8 @@ class SiteAction(ActionBase):
         result = super(SiteAction, self).run(tmp, task_vars)
         state = None
         try:
-            state = SiteState(task_vars or {})
+            templar = self._templar.copy_with_new_env(available_variables=task_vars or {})
+            state = SiteState(TemplatedVariables(task_vars or {}, templar))
             result.update(self.run_site(state, task_vars or {}))
         except (SiteVariableError, InputError) as exc:
             result.update(failed=True, msg=str(exc))

@@ -113,8 +113,11 @@ def connection(variables, api):
     bad value is named exactly as a module would name it.
     """
     spec = CONNECTIONS[api]
-    given = dict((option, variables["%s_%s" % (api, option)]) for option in spec
-                 if variables.get("%s_%s" % (api, option)) not in (None, ""))
+    given = {}
+    for option in spec:
+        value = variables.get("%s_%s" % (api, option))
+        if value not in (None, ""):
+            given[option] = value
     result = ArgumentSpecValidator(spec).validate(given)
     if result.error_messages:
         raise SiteVariableError("%s connection: %s" % (api, "; ".join(
@@ -122,14 +125,13 @@ def connection(variables, api):
     return result.validated_parameters, sorted(result._no_log_values)
 
 
-def play_hosts(variables):
-    """[(hostname, {serial_number, device_type}), ...] for the play's device hosts (those with a device_type).
+def play_hosts(hostvars, hostnames):
+    """[(hostname, {serial_number, device_type}), ...] for the play's device hosts.
 
-    Hosts without any of both (localhost in a play on localhost) are not devices.
+    Hosts with neither variable (localhost in a play on localhost) are not devices.
     """
-    hostvars = variables.get("hostvars") or {}
     hosts = []
-    for hostname in variables.get("ansible_play_hosts_all") or []:
+    for hostname in hostnames or []:
         host = hostvars[hostname]
         serial = host.get("serial_number")
         device_type = host.get("device_type")
