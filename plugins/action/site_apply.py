@@ -23,7 +23,7 @@ STEP_ACTIONS = {
 }
 ARGUMENT_SPEC = dict(
     step=dict(type="str", required=True, choices=list(STEPS)),
-    plan=dict(type="dict"),
+    plan=dict(type="path"),
     fortiztp_state=dict(type="str", choices=["provisioned", "unprovisioned"], default="provisioned"),
     save_all_configs=dict(type="bool", default=False),
 )
@@ -34,7 +34,7 @@ class ActionModule(SiteAction):
     def run_site(self, state, task_vars):
         _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         step = args["step"]
-        plan = args["plan"]
+        plan = state.load_plan(args["plan"]) if args["plan"] else None
         if plan is None:
             # On its own (not after site_plan): plan this step from a fresh read.
             if state.inventory_problems and step != "manifest":
@@ -44,16 +44,15 @@ class ActionModule(SiteAction):
             plan = state.plan(read)
         rows = rules.devices_with(plan, *STEP_ACTIONS.get(step, ()))
         if step == "fortiztp" and args["fortiztp_state"] == "unprovisioned":
-            rows = [r for r in plan["devices"] if r["hostname"] in
-                    set(d["hostname"] for d in rules.fortinet_devices(state.site, state.devices))]
+            fortinet = set(plan["fortinet_serials"])
+            rows = [r for r in plan["devices"] if r["serial_number"] in fortinet]
         if self.check_mode:
             return self.predicted(step, plan, rows)
         return getattr(self, "step_%s" % step)(state, plan, rows, args, task_vars)
 
     def predicted(self, step, plan, rows):
         manifest_action = plan["manifest"]["action"] if step == "manifest" else None
-        result = {"changed": bool(rows or manifest_action), "devices": [r["hostname"] for r in rows],
-                  "plan": plan}
+        result = {"changed": bool(rows or manifest_action), "devices": [r["hostname"] for r in rows]}
         if self.diff_mode and result["changed"]:
             lines = ["%s: %s" % (r["hostname"], r["reason"]) for r in rows]
             if manifest_action:
@@ -73,14 +72,15 @@ class ActionModule(SiteAction):
     def step_manifest(self, state, plan, rows, args, task_vars):
         site = state.site
         if not plan["manifest"]["action"] and plan["manifest"]["status"] not in ("draft", None):
-            return {"changed": False, "plan": plan}
+            return {"changed": False}
         keep_status = plan["manifest"]["status"] in ("deploying", "deployed")
         result = self.run_module(state, "manifest", "breakwater", task_vars, dict(site_id=site["site_id"], name=site["manifest_name"],
             description=site["description"], topology_source=site["topology_source"],
             config_templates=site["config_templates"], status=None if keep_status else site["manifest_status"]))
-        plan = dict(plan, manifest=dict(plan["manifest"], id=result["manifest"]["id"],
-                                        status=result["manifest"].get("status")))
-        return {"changed": result["changed"], "manifest": result["manifest"], "plan": plan}
+        if args["plan"]:
+            plan["manifest"].update(id=result["manifest"]["id"], status=result["manifest"].get("status"))
+            state.save_plan(plan)  # the next steps need the id of a manifest created now
+        return {"changed": result["changed"], "manifest": result["manifest"]}
 
     def step_serials(self, state, plan, rows, args, task_vars):
         site = state.site
@@ -99,7 +99,7 @@ class ActionModule(SiteAction):
                                      replace=site["serials_replace"], verification_method=site["verification_method"],
                                      operator_id=site["operator_id"]))
             changed, results = changed or answer["changed"], results + answer.get("results", [])
-        return {"changed": changed, "results": results, "plan": plan}
+        return {"changed": changed, "results": results}
 
     def step_configs(self, state, plan, rows, args, task_vars):
         site = state.site
@@ -112,12 +112,12 @@ class ActionModule(SiteAction):
             known = [dict(r) for r in plan["devices"] if r["id"]]
             missing = site_run.missing_config_files(known, dest, fmt, os.path.exists)
             if not missing:
-                return {"changed": False, "generated": [], "written": [], "plan": plan}
+                return {"changed": False, "generated": [], "written": []}
             manifest = self.manifest_now(state, plan)
             devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
                        and d["id"] in set(m["id"] for m in missing)]
             written = site_run.save_configs(state.client("breakwater"), devices, dest, fmt, write_file)
-            return {"changed": bool(written), "generated": [], "written": written, "plan": plan}
+            return {"changed": bool(written), "generated": [], "written": written}
         manifest = self.manifest_now(state, plan)
         bw = state.client("breakwater")
         force = site["configs_force"] or any(rules.REGENERATE_CONFIG in r["actions"] for r in rows)
@@ -137,12 +137,12 @@ class ActionModule(SiteAction):
             devices = [d for d in devices if d["id"] in regenerated or d["id"] in missing]
         written = site_run.save_configs(bw, devices, dest, fmt, write_file)
         return {"changed": bool(generated or written), "generated": sorted(d["hostname"] for d in generated),
-                "written": written, "plan": plan}
+                "written": written}
 
     def step_fortiztp(self, state, plan, rows, args, task_vars):
         site = state.site
         if not site["fortiztp_enabled"] or not rows:
-            return {"changed": False, "plan": plan}
+            return {"changed": False}
         serials = [r["serial_number"] for r in rows]
         changed = False
         if args["fortiztp_state"] == "provisioned":
@@ -166,15 +166,15 @@ class ActionModule(SiteAction):
             answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(devices=serials,
                                      state="unprovisioned"))
             changed |= answer["changed"]
-        return {"changed": changed, "devices": serials, "plan": plan}
+        return {"changed": changed, "devices": serials}
 
     def step_deploy(self, state, plan, rows, args, task_vars):
         site = state.site
         if not rows:
-            return {"changed": False, "failed_devices": [], "plan": plan}
+            return {"changed": False, "failed_devices": []}
         check_wait_options(site["deploy_wait_timeout"], site["deploy_poll_interval"],
                            "rollout_wait_timeout", "rollout_poll_interval")
         manifest = self.manifest_now(state, plan)
         final, failed = site_run.deploy(state.client("breakwater"), manifest, site["deploy_wait_timeout"],
                                         site["deploy_poll_interval"], on_poll=self.progress)
-        return {"changed": True, "manifest_status": final.get("status"), "failed_devices": failed, "plan": plan}
+        return {"changed": True, "manifest_status": final.get("status"), "failed_devices": failed}

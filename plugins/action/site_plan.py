@@ -29,11 +29,15 @@ class ActionModule(SiteAction):
         plan = state.plan(read)
         if problems:
             raise TaskFailure("Preflight: %d problem(s), nothing written: %s" % (len(problems), "; ".join(problems)),
-                              plan=plan, problems=problems, warnings=warnings)
+                              problems=problems, warnings=warnings)
         counts = plan["counts"]
         self.progress("plan: %d device(s); %s" % (len(plan["devices"]), ", ".join(
             "%s %d" % (action, counts[action]) for action in rules.ACTIONS if action in counts) or "nothing to do"))
-        result = {"plan": plan, "changed": self.check_mode and plan["changed"], "warnings": warnings}
+        # The plan goes to a file beside the report, not through the task results: at 1,000 devices
+        # templating it into every step's arguments would cost seconds per step.
+        plan_file = state.save_plan(plan)
+        result = {"plan_file": plan_file, "manifest": plan["manifest"], "counts": plan["counts"],
+                  "changed": self.check_mode and plan["changed"], "warnings": warnings}
         if self.diff_mode:
             result["diff"] = {"prepared": rules.plan_text(plan)}
         return result

@@ -15,7 +15,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import fi
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, write_file
 
 ARGUMENT_SPEC = dict(
-    plan=dict(type="dict"),
+    plan=dict(type="path"),
     error=dict(type="str"),
     template=dict(type="str", default="rollout-report.html.j2"),
 )
@@ -29,11 +29,11 @@ class ActionModule(SiteAction):
         site = state.site
         checking = bool(task_vars.get("ansible_check_mode"))
         bw = state.client("breakwater")
-        plan = args["plan"]
+        plan = state.load_plan(args["plan"]) if args["plan"] and os.path.exists(args["plan"]) else None
         manifest_id = (plan or {}).get("manifest", {}).get("id")
         manifest = find_manifest(bw, manifest_id, site["site_id"], site["manifest_name"])
         events = bw.list_events(manifest_id=manifest["id"]) if manifest else []
-        play_hosts = [d["hostname"] for d in state.devices]
+        play_hosts = [d["hostname"] for d in plan["devices"]] if plan else [d["hostname"] for d in state.devices]
         report = rules.build_report(site, manifest, events, play_hosts, error=args["error"],
                                     plan=plan if checking else None, fortiztp_enabled=site["fortiztp_enabled"])
         folder = site["report_dir"]

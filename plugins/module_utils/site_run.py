@@ -12,20 +12,28 @@ from __future__ import annotations
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
 from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
-    config_file_content, config_file_names, event_ids, failure_of, finished_devices,
+    config_file_content, config_file_names, download_configs, event_ids, failure_of, finished_devices,
 )
+
+# Parallel config downloads: the API has no bulk config endpoint, one GET per device.
+DOWNLOAD_WORKERS = 8
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
     DONE, PENDING, index_by_serial, progress, serial_filter,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest, undeployed_devices
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
 
 
 def read_breakwater(client, site):
     """(templates, manifest with devices or None): two or three calls."""
     templates = client.list_templates()
-    manifest = find_manifest(client, site_id=site["site_id"], name=site["manifest_name"])
+    try:
+        manifest = find_manifest(client, site.get("manifest_id"), site["site_id"], site["manifest_name"])
+    except InputError as exc:
+        # Named after the variable the user sets, not the module option.
+        raise InputError("ztp_manifest_name", exc.value, exc.reason.replace("give id instead",
+                                                                            "set ztp_manifest_id to pick one"))
     return templates, manifest
 
 
@@ -95,11 +103,11 @@ def save_configs(client, devices, dest, fmt, write):
     ``write(path, bytes)`` is the caller's file operation (True when the file changed).
     """
     names = config_file_names(devices, "json" if fmt == "json" else "cfg")
+    answers = download_configs(client, devices, fmt, DOWNLOAD_WORKERS)
     written = []
     for device in devices:
-        answer = client.get_device_config(device["id"], format=fmt)
         path = "%s/%s" % (dest.rstrip("/"), names[device["id"]])
-        if write(path, config_file_content(answer, fmt)):
+        if write(path, config_file_content(answers[device["id"]], fmt)):
             written.append(path)
     return written
 

@@ -10,6 +10,7 @@ collection's modules only for writes whose logic a module already owns.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 
@@ -51,11 +52,31 @@ class SiteState(object):
     def __init__(self, variables):
         self.variables = variables
         self.site = site_definition(variables)
-        raw = variables.task_vars
-        self.devices, self.inventory_problems = rules.inventory_devices(
-            play_hosts(raw.get("hostvars") or {}, raw.get("ansible_play_hosts_all")))
+        self._devices = None
         self._clients = {}
         self.secrets = []
+
+    def _read_inventory(self):
+        raw = self.variables.task_vars
+        self._devices, self._inventory_problems = rules.inventory_devices(
+            play_hosts(raw.get("hostvars") or {}, raw.get("ansible_play_hosts_all")))
+
+    @property
+    def devices(self):
+        """The play's devices, read from the inventory on first use (a step given a plan never needs them)."""
+        if self._devices is None:
+            self._read_inventory()
+        return self._devices
+
+    @devices.setter
+    def devices(self, value):
+        self._devices = value
+
+    @property
+    def inventory_problems(self):
+        if self._devices is None:
+            self._read_inventory()
+        return self._inventory_problems
 
     def client(self, api):
         if api not in self._clients:
@@ -101,7 +122,25 @@ class SiteState(object):
     def plan(self, state):
         plan = rules.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"])
         plan["fortimanager_ready"] = site_run.fortimanager_ready(self.site, state["fortimanagers"])
+        plan["fortinet_serials"] = [d["serial_number"] for d in rules.fortinet_devices(self.site, self.devices)]
         return plan
+
+    @property
+    def plan_file(self):
+        """Where the plan of this site is kept between the steps of a run: beside its report."""
+        return os.path.join(self.site["report_dir"], "rollout-plan.json")
+
+    def save_plan(self, plan):
+        write_file(self.plan_file, (json.dumps(plan, indent=1) + "\n").encode("utf-8"))
+        return self.plan_file
+
+    def load_plan(self, path):
+        try:
+            with open(path) as handle:
+                return json.load(handle)
+        except (IOError, OSError, ValueError) as exc:
+            raise SiteVariableError("plan: cannot read the plan file %s (%s); run breakwater.ztp.site_plan first" % (
+                path, exc))
 
 
 class SiteAction(ActionBase):

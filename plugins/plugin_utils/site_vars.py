@@ -24,6 +24,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FOR
 SITE_VARIABLES = {
     "ztp_site_id": ("site_id", "str", None),
     "ztp_manifest_name": ("manifest_name", "str", None),
+    "ztp_manifest_id": ("manifest_id", "str", None),
     "ztp_manifest_description": ("description", "str", None),
     "ztp_topology_source": ("topology_source", "str", None),
     "ztp_config_templates": ("config_templates", "dict", None),
