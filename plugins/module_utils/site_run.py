@@ -34,6 +34,8 @@ def read_breakwater(client, site):
         # Named after the variable the user sets, not the module option.
         raise InputError("ztp_manifest_name", exc.value, exc.reason.replace("give id instead",
                                                                             "set ztp_manifest_id to pick one"))
+    if manifest is None and site.get("manifest_id"):
+        raise InputError("ztp_manifest_id", site["manifest_id"], "is not a manifest (MANIFEST_NOT_FOUND)")
     return templates, manifest
 
 
