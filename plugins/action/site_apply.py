@@ -40,7 +40,7 @@ class ActionModule(SiteAction):
             if state.inventory_problems and step != "manifest":
                 raise TaskFailure("Preflight: %d inventory problem(s), nothing written: %s" % (
                     len(state.inventory_problems), "; ".join(state.inventory_problems)))
-            read, _problems = state.read(with_fortiztp=step == "fortiztp")
+            read, _problems = state.read(with_breakwater=step != "fortiztp", with_fortiztp=step == "fortiztp")
             plan = state.plan(read)
         rows = rules.devices_with(plan, *STEP_ACTIONS.get(step, ()))
         if step == "fortiztp" and args["fortiztp_state"] == "unprovisioned":

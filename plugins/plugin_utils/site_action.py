@@ -99,14 +99,15 @@ class SiteState(object):
     def api_calls(self):
         return sum(c.calls for c in self._clients.values())
 
-    def read(self, with_fortiztp=True):
+    def read(self, with_breakwater=True, with_fortiztp=True):
         """Read the site's state and check it; returns (state, problems). No write.
 
         A play without device hosts (a play on localhost) works on every device of the manifest.
         """
         site = self.site
-        bw = self.client("breakwater")
-        templates, manifest = site_run.read_breakwater(bw, site)
+        templates, manifest = [], None
+        if with_breakwater:
+            templates, manifest = site_run.read_breakwater(self.client("breakwater"), site)
         if not self.devices and manifest:
             self.devices = [{"hostname": d.get("hostname"), "serial_number": d.get("serial_number") or "",
                              "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]

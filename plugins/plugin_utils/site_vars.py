@@ -20,46 +20,117 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BREAKWATER_ARGUMENT_SPEC
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FORTIZTP_ARGUMENT_SPEC
 
-# variable -> (key in the site definition, type, default). None: no default (optional).
+# Every variable a site plugin reads: its key in the site definition, type, default, the roles
+# whose argument specs list it, and its description. The roles' meta/argument_specs.yml files are
+# generated from this table (scripts/role_argument_specs.py) and a unit test keeps them in step.
+ALL_STEPS = ("rollout", "manifest", "serials", "configs", "fortiztp_provision", "site_report")
+SITE = ("rollout", "manifest", "serials", "configs", "site_report")
+FORTIZTP = ("rollout", "fortiztp_provision")
+
+
+class Variable(object):
+    def __init__(self, key, kind, default, roles, description, elements=None, choices=None):
+        self.key, self.kind, self.default, self.roles = key, kind, default, roles
+        self.description, self.elements, self.choices = description, elements, choices
+
+
 SITE_VARIABLES = {
-    "ztp_site_id": ("site_id", "str", None),
-    "ztp_manifest_name": ("manifest_name", "str", None),
-    "ztp_manifest_id": ("manifest_id", "str", None),
-    "ztp_manifest_description": ("description", "str", None),
-    "ztp_topology_source": ("topology_source", "str", None),
-    "ztp_config_templates": ("config_templates", "dict", None),
-    "ztp_fortimanager_sn": ("fortimanager_sn", "list", None),
-    "ztp_fortimanager_ip": ("fortimanager_ip", "list", None),
-    "ztp_fortiztp_script": ("fortiztp_script", "str", None),
-    "ztp_fortiztp_script_content": ("fortiztp_script_content", "str", None),
-    "ztp_fortiztp_script_src": ("fortiztp_script_src", "str", None),
-    "ztp_output_dir": ("output_dir", "str", "."),
-    "manifest_status": ("manifest_status", "str", "ready"),
-    "serials_from_inventory": ("serials_from_inventory", "bool", True),
-    "serials_replace": ("serials_replace", "bool", False),
-    "serials_verification_method": ("verification_method", "str", "api"),
-    "serials_operator_id": ("operator_id", "str", None),
-    "serials_csv": ("serials_csv", "str", None),
-    "serials_csv_content": ("serials_csv_content", "str", None),
-    "configs_force": ("configs_force", "bool", False),
-    "configs_format": ("configs_format", "str", "text"),
-    "configs_dest": ("configs_dest", "str", None),
-    "configs_wait_timeout": ("configs_wait_timeout", "int", 900),
-    "configs_poll_interval": ("configs_poll_interval", "int", 3),
-    "fortiztp_provision_device_type_pattern": ("fortinet_pattern", "str", "^forti"),
-    "fortiztp_provision_wait": ("fortiztp_wait", "bool", True),
-    "fortiztp_provision_wait_timeout": ("fortiztp_wait_timeout", "int", 1800),
-    "fortiztp_provision_poll_interval": ("fortiztp_poll_interval", "int", 10),
-    "rollout_fortiztp_enabled": ("fortiztp_enabled", "bool", True),
-    "rollout_fortigate_pattern": ("fortigate_pattern", "str", "^fortigate_"),
-    "rollout_report_dir": ("report_dir", "str", None),
-    "rollout_wait_timeout": ("deploy_wait_timeout", "int", 3600),
-    "rollout_poll_interval": ("deploy_poll_interval", "int", 10),
-    "rollout_require_healthy": ("require_healthy", "bool", True),
+    "ztp_site_id": Variable("site_id", "str", None, ALL_STEPS, "Breakwater site the manifest belongs to."),
+    "ztp_manifest_name": Variable(
+        "manifest_name", "str", None, ALL_STEPS,
+        "Name of the site's manifest; with O(ztp_site_id) it identifies the manifest (two manifests of "
+        "the site with that name are an error: set O(ztp_manifest_id))."),
+    "ztp_manifest_id": Variable("manifest_id", "str", None, SITE,
+                                "Id of the manifest, when the name is not unique in the site; must exist."),
+    "ztp_manifest_description": Variable("description", "str", None, ("rollout", "manifest"),
+                                         "Free text describing the deployment."),
+    "ztp_topology_source": Variable("topology_source", "str", None, ("rollout", "manifest", "site_report"),
+                                    "Helm topology the manifest is created from (required to create it; "
+                                    "a topology is applied only on creation)."),
+    "ztp_config_templates": Variable(
+        "config_templates", "dict", None, ("rollout", "manifest"),
+        "Template per device type; device types not listed use the topology's default. A change makes the "
+        "configs of the affected devices stale: the rollout regenerates and redeploys those."),
+    "ztp_fortimanager_sn": Variable("fortimanager_sn", "list", None, FORTIZTP,
+                                    "Serial number(s) of the FortiManager the site's Fortinet devices are "
+                                    "provisioned to (two for an HA pair).", elements="str"),
+    "ztp_fortimanager_ip": Variable("fortimanager_ip", "list", None, FORTIZTP,
+                                    "IP address(es) or FQDN of that FortiManager.", elements="str"),
+    "ztp_fortiztp_script": Variable("fortiztp_script", "str", None, FORTIZTP,
+                                    "Pre-run CLI script of the FortiManager target."),
+    "ztp_fortiztp_script_content": Variable("fortiztp_script_content", "str", None, FORTIZTP,
+                                            "Content of the pre-run script (else it must exist already)."),
+    "ztp_fortiztp_script_src": Variable("fortiztp_script_src", "path", None, FORTIZTP,
+                                        "File holding the content of the pre-run script."),
+    "ztp_output_dir": Variable(
+        "output_dir", "path", ".", ("rollout", "configs", "site_report"),
+        "Root of everything a run writes: reports under C(<ztp_output_dir>/reports/<ztp_site_id>/), intended "
+        "configs under C(<ztp_output_dir>/configs/<ztp_site_id>/). Default: the current directory of the run."),
+    "manifest_status": Variable("manifest_status", "str", "ready", ("rollout", "manifest"),
+                                "Status a new or draft manifest is brought to (a deploying or deployed manifest "
+                                "keeps its status).", choices=["draft", "ready"]),
+    "serials_from_inventory": Variable("serials_from_inventory", "bool", True, ("serials",),
+                                       "Register the serials of the play's hosts (host var C(serial_number)); "
+                                       "V(false) registers only the CSV."),
+    "serials_replace": Variable(
+        "serials_replace", "bool", False, ("rollout", "serials"),
+        "Replace a serial that differs from the inventory's (an RMA swap). Without it, the preflight names "
+        "every mismatch and the rollout stops before any write."),
+    "serials_verification_method": Variable("verification_method", "str", "api", ("rollout", "serials"),
+                                            "How the serials were verified.",
+                                            choices=["barcode_scan", "csv_import", "manual", "api"]),
+    "serials_operator_id": Variable("operator_id", "str", None, ("rollout", "serials"),
+                                    "Operator recorded with the registrations."),
+    "serials_csv": Variable("serials_csv", "path", None, ("serials",),
+                            "CSV file to register (columns C(hostname,serial_number[,mac_address]))."),
+    "serials_csv_content": Variable("serials_csv_content", "str", None, ("serials",),
+                                    "The CSV as text (a survey textarea or a barcode-scanner export), "
+                                    "instead of O(serials_csv)."),
+    "configs_force": Variable("configs_force", "bool", False, ("rollout", "configs"),
+                              "Regenerate every device's config, current or not (the rollout then redeploys them)."),
+    "configs_format": Variable("configs_format", "str", "text", ("rollout", "configs"),
+                               "Format of the saved configs (C(.cfg) text or C(.json)).", choices=["text", "json"]),
+    "configs_dest": Variable("configs_dest", "path", None, ("rollout", "configs"),
+                             "Folder of the intended configs; default C(<ztp_output_dir>/configs/<ztp_site_id>)."),
+    "configs_wait_timeout": Variable("configs_wait_timeout", "int", 900, ("rollout", "configs"),
+                                     "Seconds to wait for config generation."),
+    "configs_poll_interval": Variable("configs_poll_interval", "int", 3, ("rollout", "configs"),
+                                      "Seconds between two polls while configs are generated."),
+    "fortiztp_provision_device_type_pattern": Variable(
+        "fortinet_pattern", "str", "^forti", FORTIZTP,
+        "Regular expression matching the device types that FortiZTP provisions."),
+    "fortiztp_provision_wait": Variable("fortiztp_wait", "bool", True, FORTIZTP,
+                                        "Wait until FortiZTP has handed every device to the FortiManager."),
+    "fortiztp_provision_wait_timeout": Variable("fortiztp_wait_timeout", "int", 1800, FORTIZTP,
+                                                "Seconds to wait for FortiZTP provisioning."),
+    "fortiztp_provision_poll_interval": Variable("fortiztp_poll_interval", "int", 10, FORTIZTP,
+                                                 "Seconds between two polls of FortiZTP (2,000 calls per hour)."),
+    "rollout_fortiztp_enabled": Variable(
+        "fortiztp_enabled", "bool", True, ("rollout", "fortiztp_provision", "site_report"),
+        "Provision the site's Fortinet devices through FortiZTP. With V(false) the plan warns, and the "
+        "FortiGates fail their deployment with C(ZTP_NOT_PROVISIONED)."),
+    "rollout_fortigate_pattern": Variable(
+        "fortigate_pattern", "str", "^fortigate_", ("rollout",),
+        "Regular expression matching the device types Breakwater brings online only after FortiZTP provisioning."),
+    "rollout_report_dir": Variable("report_dir", "path", None, ("rollout", "site_report"),
+                                   "Folder of the report and the plan; default C(<ztp_output_dir>/reports/<ztp_site_id>)."),
+    "rollout_wait_timeout": Variable("deploy_wait_timeout", "int", 3600, ("rollout",),
+                                     "Seconds to wait for the deployment to end."),
+    "rollout_poll_interval": Variable("deploy_poll_interval", "int", 10, ("rollout",),
+                                      "Seconds between two polls of the manifest while it deploys."),
+    "rollout_require_healthy": Variable(
+        "require_healthy", "bool", True, ("rollout",),
+        "Read both services' status before any write and stop on an outage."),
+}
+# Host variables of each device host (read through hostvars, not from SITE_VARIABLES).
+HOST_VARIABLES = {
+    "serial_number": "Host variable of each device host, its serial number (normalised: white space "
+                     "stripped, upper case).",
+    "device_type": "Host variable of each device host, its Breakwater device type, for example C(cisco_ie3300).",
 }
 REQUIRED = ("ztp_site_id", "ztp_manifest_name")
 # The prefix of each API's connection variables, and the argument spec they are checked with.
-CONNECTIONS = {"breakwater": BREAKWATER_ARGUMENT_SPEC, "fortiztp": FORTIZTP_ARGUMENT_SPEC}
+CONNECTION_SPECS = {"breakwater": BREAKWATER_ARGUMENT_SPEC, "fortiztp": FORTIZTP_ARGUMENT_SPEC}
 
 
 class SiteVariableError(AnsibleError):
@@ -89,6 +160,8 @@ def _convert(name, kind, value):
         if not isinstance(value, dict):
             raise SiteVariableError("%s: %r is not a dictionary" % (name, value))
         return dict(value)
+    if kind == "path":
+        return os.path.expanduser(str(value))
     return None if value is None else str(value)
 
 
@@ -98,9 +171,12 @@ def site_definition(variables):
     if missing:
         raise SiteVariableError("the site needs %s (set in the inventory or group_vars)" % " and ".join(missing))
     site = {}
-    for name, (key, kind, default) in SITE_VARIABLES.items():
+    for name, variable in SITE_VARIABLES.items():
         value = variables.get(name)
-        site[key] = default if value is None or value == "" and default is not None else _convert(name, kind, value)
+        if value is None or (value == "" and variable.default is not None):
+            site[variable.key] = variable.default
+        else:
+            site[variable.key] = _convert(name, variable.kind, value)
     output = site["output_dir"] or "."
     site["report_dir"] = site["report_dir"] or os.path.join(output, "reports", site["site_id"])
     site["configs_dest"] = site["configs_dest"] or os.path.join(output, "configs", site["site_id"])
@@ -113,7 +189,7 @@ def connection(variables, api):
     Checked with the modules' own argument spec (environment fallbacks, defaults, no_log), so a
     bad value is named exactly as a module would name it.
     """
-    spec = CONNECTIONS[api]
+    spec = CONNECTION_SPECS[api]
     given = {}
     for option in spec:
         value = variables.get("%s_%s" % (api, option))
@@ -140,3 +216,57 @@ def play_hosts(hostvars, hostnames):
             continue
         hosts.append((hostname, {"serial_number": serial, "device_type": device_type}))
     return hosts
+
+
+# What the roles' argument specs say of each connection variable (<api>_<option>).
+CONNECTION_DESCRIPTIONS = {
+    "url": "Base URL of the Breakwater ZTP service, without C(/api/v1/ztp).",
+    "api_token": "Breakwater ZTP API token; never logged.",
+    "api_id": "FortiCloud IAM API user ID.",
+    "password": "Password of the FortiCloud IAM API user; never logged.",
+    "access_token": "A FortiCloud access token obtained elsewhere, instead of the API user and password; never logged.",
+    "base_url": "Root of the FortiZTP API v2 (default: Fortinet's public endpoint).",
+    "auth_url": "Root of the FortiCloud OAuth API (default: Fortinet's public endpoint).",
+    "client_id": "OAuth client ID of the FortiCloud login.",
+    "token_cache": "Share one FortiCloud token between the tasks and forks of a run through a locked cache file.",
+    "token_cache_dir": "Folder of the token cache file.",
+    "validate_certs": "Verify the server's TLS certificate.",
+    "ca_path": "PEM file of the CA (or bundle) that signs the server's certificate, for a private CA.",
+    "timeout": "Seconds to wait for each HTTP answer.",
+    "retries": "Retries of a failed request that is safe to repeat (with backoff, honouring Retry-After).",
+}
+CONNECTION_ROLES = {"breakwater": SITE, "fortiztp": FORTIZTP}
+
+
+def role_options(role):
+    """The argument-spec options of ``role`` (entry point main; site_report is the rollout's other one)."""
+    options = {}
+    for name, variable in SITE_VARIABLES.items():
+        if role in variable.roles:
+            option = {"type": variable.kind, "description": [variable.description]}
+            if name in REQUIRED and role != "fortiztp_provision":
+                option["required"] = True
+            if variable.default is not None:
+                option["default"] = variable.default
+            if variable.elements:
+                option["elements"] = variable.elements
+            if variable.choices:
+                option["choices"] = variable.choices
+            options[name] = option
+    if role not in ("manifest", "site_report", "configs"):
+        for name, description in HOST_VARIABLES.items():
+            options[name] = {"type": "str", "description": [description]}
+    for api, spec in CONNECTION_SPECS.items():
+        if role not in CONNECTION_ROLES[api]:
+            continue
+        for option, rule in spec.items():
+            entry = {"type": rule.get("type", "str"), "description": [CONNECTION_DESCRIPTIONS[option]]}
+            envs = (rule.get("fallback") or (None, []))[1]
+            if envs:
+                entry["description"].append("Unset, the environment variable E(%s) is read." % envs[0])
+            if rule.get("default") is not None and not str(rule["default"]).startswith("~"):
+                entry["default"] = rule["default"]
+            if rule.get("no_log"):
+                entry["no_log"] = True
+            options["%s_%s" % (api, option)] = entry
+    return options
