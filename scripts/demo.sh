@@ -62,15 +62,15 @@ log "ansible-playbook breakwater.ztp.site_rollout -i examples/site_floor_a/hosts
 rc=0
 "$VENV/bin/ansible-playbook" breakwater.ztp.site_rollout \
     -i examples/site_floor_a/hosts.yml \
-    -e "rollout_report_dir=$OUTPUT/reports" \
-    -e "configs_dest=$OUTPUT/intended" \
+    -e "ztp_output_dir=$OUTPUT" \
     -e "ansible_python_interpreter=$VENV/bin/python" \
     "$@" || rc=$?
 
-if [[ -f "$OUTPUT/reports/rollout-report.html" ]]; then
-    log "report: $OUTPUT/reports/rollout-report.html"
-    log "        $OUTPUT/reports/rollout-report.json"
-    log "intended configs: $OUTPUT/intended/"
+REPORTS="$OUTPUT/reports/site_floor_a"
+if [[ -f "$REPORTS/rollout-report.html" ]]; then
+    log "report: $REPORTS/rollout-report.html"
+    log "        $REPORTS/rollout-report.json (the plan: $REPORTS/rollout-plan.json)"
+    log "intended configs: $OUTPUT/configs/site_floor_a/"
 else
     err "no report was written (see the output above)"
 fi
