@@ -37,6 +37,16 @@ def deploy(lab, manifest_id):
     return resp.json()
 
 
+def generate_and_deploy(lab, manifest_id, **body):
+    """Generate configs, deploy and let it settle; returns the event index before deploying."""
+    generate(lab, manifest_id, **body)
+    lab.advance(5)
+    mark = len(manifest_events(lab, manifest_id))
+    deploy(lab, manifest_id)
+    lab.advance(60)
+    return mark
+
+
 def reopened(events):
     """The manifest_updated events that took a deployed manifest back to ready."""
     return [e for e in events if e["event_type"] == "manifest_updated"
@@ -120,11 +130,7 @@ def test_rma_of_the_fortigate_needs_the_new_unit_in_fortiztp(lab, new_manifest):
     deployed_site(lab, manifest_id, devices)
     fw_id = devices["fw-prod-01"]["id"]
     lab.bw("POST", f"/devices/{fw_id}/serial", json={"serial_number": "FGT60FTK20000010"})
-    generate(lab, manifest_id)
-    lab.advance(5)
-    mark = len(manifest_events(lab, manifest_id))
-    deploy(lab, manifest_id)
-    lab.advance(60)
+    mark = generate_and_deploy(lab, manifest_id)
     status, by_host = statuses(lab, manifest_id)
     assert status == "ready"
     assert by_host == {**dict.fromkeys(devices, "online"), "fw-prod-01": "failed"}
@@ -229,11 +235,7 @@ def test_waves_deploy_only_what_is_not_online(lab, new_manifest):
     lab.bw("PUT", f"/manifests/{manifest_id}", json={"status": "ready"})
     wave1 = [devices[h]["id"] for h in SWITCHES]
     rest = [d["id"] for h, d in devices.items() if h not in SWITCHES]
-    generate(lab, manifest_id, device_ids=wave1)
-    lab.advance(5)
-    mark = len(manifest_events(lab, manifest_id))
-    deploy(lab, manifest_id)
-    lab.advance(60)
+    mark = generate_and_deploy(lab, manifest_id, device_ids=wave1)
     status, by_host = statuses(lab, manifest_id)
     assert status == "ready"
     assert {h for h, s in by_host.items() if s == "online"} == set(SWITCHES)
@@ -244,11 +246,7 @@ def test_waves_deploy_only_what_is_not_online(lab, new_manifest):
     assert events[-1]["details"] == {"devices": wave1, "devices_online": 4,
                                      "not_deployed": rest}
     # Wave 2: the online switches are not touched.
-    generate(lab, manifest_id)
-    lab.advance(5)
-    mark = len(manifest_events(lab, manifest_id))
-    deploy(lab, manifest_id)
-    lab.advance(60)
+    mark = generate_and_deploy(lab, manifest_id)
     assert statuses(lab, manifest_id) == ("deployed", dict.fromkeys(devices, "online"))
     events = deployment_events(manifest_events(lab, manifest_id, mark))
     assert events[0]["details"] == {"devices": rest, "not_deployed": []}
@@ -263,10 +261,7 @@ def test_failed_wave_goes_back_to_ready_and_retries_the_failed_device(lab, new_m
     register_all(lab, manifest_id, devices)
     lab.bw("PUT", f"/manifests/{manifest_id}", json={"status": "ready"})
     fw_id, sw_id = devices["fw-prod-01"]["id"], devices["sw-prod-01"]["id"]
-    generate(lab, manifest_id, device_ids=[fw_id, sw_id])
-    lab.advance(5)
-    deploy(lab, manifest_id)
-    lab.advance(60)  # the FortiGate is not provisioned in FortiZTP
+    generate_and_deploy(lab, manifest_id, device_ids=[fw_id, sw_id])  # FortiGate not in FortiZTP
     ending = manifest_events(lab, manifest_id)[-1]
     assert ending["event_type"] == "deployment_failed"
     assert ending["details"]["failed"] == [fw_id]
