@@ -96,6 +96,10 @@ class Lab:
             body["site_id"] = site_id
         return self._lab("POST", "/synthetic", json=body).json()["manifest_id"]
 
+    def bump_template(self, template_id: str) -> dict:
+        """A new version of a Breakwater template (its configs become stale)."""
+        return self._lab("POST", f"/templates/{template_id}/bump").json()
+
     def load_fixtures(self, name: str) -> None:
         self._lab("POST", "/fixtures", json={"name": name})
 

@@ -23,3 +23,29 @@ def provision_fortigate(lab, serial):
         "deviceSN": serial, "deviceType": "FortiGate", "provisionStatus": "provisioned",
         "provisionTarget": "FortiManager", "fortiManagerOid": 1})
     assert resp.status_code == 200, resp.text
+
+
+def rollout(lab, manifest_id, devices):
+    """Register every serial, generate every config and start deploying (speed 0)."""
+    register_all(lab, manifest_id, devices)
+    lab.bw("PUT", f"/manifests/{manifest_id}", json={"status": "ready"})
+    assert lab.bw("POST", f"/manifests/{manifest_id}/generate-configs").status_code == 202
+    lab.advance(5)
+    resp = lab.bw("PUT", f"/manifests/{manifest_id}", json={"status": "deploying"})
+    assert resp.status_code == 200 and resp.json()["status"] == "deploying"
+    assert {d["status"] for d in resp.json()["devices"]} == {"deploying"}
+
+
+def deployed_site(lab, manifest_id, devices):
+    """The example site fully online (FortiGate provisioned); time moves only on advance."""
+    lab.settings(speed=0)
+    provision_fortigate(lab, EXAMPLE["fw-prod-01"])
+    rollout(lab, manifest_id, devices)
+    lab.advance(60)
+    manifest = lab.bw("GET", f"/manifests/{manifest_id}").json()
+    assert manifest["status"] == "deployed", manifest
+
+
+def manifest_events(lab, manifest_id, since=0):
+    """The manifest's events, oldest first, from index `since` on."""
+    return lab.bw("GET", "/events", params={"manifest_id": manifest_id}).json()["events"][since:]

@@ -1,7 +1,7 @@
 """Breakwater ZTP API: endpoints, lifecycles, error codes (breakwater-ztp-decisions.md)."""
 import pytest
 
-from lab_helpers import EXAMPLE, error_code, provision_fortigate, register_all
+from lab_helpers import EXAMPLE, error_code, provision_fortigate, register_all, rollout
 
 
 def test_list_manifests_fixture_and_pagination(lab):
@@ -345,16 +345,6 @@ def test_templates(lab):
         "templates"][0]["id"] == "template_ap_basic"
 
 
-def rollout(lab, manifest_id, devices):
-    register_all(lab, manifest_id, devices)
-    lab.bw("PUT", f"/manifests/{manifest_id}", json={"status": "ready"})
-    assert lab.bw("POST", f"/manifests/{manifest_id}/generate-configs").status_code == 202
-    lab.advance(5)
-    resp = lab.bw("PUT", f"/manifests/{manifest_id}", json={"status": "deploying"})
-    assert resp.status_code == 200 and resp.json()["status"] == "deploying"
-    assert {d["status"] for d in resp.json()["devices"]} == {"deploying"}
-
-
 def test_deployment_success_with_fortiztp(lab, new_manifest):
     manifest_id, devices = new_manifest
     lab.settings(speed=0)
@@ -397,7 +387,9 @@ def test_deployment_fortigate_not_provisioned(lab, new_manifest):
     assert fw["status"] == "failed" and fw["status_reason"] == "ZTP_NOT_PROVISIONED"
     failed = lab.bw("GET", "/events", params={"manifest_id": manifest_id,
                                               "event_type": "deployment_failed"}).json()
-    assert failed["events"][0]["details"]["failed_devices"] == [fw["id"]]
+    details = failed["events"][0]["details"]
+    assert details["failed"] == [fw["id"]] and details["not_deployed"] == []
+    assert sorted(details["devices"]) == sorted(d["id"] for d in body["devices"])
     # Fix it and redeploy: only the failed FortiGate deploys again.
     lab.settings(fortiztp_provisioning_seconds=60)  # FortiZTP done at 90 s, boot at 60 s
     provision_fortigate(lab, EXAMPLE["fw-prod-01"])
@@ -422,10 +414,17 @@ def test_deployment_skips_devices_without_config(lab, new_manifest):
     assert body["status"] == "ready"
     statuses = {d["hostname"]: d["status"] for d in body["devices"]}
     assert statuses["sw-prod-01"] == "online" and statuses["sw-prod-02"] == "pending"
-    event = lab.bw("GET", "/events", params={"event_type": "deployment_failed"}).json()[
+    # Nothing failed, some devices were never deployed: completed, but not deployed.
+    event = lab.bw("GET", "/events", params={"manifest_id": manifest_id,
+                                             "event_type": "deployment_completed"}).json()[
         "events"][0]
-    assert event["details"]["failed_devices"] == [] and len(
-        event["details"]["skipped_devices"]) == 6
+    sw_id = devices["sw-prod-01"]["id"]
+    assert event["details"]["devices"] == [sw_id] and "failed" not in event["details"]
+    assert sorted(event["details"]["not_deployed"]) == sorted(
+        d["id"] for h, d in devices.items() if h != "sw-prod-01")
+    assert lab.bw("GET", "/events", params={"manifest_id": manifest_id,
+                                            "event_type": "deployment_failed"}).json() == {
+        "events": []}
 
 
 def test_deployment_at_real_speed(lab, new_manifest):

@@ -123,10 +123,10 @@ def build_router() -> APIRouter:
     async def list_templates(request: Request, device_type: Optional[str] = None,
                              category: Optional[str] = None):
         lab = state(request)
-        templates = [{"id": tid, **{k: v for k, v in t.items() if k != "body"}}
-                     for tid, t in lab.templates.items()
-                     if (device_type is None or t["device_type"] == device_type)
-                     and (category is None or t["category"] == category)]
+        with lab.lock:
+            templates = [lab.template_view(tid) for tid, t in lab.templates.items()
+                         if (device_type is None or t["device_type"] == device_type)
+                         and (category is None or t["category"] == category)]
         return json_response({"templates": templates})
 
     @router.get("/status", response_model=m.SystemStatus)

@@ -1,4 +1,5 @@
-"""Control plane under /_lab: reset, faults, counters, settings, time, fixtures, state.
+"""Control plane under /_lab: reset, faults, counters, settings, time, fixtures, templates,
+state.
 
 Not part of either API: no auth, not counted. Reference: docs/lab.md.
 """
@@ -169,6 +170,12 @@ def build_router() -> APIRouter:
         with lab.lock:
             manifest_id = lab.add_synthetic(body.devices, body.name, body.site_id)
         return json_response({"manifest_id": manifest_id, "devices": body.devices})
+
+    @router.post("/templates/{template_id}/bump")
+    async def bump_template(request: Request, template_id: str):
+        lab = lab_of(request)
+        with lab.lock:
+            return json_response(lab.bump_template(template_id))
 
     @router.get("/state")
     async def dump(request: Request):

@@ -122,7 +122,8 @@ TEMPLATES = {
     },
 }
 
-# Serial prefix + device type -> model_detected (longest matching prefix wins).
+# Device type -> serial prefixes and their model_detected (longest matching prefix wins; the
+# planned type's table first, then the others', so a unit of the wrong type shows as such).
 MODEL_TABLE = {
     "cisco_ie3300": [("FDO", "IE-3300-8T2S-E"), ("FOC", "IE-3300-8U2X-E")],
     "fortigate_60f": [("FGT60F", "FortiGate-60F")],

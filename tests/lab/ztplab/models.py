@@ -90,6 +90,9 @@ class Device(Out):
     config_template: Optional[str]
     last_seen: Optional[str]
     status_reason: Optional[str]
+    # Lab extension: what the device's present config was rendered from (null: no config).
+    template_used: Optional[str] = None
+    template_version: Optional[str] = None
 
 
 class ManifestSummary(Out):
@@ -138,6 +141,7 @@ class BulkItemResult(Out):
     device_id: str
     status: Literal["success", "failed"]
     serial_number: str
+    model_detected: Optional[str] = None
 
 
 class BulkResult(Out):
@@ -161,6 +165,7 @@ class DeviceConfig(Out):
     format: Literal["text", "json"]
     content: str | dict[str, Any]
     template_used: str
+    template_version: Optional[str] = None  # lab extension
     size_bytes: int
 
 

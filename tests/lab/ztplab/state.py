@@ -110,7 +110,7 @@ class LabState:
         self.faults = Faults()
         self.rate_windows: dict[str, list[float]] = {}  # API user -> wall times of calls
         self.topologies: dict[str, dict] = {}
-        self.templates = fixtures.TEMPLATES
+        self.templates = copy.deepcopy(fixtures.TEMPLATES)  # versions change (bump_template)
         self.manifests: dict[str, dict] = {}
         self.devices: dict[str, dict] = {}
         self.serial_owner: dict[str, str] = {}
@@ -288,7 +288,7 @@ class LabState:
                     "updated_at": now, "topology_source": topology_source,
                     "config_templates": dict(config_templates), "_device_ids": [],
                     "_links": list(topology["links"]) if topology else [],
-                    "_deploy_started": None}
+                    "_deploy_started": None, "_deployment": []}
         self.manifests[manifest_id] = manifest
         for planned in (topology["devices"] if topology else []):
             device_id = f"device_{self.next_device:03d}"
@@ -336,6 +336,11 @@ class LabState:
     def device_view(device: dict) -> dict:
         view = dict(device)
         view["last_seen"] = iso(device["last_seen"])
+        # Lab extension: what the present config was rendered from, so a client can tell a
+        # stale config from the device list alone (null without a config).
+        config = device["_config"]
+        view["template_used"] = config["template_used"] if config else None
+        view["template_version"] = config["template_version"] if config else None
         return view
 
     def list_manifests(self, site_id, status, limit, offset):
@@ -445,6 +450,7 @@ class LabState:
                 details["previous_serial_number"] = replaced
             self.add_event("serial_replaced" if replaced else "serial_registered",
                            device["manifest_id"], device_id, details)
+            self._reopen_if_deployed(device, "serial_replaced")
         return {"device_id": device_id, "serial_number": serial, "status": device["status"],
                 "verified_at": iso(device.get("_verified_at") or self.now()),
                 "model_detected": model_detected(serial, device["device_type"])}
@@ -464,6 +470,20 @@ class LabState:
         device["status_reason"] = None
         device["_config"] = None
         device["_job"] += 1  # a pending config job for the old unit no longer applies
+        device["_queued"] = False
+
+    def _reopen_if_deployed(self, device: dict, reason: str, when: float | None = None) -> None:
+        """A device of a deployed manifest left `online`: the manifest goes back to `ready`
+        so that it can be deployed again (Day 2)."""
+        manifest = self.manifests[device["manifest_id"]]
+        if manifest["status"] != "deployed" or device["status"] == "online":
+            return
+        manifest["status"] = "ready"
+        manifest["updated_at"] = self.now() if when is None else when
+        self.add_event("manifest_updated", manifest["id"], None,
+                       {"changed": ["status"], "status_from": "deployed", "status_to": "ready",
+                        "reason": reason, "device_id": device["id"],
+                        "hostname": device["hostname"]}, when)
 
     def bulk_register(self, manifest_id: str, items: list, method, operator) -> dict:
         manifest = self.get_manifest(manifest_id)
@@ -482,9 +502,10 @@ class LabState:
                 device = self.devices.get(device_id)
                 if device is None or device["manifest_id"] != manifest_id:
                     raise device_not_found(device_id)
-                self.register_serial(device_id, serial, method, operator)
+                answer = self.register_serial(device_id, serial, method, operator)
                 results.append({"device_id": device_id, "status": "success",
-                                "serial_number": serial})
+                                "serial_number": serial,
+                                "model_detected": answer["model_detected"]})
             except BreakwaterError as err:
                 results.append({"device_id": device_id, "status": "failed",
                                 "serial_number": serial,
@@ -525,10 +546,13 @@ class LabState:
         return {"job_id": job_id, "status": "processing", "devices_queued": len(queued),
                 "estimated_completion": iso(due), "queued": queued, "skipped": skipped}
 
-    @staticmethod
-    def _config_current(device: dict) -> bool:
+    def _config_current(self, device: dict) -> bool:
+        """Rendered from the device's present template at that template's present version."""
         config = device["_config"]
-        return config is not None and config["template_used"] == device["config_template"]
+        template = self.templates.get(device["config_template"])
+        return (config is not None and template is not None
+                and config["template_used"] == device["config_template"]
+                and config["template_version"] == template["version"])
 
     def _finish_config(self, device_id: str, job: int, when: float) -> None:
         device = self.devices.get(device_id)
@@ -543,12 +567,15 @@ class LabState:
             self.add_event("config_failed", device["manifest_id"], device_id,
                            {"template_id": device["config_template"], "code": err.code,
                             "message": err.message, **err.details}, when)
+            self._reopen_if_deployed(device, "config_failed", when)
             return
         config["config_generated_at"] = when
         device.update(status="config_generated", status_reason=None, _config=config)
         self.add_event("config_generated", device["manifest_id"], device_id,
                        {"template_id": config["template_used"],
+                        "template_version": config["template_version"],
                         "config_size": config["size_bytes"]}, when)
+        self._reopen_if_deployed(device, "config_regenerated", when)
 
     def device_config(self, device_id: str, fmt: str) -> dict:
         device = self.get_device(device_id)
@@ -561,29 +588,38 @@ class LabState:
                                   {"device_id": device_id, "status": device["status"]})
         return {"device_id": device_id, "config_generated_at": iso(config["config_generated_at"]),
                 "format": fmt, "content": config["text"] if fmt == "text" else config["json"],
-                "template_used": config["template_used"], "size_bytes": config["size_bytes"]}
+                "template_used": config["template_used"],
+                "template_version": config["template_version"],  # lab extension
+                "size_bytes": config["size_bytes"]}
 
     # --- Breakwater: deployment -----------------------------------------------------------
     def _start_deployment(self, manifest: dict) -> None:
+        """Deploy only what is not online: devices with a config (`config_generated`, or
+        `failed` from an earlier deployment). A device whose config is still being generated
+        waits for the next deployment."""
         now = self.now()
         manifest["_deploy_started"] = now
         due = now + self.settings["boot_seconds"]
-        started, skipped = [], []
+        started = []
         for device_id in manifest["_device_ids"]:
             device = self.devices[device_id]
-            # Online devices stay online; failed ones with a config are retried.
-            if device["_config"] is not None and device["status"] in ("config_generated", "failed"):
+            if (device["_config"] is not None and not device.get("_queued")
+                    and device["status"] in ("config_generated", "failed")):
                 device.update(status="deploying", status_reason=None)
                 device["_job"] += 1
                 self.schedule(due, "boot", device_id, device["_job"])
                 started.append(device_id)
-            elif device["status"] != "online":
-                skipped.append(device_id)
-        manifest["_skipped"] = skipped
+        manifest["_deployment"] = started
         self.add_event("deployment_started", manifest["id"], None,
-                       {"devices": started, "skipped_devices": skipped})
+                       {"devices": started, "not_deployed": self._not_deployed(manifest)})
         if not started:
             self.schedule(now, "settle", manifest["id"], 0)
+
+    def _not_deployed(self, manifest: dict) -> list[str]:
+        """Devices neither online nor part of the current deployment."""
+        deploying = set(manifest["_deployment"])
+        return [d for d in manifest["_device_ids"] if d not in deploying
+                and self.devices[d]["status"] != "online"]
 
     def _finish_boot(self, device_id: str, job: int, when: float) -> None:
         device = self.devices.get(device_id)
@@ -626,26 +662,32 @@ class LabState:
         self._settle(device["manifest_id"], when)
 
     def _settle(self, manifest_id: str, when: float) -> None:
+        """End the deployment once each of its devices is online or failed: `deployed` when
+        every device of the manifest is online, else back to `ready`."""
         manifest = self.manifests.get(manifest_id)
         if manifest is None or manifest["status"] != "deploying":
             return
-        devices = [self.devices[d] for d in manifest["_device_ids"]]
-        if any(d["status"] == "deploying" for d in devices):
+        deployment = [self.devices[d] for d in manifest["_deployment"]]
+        if any(d["status"] == "deploying" for d in deployment):
             return
-        failed = [d["id"] for d in devices if d["status"] == "failed"]
-        online = sum(d["status"] == "online" for d in devices)
+        failed = [d["id"] for d in deployment if d["status"] == "failed"]
+        online = sum(self.devices[d]["status"] == "online" for d in manifest["_device_ids"])
         self.deployments.append({"started": manifest["_deploy_started"], "finished": when,
-                                 "online": online, "failed": len(failed)})
+                                 "online": len(deployment) - len(failed),
+                                 "failed": len(failed)})
         manifest["updated_at"] = when
-        if online == len(devices):
+        details = {"devices": manifest["_deployment"], "devices_online": online,
+                   "not_deployed": self._not_deployed(manifest)}
+        if online == len(manifest["_device_ids"]):
             manifest["status"] = "deployed"
-            self.add_event("deployment_completed", manifest_id, None,
-                           {"devices_online": online}, when)
-        else:
+            self.add_event("deployment_completed", manifest_id, None, details, when)
+        elif failed:
             manifest["status"] = "ready"
             self.add_event("deployment_failed", manifest_id, None,
-                           {"failed_devices": failed, "skipped_devices": manifest["_skipped"],
-                            "devices_online": online}, when)
+                           {**details, "failed": failed}, when)
+        else:
+            manifest["status"] = "ready"
+            self.add_event("deployment_completed", manifest_id, None, details, when)
 
     def system_status(self) -> dict:
         now = self.now()
@@ -666,6 +708,27 @@ class LabState:
             "last_deployment": iso(max((d["finished"] for d in self.deployments),
                                        default=None)),
         }
+
+    # --- Breakwater: templates ------------------------------------------------------------
+    def template_view(self, template_id: str) -> dict:
+        return {"id": template_id,
+                **{k: v for k, v in self.templates[template_id].items() if k != "body"}}
+
+    def bump_template(self, template_id: str) -> dict:
+        """A new version of a template, as if edited in the Breakwater UI: configs rendered
+        from the old version become stale, and new ones differ by a revision comment."""
+        template = self.templates.get(template_id)
+        if template is None:
+            raise BreakwaterError(404, "TEMPLATE_NOT_FOUND",
+                                  f"Template {template_id} does not exist",
+                                  {"template_id": template_id})
+        previous = template["version"]
+        head, _dot, last = previous.rpartition(".")
+        template["version"] = (f"{head}.{int(last) + 1}" if head and last.isdigit()
+                               else f"{previous}.1")
+        comment = "!" if template["device_type"].startswith("cisco_") else "#"
+        template["body"] = template["body"] + [f"{comment} revision {template['version']}"]
+        return {**self.template_view(template_id), "previous_version": previous}
 
     # --- Breakwater: events ---------------------------------------------------------------
     def add_event(self, event_type: str, manifest_id, device_id, details: dict,
@@ -886,10 +949,15 @@ def fz_view_at(record: dict, at_ms: int) -> dict:
 
 
 def model_detected(serial: str, device_type: str) -> str | None:
-    for prefix, model in sorted(fixtures.MODEL_TABLE.get(device_type, ()),
-                                key=lambda pm: -len(pm[0])):
-        if serial.startswith(prefix):
-            return model
+    """The model a serial belongs to: the planned type's prefixes first (a prefix may be
+    shared by several products), then every other type's, so that a unit of the wrong type
+    shows as its real model. None when no prefix matches."""
+    own = fixtures.MODEL_TABLE.get(device_type, [])
+    others = [pm for t, pms in fixtures.MODEL_TABLE.items() if t != device_type for pm in pms]
+    for table in (own, others):
+        for prefix, model in sorted(table, key=lambda pm: -len(pm[0])):
+            if serial.startswith(prefix):
+                return model
     return None
 
 
@@ -924,6 +992,6 @@ def render_config(device: dict, template: dict | None) -> dict:
     lines = [line.format_map(text_values) for line in template["body"]]
     text = "\n".join(lines) + "\n"
     return {"text": text, "template_used": device["config_template"],
-            "size_bytes": len(text.encode()),
+            "template_version": template["version"], "size_bytes": len(text.encode()),
             "json": {"template": device["config_template"], "hostname": device["hostname"],
                      "variables": used, "lines": lines}}
