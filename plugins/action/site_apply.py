@@ -141,7 +141,8 @@ class ActionModule(SiteAction):
 
     def step_fortiztp(self, state, plan, rows, args, task_vars):
         site = state.site
-        if not site["fortiztp_enabled"] or not rows:
+        swapped = [r["unprovision_serial"] for r in plan["devices"] if r.get("unprovision_serial")]
+        if not site["fortiztp_enabled"] or not (rows or swapped):
             return {"changed": False}
         serials = [r["serial_number"] for r in rows]
         changed = False
@@ -155,11 +156,15 @@ class ActionModule(SiteAction):
             if not plan.get("fortimanager_ready"):
                 changed |= self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(sn=site["fortimanager_sn"], ip=site["fortimanager_ip"],
                                            script=site["fortiztp_script"]))["changed"]
-            answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(devices=serials,
-                                     state="provisioned", target="FortiManager", fortimanager=site["fortimanager_sn"][0],
-                                     use_default_script=bool(site["fortiztp_script"]), wait=False))
-            changed |= answer["changed"]
-            if site["fortiztp_wait"]:
+            if swapped:
+                changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars,
+                                           dict(devices=swapped, state="unprovisioned"))["changed"]
+            if serials:
+                changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(
+                    devices=serials, state="provisioned", target="FortiManager",
+                    fortimanager=site["fortimanager_sn"][0], use_default_script=bool(site["fortiztp_script"]),
+                    wait=False))["changed"]
+            if serials and site["fortiztp_wait"]:
                 site_run.wait_provisioned(state.client("fortiztp"), serials, site["fortiztp_wait_timeout"],
                                           site["fortiztp_poll_interval"], on_poll=self.progress)
         else:

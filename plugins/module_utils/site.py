@@ -137,6 +137,13 @@ def fortinet_devices(site, devices):
     return [d for d in devices if pattern.search(d["device_type"] or "")]
 
 
+def swapped_serials(site, devices, manifest):
+    """The serials Breakwater holds for the site's Fortinet devices where the inventory names another."""
+    held = dict((d.get("hostname"), d.get("serial_number")) for d in (manifest or {}).get("devices") or [])
+    return [held[d["hostname"]] for d in fortinet_devices(site, devices)
+            if held.get(d["hostname"]) and held[d["hostname"]] != d["serial_number"]]
+
+
 def fortigates(site, devices):
     pattern = re.compile(site.get("fortigate_pattern") or "^fortigate_")
     return [d for d in devices if pattern.search(d["device_type"] or "")]
@@ -165,12 +172,33 @@ def manifest_changes(site, manifest):
     return changes
 
 
-def plan_site(site, devices, manifest, fortiztp_records=None):
+def stale_config(device, wanted_template, template_versions):
+    """Why the config a device holds is not current, or None.
+
+    Current means rendered from the device's template at that template's present version. A
+    server that does not say which version a config was rendered from (``template_version``, an
+    extension of the lab) is judged by the template alone.
+    """
+    used = device.get("template_used")
+    template = wanted_template or device.get("config_template")
+    if template and device.get("config_template") and device["config_template"] != template:
+        return "template %s replaces %s" % (template, device["config_template"])
+    if used and template and used != template:
+        return "rendered from %s, not %s" % (used, template)
+    version, present = device.get("template_version"), template_versions.get(template)
+    if used and version and present and version != present:
+        return "template %s %s replaces %s" % (template, present, version)
+    return None
+
+
+def plan_site(site, devices, manifest, fortiztp_records=None, templates=None):
     """What the rollout will do: the manifest's action and, per device, its actions with their reasons.
 
-    ``manifest`` is the existing manifest with its devices, or None (it will be created).
+    ``manifest`` is the existing manifest with its devices, or None (it will be created);
+    ``templates`` the Breakwater templates (their versions tell a stale config).
     """
     fortiztp_records = fortiztp_records or {}
+    template_versions = dict((t.get("id"), t.get("version")) for t in templates or [])
     fortinet = set(d["hostname"] for d in fortinet_devices(site, devices)) if site.get("fortiztp_enabled") else set()
     known = dict((d.get("hostname"), d) for d in (manifest or {}).get("devices") or [])
     templates = site.get("config_templates") or {}
@@ -194,20 +222,24 @@ def plan_site(site, devices, manifest, fortiztp_records=None):
         elif site.get("configs_force"):
             actions.append(REGENERATE_CONFIG)
             reasons.append("configs_force=true")
-        elif template and current.get("config_template") and current["config_template"] != template:
+        elif stale_config(current, template, template_versions):
             actions.append(REGENERATE_CONFIG)
-            reasons.append("template %s replaces %s" % (template, current["config_template"]))
+            reasons.append(stale_config(current, template, template_versions))
         if device["hostname"] in fortinet and not fortiztp_provisioned(fortiztp_records.get(device["serial_number"])):
             actions.append(PROVISION_FORTIZTP)
             reasons.append("not provisioned to a FortiManager in FortiZTP")
         if actions or status != "online":
             actions.append(DEPLOY)
             reasons.append("%s, not online yet" % status if status != "online" else "changed, so deployed again")
-        rows.append({
+        row = {
             "hostname": device["hostname"], "device_type": device["device_type"],
             "serial_number": device["serial_number"], "id": current.get("id"), "status": status,
             "actions": actions, "reason": "; ".join(reasons) if reasons else "online, nothing to do",
-        })
+        }
+        if REPLACE_SERIAL in actions and device["hostname"] in fortinet and \
+                fortiztp_records.get(have_serial, {}).get("provisionStatus") == "provisioned":
+            row["unprovision_serial"] = have_serial  # the unit swapped out leaves its FortiManager
+        rows.append(row)
     changes = manifest_changes(site, manifest)
     if manifest is None:
         manifest_action = "create"

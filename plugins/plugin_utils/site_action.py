@@ -113,15 +113,18 @@ class SiteState(object):
                              "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
         records, fortimanagers, scripts = {}, [], []
         if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
-            records, fortimanagers, scripts = site_run.read_fortiztp(self.client("fortiztp"), site, self.devices)
+            records, fortimanagers, scripts = site_run.read_fortiztp(self.client("fortiztp"), site, self.devices,
+                                                                     manifest)
         problems = (rules.template_problems(self.devices, templates, site["config_templates"])
                     + rules.manifest_problems(manifest, self.devices, site)
                     + rules.fortiztp_problems(site, self.devices, records, fortimanagers, scripts))
-        state = {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers}
+        state = {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers,
+                 "templates": templates}
         return state, problems
 
     def plan(self, state):
-        plan = rules.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"])
+        plan = rules.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],
+                               state["templates"])
         plan["fortimanager_ready"] = site_run.fortimanager_ready(self.site, state["fortimanagers"])
         plan["fortinet_serials"] = [d["serial_number"] for d in rules.fortinet_devices(self.site, self.devices)]
         return plan
