@@ -309,13 +309,15 @@ def device_timings(events):
         if device_id:
             timings.setdefault(device_id, {})[event.get("event_type")] = event.get("timestamp")
             if event.get("event_type") in ("device_failed", "config_failed"):
-                message = details.get("code") or ""
-                if details.get("message"):
-                    message += ": " + details["message"]
+                message = ": ".join(part for part in (details.get("code"), details.get("message")) if part)
                 reasons[device_id] = details.get("reason") or message
         elif event.get("event_type") == "deployment_started":
             for started in details.get("devices") or []:
-                timings.setdefault(started, {})["deployment_started"] = event.get("timestamp")
+                seen = timings.setdefault(started, {})
+                seen["deployment_started"] = event.get("timestamp")
+                # A new deployment: how an earlier one settled says nothing about this one.
+                seen.pop("device_online", None)
+                seen.pop("device_failed", None)
     return timings, reasons
 
 

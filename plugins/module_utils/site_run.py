@@ -18,7 +18,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
 # Parallel config downloads: the API has no bulk config endpoint, one GET per device.
 DOWNLOAD_WORKERS = 8
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
-    DONE, PENDING, index_by_serial, progress, serial_filter,
+    DONE, PENDING, index_by_serial, progress, script_oids_by_name, serial_filter, split_list,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest, undeployed_devices
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
@@ -55,13 +55,20 @@ def read_fortiztp(client, site, devices, manifest=None):
     return records, fortimanagers, scripts
 
 
-def fortimanager_ready(site, fortimanagers):
-    """True when a FortiManager target with the site's serial(s) and IP(s) exists already."""
+def fortimanager_ready(site, fortimanagers, scripts=None):
+    """True when a FortiManager target with the site's serial(s), IP(s) and script exists already.
+
+    FortiZTP keeps an HA pair's serials and addresses as one comma list.
+    """
     wanted_sn, wanted_ip = sorted(site.get("fortimanager_sn") or []), sorted(site.get("fortimanager_ip") or [])
+    wanted_script = None
+    if site.get("fortiztp_script"):
+        wanted_script = script_oids_by_name(scripts or []).get(site["fortiztp_script"])
+        if wanted_script is None:
+            return False  # the script is created first, then set on the target
     for target in fortimanagers or []:
-        have_sn = target.get("sn") if isinstance(target.get("sn"), list) else [target.get("sn")]
-        have_ip = target.get("ip") if isinstance(target.get("ip"), list) else [target.get("ip")]
-        if sorted(str(s) for s in have_sn if s) == wanted_sn and sorted(str(i) for i in have_ip if i) == wanted_ip:
+        if sorted(split_list(target.get("sn"))) == wanted_sn and sorted(split_list(target.get("ip"))) == wanted_ip \
+                and (wanted_script is None or target.get("scriptOid") == wanted_script):
             return True
     return False
 

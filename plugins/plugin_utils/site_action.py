@@ -119,13 +119,13 @@ class SiteState(object):
                     + rules.manifest_problems(manifest, self.devices, site)
                     + rules.fortiztp_problems(site, self.devices, records, fortimanagers, scripts))
         state = {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers,
-                 "templates": templates}
+                 "scripts": scripts, "templates": templates}
         return state, problems
 
     def plan(self, state):
         plan = rules.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],
                                state["templates"])
-        plan["fortimanager_ready"] = site_run.fortimanager_ready(self.site, state["fortimanagers"])
+        plan["fortimanager_ready"] = site_run.fortimanager_ready(self.site, state["fortimanagers"], state["scripts"])
         plan["fortinet_serials"] = [d["serial_number"] for d in rules.fortinet_devices(self.site, self.devices)]
         return plan
 

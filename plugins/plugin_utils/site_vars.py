@@ -18,7 +18,9 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BREAKWATER_ARGUMENT_SPEC
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FORTIZTP_ARGUMENT_SPEC
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
+    FORTIZTP_ARGUMENT_SPEC, FORTIZTP_REQUIRED_ONE_OF, FORTIZTP_REQUIRED_TOGETHER,
+)
 
 # Every variable a site plugin reads: its key in the site definition, type, default, the roles
 # whose argument specs list it, and its description. The roles' meta/argument_specs.yml files are
@@ -131,6 +133,8 @@ HOST_VARIABLES = {
 REQUIRED = ("ztp_site_id", "ztp_manifest_name")
 # The prefix of each API's connection variables, and the argument spec they are checked with.
 CONNECTION_SPECS = {"breakwater": BREAKWATER_ARGUMENT_SPEC, "fortiztp": FORTIZTP_ARGUMENT_SPEC}
+CONNECTION_RULES = {"fortiztp": {"required_one_of": FORTIZTP_REQUIRED_ONE_OF,
+                                 "required_together": FORTIZTP_REQUIRED_TOGETHER}}
 
 
 class SiteVariableError(AnsibleError):
@@ -155,7 +159,8 @@ def _convert(name, kind, value):
     if kind == "list":
         if isinstance(value, (list, tuple)):
             return [str(v) for v in value]
-        return [str(value)] if value not in (None, "") else []
+        # As Ansible reads a list option: a comma string is its items.
+        return [item.strip() for item in str(value).split(",") if item.strip()]
     if kind == "dict":
         if not isinstance(value, dict):
             raise SiteVariableError("%s: %r is not a dictionary" % (name, value))
@@ -189,17 +194,22 @@ def connection(variables, api):
     Checked with the modules' own argument spec (environment fallbacks, defaults, no_log), so a
     bad value is named exactly as a module would name it.
     """
-    spec = CONNECTION_SPECS[api]
+    # The spec under the variables' names, so that every message names what the user sets.
+    prefix = api + "_"
+    spec = dict((prefix + option, rule) for option, rule in CONNECTION_SPECS[api].items())
+    rules = CONNECTION_RULES.get(api, {})
     given = {}
-    for option in spec:
-        value = variables.get("%s_%s" % (api, option))
+    for name in spec:
+        value = variables.get(name)
         if value not in (None, ""):
-            given[option] = value
-    result = ArgumentSpecValidator(spec).validate(given)
+            given[name] = value
+    validator = ArgumentSpecValidator(spec, **dict(
+        (kind, [tuple(prefix + option for option in group) for group in groups]) for kind, groups in rules.items()))
+    result = validator.validate(given)
     if result.error_messages:
-        raise SiteVariableError("%s connection: %s" % (api, "; ".join(
-            message.replace(" found in ", " ") for message in result.error_messages)))
-    return result.validated_parameters, sorted(result._no_log_values)
+        raise SiteVariableError("%s connection: %s" % (api, "; ".join(result.error_messages)))
+    params = dict((name[len(prefix):], value) for name, value in result.validated_parameters.items())
+    return params, sorted(result._no_log_values)
 
 
 def play_hosts(hostvars, hostnames):

@@ -487,8 +487,6 @@ def test_failure_reasons_from_events(details, expected):
     assert reasons == {"device_1": expected}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: device_timings builds a config_failed reason without a code as "
-                                       "': <message>' (leading colon)")
 def test_failure_reason_with_a_message_but_no_code():
     _, reasons = device_timings([event("config_failed", "2026-03-01T10:00:10Z", "device_1",
                                        message="variable vlan_list is undefined")])
@@ -600,9 +598,6 @@ def test_deploy_seconds_need_both_timestamps_well_formed():
     assert report["devices"][0]["timings"]["settled"] == "yesterday"
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: build_report takes an older device_online as the settling of a later "
-                                       "deployment (settled = device_online or device_failed, not the latest after "
-                                       "deployment_started): negative deploy_seconds after an RMA redeploy")
 def test_deploy_seconds_of_a_redeployment_after_an_rma():
     events = [
         event("deployment_started", "2026-03-01T10:00:00Z", devices=["device_1"]),
@@ -620,8 +615,6 @@ def test_deploy_seconds_of_a_redeployment_after_an_rma():
     assert timings["deploy_seconds"] == 1800
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a device still deploying in a redeployment shows the settling of the "
-                                       "previous deployment (a negative deploy_seconds) in a report written on timeout")
 def test_a_device_deploying_again_has_not_settled():
     events = [
         event("deployment_started", "2026-03-01T10:00:00Z", devices=["device_1"]),

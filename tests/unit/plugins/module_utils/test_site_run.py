@@ -315,16 +315,12 @@ def test_fortimanager_ready(sn, ip, targets, expected):
     assert site_run.fortimanager_ready(site(fortimanager_sn=sn, fortimanager_ip=ip), targets) is expected
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: fortimanager_ready does not split FortiZTP's comma list: an HA target "
-                                       "(sn 'FMG1,FMG2', as FortiZTP stores it) is never ready")
 def test_an_ha_fortimanager_as_fortiztp_stores_it_is_ready():
     target = {"oid": 2, "sn": "FMG-VM0000000002,FMG-VM0000000003", "ip": "10.0.1.10,10.0.1.11", "scriptOid": None}
     wanted = site(fortimanager_sn=["FMG-VM0000000002", "FMG-VM0000000003"], fortimanager_ip=["10.0.1.10", "10.0.1.11"])
     assert site_run.fortimanager_ready(wanted, [target]) is True
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: fortimanager_ready ignores ztp_fortiztp_script: a target without the "
-                                       "site's pre-run script counts as ready, so the script is never attached")
 def test_a_fortimanager_without_the_sites_script_is_not_ready():
     assert site_run.fortimanager_ready(site(fortiztp_script="fmg-preconfig"), [FMG]) is False
 

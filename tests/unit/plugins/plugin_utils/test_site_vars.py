@@ -16,7 +16,7 @@ import yaml
 
 from ansible_collections.breakwater.ztp.plugins.plugin_utils import site_vars
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import (
-    CONNECTIONS, REQUIRED, SITE_VARIABLES, SiteVariableError, connection, play_hosts, site_definition,
+    CONNECTION_SPECS, REQUIRED, SITE_VARIABLES, SiteVariableError, connection, play_hosts, site_definition,
 )
 
 COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -44,13 +44,13 @@ def with_site(**variables):
 def test_defaults_are_applied():
     site = site_definition(MINIMAL)
     assert site["site_id"] == "site_456" and site["manifest_name"] == "Plant A"
-    for name, (key, kind, default) in SITE_VARIABLES.items():
+    for name, (key, kind, default) in ((n, (v.key, v.kind, v.default)) for n, v in SITE_VARIABLES.items()):
         if name in REQUIRED or key in ("report_dir", "configs_dest"):
             continue
         assert site[key] == default, name
     assert site["report_dir"] == os.path.join(".", "reports", "site_456")
     assert site["configs_dest"] == os.path.join(".", "configs", "site_456")
-    assert set(site) == set(key for key, _, _ in SITE_VARIABLES.values())
+    assert set(site) == set(v.key for v in SITE_VARIABLES.values())
 
 
 def test_output_dir_places_reports_and_configs():
@@ -110,9 +110,6 @@ def test_list_from_a_scalar(value, expected):
     assert site_definition(with_site(ztp_fortimanager_sn=value))["fortimanager_sn"] == expected
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: site_vars turns the comma string 'FMG1, FMG2' of a list variable into "
-                                       "one element, where Ansible's type list (the documented type) splits it; the "
-                                       "fortiztp_fortimanager module then rejects it, after the Breakwater writes")
 def test_a_comma_string_is_a_list_as_ansible_reads_it():
     site = site_definition(with_site(ztp_fortimanager_sn="FMG-VM0000000002, FMG-VM0000000003"))
     assert site["fortimanager_sn"] == ["FMG-VM0000000002", "FMG-VM0000000003"]
@@ -161,11 +158,11 @@ def test_site_definition_reads_through_get_only():
 
 
 def test_the_table_is_consistent():
-    keys = [key for key, _, _ in SITE_VARIABLES.values()]
+    keys = [v.key for v in SITE_VARIABLES.values()]
     assert len(keys) == len(set(keys)), "two variables fill the same key"
     assert set(REQUIRED) <= set(SITE_VARIABLES)
-    for name, (key, kind, default) in SITE_VARIABLES.items():
-        assert kind in ("str", "bool", "int", "list", "dict"), name
+    for name, (key, kind, default) in ((n, (v.key, v.kind, v.default)) for n, v in SITE_VARIABLES.items()):
+        assert kind in ("str", "path", "bool", "int", "list", "dict"), name
         if default is not None:
             assert site_vars._convert(name, kind, default) == default, name
 
@@ -194,7 +191,8 @@ def test_breakwater_connection_from_the_environment(monkeypatch):
 def test_breakwater_connection_missing():
     with pytest.raises(SiteVariableError) as caught:
         connection({}, "breakwater")
-    assert str(caught.value) == "breakwater connection: missing required arguments: api_token, url"
+    # Named as the user sets them, not as the module options they become.
+    assert str(caught.value) == "breakwater connection: missing required arguments: breakwater_api_token, breakwater_url"
 
 
 @pytest.mark.parametrize("api, variables, option", [
@@ -210,7 +208,7 @@ def test_a_bad_type_names_the_option(api, variables, option):
         connection(variables, api)
     message = str(caught.value)
     assert message.startswith("%s connection: " % api)
-    assert "'%s'" % option in message
+    assert "'%s_%s'" % (api, option) in message
     assert " found in " not in message
 
 
@@ -224,9 +222,6 @@ def test_fortiztp_connection_defaults_and_secrets(monkeypatch):
     assert secrets == ["pw"]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: connection() checks the FortiZTP spec without FORTIZTP_REQUIRED_ONE_OF / "
-                                       "REQUIRED_TOGETHER, so no credentials (or api_id without password) pass here "
-                                       "and fail later, at the first FortiZTP call")
 @pytest.mark.parametrize("variables, named", [
     ({}, "api_id"),
     ({"fortiztp_api_id": "api-user"}, "password"),
@@ -238,7 +233,7 @@ def test_fortiztp_connection_needs_credentials(variables, named):
 
 
 def test_connections_cover_both_apis():
-    assert sorted(CONNECTIONS) == ["breakwater", "fortiztp"]
+    assert sorted(CONNECTION_SPECS) == ["breakwater", "fortiztp"]
 
 
 # --- play_hosts ------------------------------------------------------------------------------------
@@ -270,13 +265,20 @@ def test_the_argument_specs_are_readable():
         assert options[name].get("required") is True, name
 
 
-@pytest.mark.xfail(strict=False, reason="argument specs being rewritten")
 def test_every_variable_is_documented_in_the_argument_specs():
+    """The rollout documents every variable it reads; the CSV ones belong to the serials role alone."""
     options = documented_options()
-    names = list(SITE_VARIABLES) + ["%s_%s" % (api, option) for api, spec in CONNECTIONS.items() for option in spec]
+    only_serials = {"serials_from_inventory", "serials_csv", "serials_csv_content"}
+    names = [n for n in SITE_VARIABLES if n not in only_serials] + [
+        "%s_%s" % (api, option) for api, spec in CONNECTION_SPECS.items() for option in spec]
     assert [name for name in names if name not in options] == []
-    kinds = {"str": ("str", "path", "raw"), "bool": ("bool",), "int": ("int",), "list": ("list",), "dict": ("dict",)}
-    for name, (key, kind, default) in SITE_VARIABLES.items():
+    with open(ARGUMENT_SPECS.replace("rollout", "serials")) as handle:
+        serials = yaml.safe_load(handle)["argument_specs"]["main"]["options"]
+    assert only_serials <= set(serials)
+    options = dict(serials, **options)
+    kinds = {"str": ("str", "raw"), "path": ("path",), "bool": ("bool",), "int": ("int",), "list": ("list",),
+             "dict": ("dict",)}
+    for name, (key, kind, default) in ((n, (v.key, v.kind, v.default)) for n, v in SITE_VARIABLES.items()):
         assert options[name].get("type", "str") in kinds[kind], name
         if default is not None:
             assert options[name].get("default") == default, name
