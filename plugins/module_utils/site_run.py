@@ -166,6 +166,9 @@ def deploy(client, manifest, timeout, interval, on_poll=None):
     Returns (manifest, devices not online with their reasons).
     """
     status = manifest.get("status")
+    if status == "deployed":
+        # Every device is online (a write that takes one off online reopens the manifest): nothing to deploy.
+        return manifest, []
     if status == "draft":
         client.update_manifest(manifest["id"], {"status": "ready"})
     if status != "deploying":
