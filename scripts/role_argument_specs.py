@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Write the options of every role's meta/argument_specs.yml from the site plugins' variable table.
 
     python scripts/role_argument_specs.py          # rewrite the files

@@ -32,7 +32,7 @@ ARGUMENT_SPEC = dict(
 class ActionModule(SiteAction):
 
     def run_site(self, state, task_vars):
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         step = args["step"]
         plan = state.load_plan(args["plan"]) if args["plan"] else None
         if plan is None:
@@ -74,9 +74,10 @@ class ActionModule(SiteAction):
         if not plan["manifest"]["action"] and plan["manifest"]["status"] not in ("draft", None):
             return {"changed": False}
         keep_status = plan["manifest"]["status"] in ("deploying", "deployed")
-        result = self.run_module(state, "manifest", "breakwater", task_vars, dict(site_id=site["site_id"], name=site["manifest_name"],
-            description=site["description"], topology_source=site["topology_source"],
-            config_templates=site["config_templates"], status=None if keep_status else site["manifest_status"]))
+        result = self.run_module(state, "manifest", "breakwater", task_vars, dict(
+            site_id=site["site_id"], name=site["manifest_name"], description=site["description"],
+            topology_source=site["topology_source"], config_templates=site["config_templates"],
+            status=None if keep_status else site["manifest_status"]))
         if args["plan"]:
             plan["manifest"].update(id=result["manifest"]["id"], status=result["manifest"].get("status"))
             state.save_plan(plan)  # the next steps need the id of a manifest created now

@@ -25,7 +25,7 @@ class ActionModule(SiteAction):
     """Reads two things (the manifest and its events); writes two files, also in check mode (a plan report)."""
 
     def run_site(self, state, task_vars):
-        _, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         site = state.site
         checking = bool(task_vars.get("ansible_check_mode"))
         bw = state.client("breakwater")

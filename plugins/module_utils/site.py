@@ -236,8 +236,9 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None):
             "serial_number": device["serial_number"], "id": current.get("id"), "status": status,
             "actions": actions, "reason": "; ".join(reasons) if reasons else "online, nothing to do",
         }
+        swapped_out = fortiztp_records.get(have_serial) or {}
         if REPLACE_SERIAL in actions and device["hostname"] in fortinet and \
-                fortiztp_records.get(have_serial, {}).get("provisionStatus") == "provisioned":
+                swapped_out.get("provisionStatus") == "provisioned":
             row["unprovision_serial"] = have_serial  # the unit swapped out leaves its FortiManager
         rows.append(row)
     changes = manifest_changes(site, manifest)

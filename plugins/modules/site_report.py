@@ -36,6 +36,7 @@ attributes:
     description: Reads only; writes the report files in check mode too when the task says C(check_mode=false).
   diff_mode:
     support: none
+    description: Writes report files, which it does not diff.
   platform:
     platforms: controller
     support: full

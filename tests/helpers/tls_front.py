@@ -33,7 +33,7 @@ class TlsFront:
     def _accept(self):
         while not self._stopped.is_set():
             try:
-                raw, _ = self.listener.accept()
+                raw = self.listener.accept()[0]
             except OSError:
                 return
             threading.Thread(target=self._serve, args=(raw,), daemon=True).start()

@@ -66,9 +66,8 @@ def test_check_mode_then_real_run_then_check_mode_again(lab, tmp_path):
 
 
 def test_an_ambiguous_manifest_name_is_refused_before_any_write(lab, tmp_path):
-    ids = [lab.bw("POST", "/manifests", json={"site_id": "site_floor_a", "name": "Production Floor A",
-                                                "topology_source": "helm_topology_789"}).json()["id"]
-           for _ in range(2)]
+    body = {"site_id": "site_floor_a", "name": "Production Floor A", "topology_source": "helm_topology_789"}
+    ids = [lab.bw("POST", "/manifests", json=body).json()["id"] for attempt in range(2)]
     lab.reset_counters()
     run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=output_vars(tmp_path))
     assert run.rc != 0
