@@ -14,6 +14,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils import site as rule
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, write_file
 
+CABLE_SCHEDULE = "cable-schedule.pdf"
 ARGUMENT_SPEC = dict(
     plan=dict(type="path"),
     error=dict(type="str"),
@@ -37,6 +38,11 @@ class ActionModule(SiteAction):
         report = rules.build_report(site, manifest, events, play_hosts, error=args["error"],
                                     plan=plan if checking else None, fortiztp_enabled=site["fortiztp_enabled"])
         folder = site["report_dir"]
+        report["cable_schedule"] = None
+        if site["cable_schedule"] and manifest and manifest.get("cable_schedule"):
+            # The crew cables the floor from it: it travels with the report (a relative link).
+            write_file(os.path.join(folder, CABLE_SCHEDULE), bw.get_cable_schedule(manifest["id"]))
+            report["cable_schedule"] = CABLE_SCHEDULE
         report_json = os.path.join(folder, "rollout-report.json")
         report_html = os.path.join(folder, "rollout-report.html")
         changed = write_file(report_json, (json.dumps(report, indent=2) + "\n").encode("utf-8"))

@@ -15,6 +15,8 @@ description:
     (default C(<ztp_output_dir>/reports/<ztp_site_id>)); per device its type, serial, status, the
     reason of a failure and its timings; counts per status; and the result, C(success) only when
     every device of the play is online and no step failed.
+  - With C(rollout_cable_schedule) (default V(true)) it saves the manifest's cable schedule as
+    C(cable-schedule.pdf) in the same folder (one more call) and the report links it.
   - In check mode (C(ansible_check_mode)) with a O(plan), the report is the plan, each device with its planned actions.
   - Returns what C(ansible.builtin.set_stats) should publish for AWX (RV(artifact)).
 author:

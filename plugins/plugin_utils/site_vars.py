@@ -120,6 +120,9 @@ SITE_VARIABLES = {
                                      "Seconds to wait for the deployment to end."),
     "rollout_poll_interval": Variable("deploy_poll_interval", "int", 10, ("rollout",),
                                       "Seconds between two polls of the manifest while it deploys."),
+    "rollout_cable_schedule": Variable(
+        "cable_schedule", "bool", True, ("rollout", "site_report"),
+        "Save the site's cable schedule (PDF) beside the report as C(cable-schedule.pdf); the report links it."),
     "rollout_require_healthy": Variable(
         "require_healthy", "bool", True, ("rollout",),
         "Read both services' status before any write and stop on an outage."),

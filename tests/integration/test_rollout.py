@@ -122,6 +122,10 @@ def test_rollout_of_the_example_site_then_rerun_unchanged(lab, tmp_path):
     assert report["manifest"]["id"] == manifest["id"] and report["manifest"]["status"] == "deployed"
     assert report["counts"] == {"online": 7}
     assert report["device_total"] == 7
+    # The cable schedule travels with the report, linked from the page.
+    assert report["cable_schedule"] == "cable-schedule.pdf"
+    assert (tmp_path / "reports" / "cable-schedule.pdf").read_bytes().startswith(b"%PDF")
+    assert 'href="cable-schedule.pdf"' in html
     by_host = {d["hostname"]: d for d in report["devices"]}
     for hostname, (serial, device_type) in FLOOR_A.items():
         row = by_host[hostname]
