@@ -14,7 +14,7 @@ import copy
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
-# The permissive union of the provisioning targets the sources report (fortiztp-v2.md 3.4).
+# The permissive union of the provisioning targets the sources report (docs/api/fortiztp.md).
 TARGETS = ("FortiManager", "FortiManagerCloud", "FortiGateCloud", "FortiEdgeCloud", "FortiExtenderCloud",
            "FortiSASE", "ExternalController")
 CLOUD_TARGETS = ("FortiManagerCloud", "FortiGateCloud", "FortiEdgeCloud", "FortiExtenderCloud")
