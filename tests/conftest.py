@@ -26,3 +26,8 @@ def lab_server():
 def lab(lab_server):
     lab_server.reset()
     return lab_server
+
+
+def pytest_configure(config):
+    # Also declared in pytest.ini; here for runs with another config (ansible-test units).
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")

@@ -109,16 +109,24 @@ def test_allow_partial_failure_reports_without_failing():
     assert not result.get("failed") and result["failed_devices"][0]["serial"] == "FGT2"
 
 
-@pytest.mark.parametrize("wait_timeout", [0, 1])
-def test_devices_still_waiting_at_the_timeout_fail_as_pending(wait_timeout, monkeypatch):
-    naps = []
-    monkeypatch.setattr("ansible_collections.breakwater.ztp.plugins.module_utils.polling.sleep", naps.append)
+@pytest.mark.parametrize("wait_timeout, listings", [(0, 0), (1, 1), (25, 3)])
+def test_devices_still_waiting_at_the_timeout_fail_as_pending(wait_timeout, listings, monkeypatch):
+    now, naps = [0.0], []
+
+    def nap(seconds):
+        naps.append(seconds)
+        now[0] += seconds
+
+    polling = "ansible_collections.breakwater.ztp.plugins.module_utils.polling"
+    monkeypatch.setattr(polling + ".monotonic", lambda: now[0])
+    monkeypatch.setattr(polling + ".sleep", nap)
     client = FakeFortiZTP(settles=False)
-    result = run(client, serial="FGT1", wait=True, wait_timeout=wait_timeout, poll_interval=1)
+    result = run(client, serial="FGT1", wait=True, wait_timeout=wait_timeout, poll_interval=10)
     assert result["failed"] and result["pending_devices"] == [
         {"serial": "FGT1", "status": "provisioned", "sub_status": "waiting", "message": None}]
     assert result["msg"] == "1 device(s) were still being provisioned after %d seconds: FGT1 (waiting)" % wait_timeout
-    assert all(0 < nap <= 1 for nap in naps)
+    assert sum(naps) == wait_timeout and all(n <= 10 for n in naps)  # the last poll is at the deadline
+    assert client.calls == 3 + listings  # listing, bulk PUT, read-back, then one listing per poll
 
 
 def test_a_wait_on_settled_devices_makes_no_extra_listing():
