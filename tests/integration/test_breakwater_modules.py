@@ -8,6 +8,9 @@ import pytest
 
 from tests.helpers.ansible import run_target
 
+# Every test here runs ansible-playbook against the lab: tens of seconds each.
+pytestmark = pytest.mark.slow
+
 WRITE_TARGETS = ["manifest", "serial", "config", "cable_schedule"]
 # The error tasks of targets/breakwater_errors (its asserts check code, message and resource).
 ERROR_CODES = ("MANIFEST_NOT_FOUND", "DEVICE_NOT_FOUND", "INVALID_SERIAL_NUMBER", "SERIAL_ALREADY_REGISTERED",

@@ -12,6 +12,9 @@ import pytest
 
 from tests.helpers.ansible import REPO, run_playbook, run_target
 
+# Every test here runs ansible-playbook against the lab: tens of seconds each.
+pytestmark = pytest.mark.slow
+
 HERE = REPO / "tests" / "integration" / "fortiztp"
 # Two runs flip every switch of the lab away from its default (empty 200 answers, `data` key),
 # which the full runs of the targets use.
