@@ -125,3 +125,14 @@ def test_download_configs_uses_one_twin_per_worker_thread():
     assert answers == dict(("d%d" % n, {"content": "d%d" % n}) for n in range(20))
     assert 1 <= len(client.twins) <= 3 and client.given_back == client.twins
     assert all(len(twin.threads) == 1 for twin in client.twins)  # a twin never crosses threads
+
+
+def test_download_configs_shares_a_client_that_has_no_thread_twins():
+    from ansible_collections.breakwater.ztp.plugins.module_utils.configs import download_configs
+
+    class Plain(object):
+        def get_device_config(self, device_id, format="text"):
+            return {"content": device_id, "format": format}
+
+    assert download_configs(Plain(), [{"id": "d1"}, {"id": "d2"}], "json", 2) == {
+        "d1": {"content": "d1", "format": "json"}, "d2": {"content": "d2", "format": "json"}}
