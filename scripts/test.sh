@@ -77,22 +77,11 @@ step_setup() {
 step_pytest() {
     need_venv "$VENV"
     ansible_env
-    local rc=0 extra=()
+    local extra=()
     # Two workers (the machines have 2 cores): each gets its own lab; halves the run time.
     read -ra extra <<<"${PYTEST_ARGS:--n 2}"
     # No -x: every failure is reported. The pytest config (testpaths, markers, no cache) is pytest.ini.
-    "$VENV/bin/python" -m pytest -q "${extra[@]}" || rc=$?
-    if ((rc == 5)); then
-        # Exit 5 = nothing collected. Early on there are no tests yet: say so loudly but do not
-        # fail. If test files exist, collecting none means the config or a marker filter is
-        # broken: that is a failure.
-        if find tests/lab/tests tests/unit tests/integration -name 'test_*.py' -print -quit 2>/dev/null | grep -q .; then
-            err "pytest collected no tests although test_*.py files exist"
-            return 1
-        fi
-        skip "pytest: no test files yet (exit 5, no tests collected)"
-    fi
-    return "$rc"
+    "$VENV/bin/python" -m pytest -q "${extra[@]}"
 }
 
 # ansible-test from the staged copy, with the venv's Python first on PATH so --python X.Y
@@ -120,9 +109,6 @@ sanity() {
 
 units() {
     local venv="$1" pyver="$2"
-    if ! find tests/unit -name 'test_*.py' -print -quit 2>/dev/null | grep -q .; then
-        skip "no tests/unit/**/test_*.py yet"
-    fi
     local extra=()
     read -ra extra <<<"${UNITS_ARGS:-}"
     ansible_test "$venv" "$pyver" units "${extra[@]}"
@@ -206,7 +192,6 @@ step_docs() {
     log "ansible-doc loaded $checked plugin/role docs from the installed tarball"
     log "antsibull-docs lint-collection-docs --plugin-docs"
     (cd "$(staged)" && "$VENV/bin/antsibull-docs" lint-collection-docs --plugin-docs .) || failed=1
-    ((checked > 0)) || note "no plugins or roles with docs yet; antsibull-docs lint ran"
     return "$failed"
 }
 

@@ -9,7 +9,10 @@ for extra in (TESTS_DIR.parent, TESTS_DIR / "lab"):  # `tests.helpers...` and `z
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
+from tests.helpers.collection import put_on_sys_path  # noqa: E402
 from tests.helpers.lab import start_lab, stop  # noqa: E402
+
+put_on_sys_path()
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +26,8 @@ def lab_server():
 def lab(lab_server):
     lab_server.reset()
     return lab_server
+
+
+def pytest_configure(config):
+    # Also declared in pytest.ini; here for runs with another config (ansible-test units).
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")

@@ -126,27 +126,8 @@ cache_timeout: 600
 from ansible.errors import AnsibleError, AnsibleParserError
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FORTIZTP_ARGUMENT_SPEC, FortiZTPClient
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import DEVICE_HOSTVARS
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.inventory import DeviceInventory, safe_group_name
-
-# FortiZTP device fields and the host variables they become.
-HOSTVARS = (
-    ("deviceSN", "fortiztp_serial_number"),
-    ("deviceType", "fortiztp_device_type"),
-    ("provisionStatus", "fortiztp_provision_status"),
-    ("provisionSubStatus", "fortiztp_provision_sub_status"),
-    ("message", "fortiztp_provision_message"),
-    ("provisionTarget", "fortiztp_provision_target"),
-    ("region", "fortiztp_region"),
-    ("externalControllerSn", "fortiztp_external_controller_sn"),
-    ("externalControllerIp", "fortiztp_external_controller_ip"),
-    ("platform", "fortiztp_platform"),
-    ("firmwareProfile", "fortiztp_firmware_profile"),
-    ("fortiManagerOid", "fortiztp_fortimanager_oid"),
-    ("scriptOid", "fortiztp_script_oid"),
-    ("useDefaultScript", "fortiztp_use_default_script"),
-    ("provisioningTimestamp", "fortiztp_provisioning_timestamp"),
-    ("provisioningCompleteTimestamp", "fortiztp_provisioning_complete_timestamp"),
-)
 
 
 class InventoryModule(DeviceInventory):
@@ -198,7 +179,7 @@ class InventoryModule(DeviceInventory):
                     or (types and device.get("deviceType") not in types)
                     or (serials and serial.upper() not in serials)):
                 continue
-            hostvars = dict((var, device.get(field)) for field, var in HOSTVARS)
+            hostvars = dict((var, device.get(field)) for field, var in DEVICE_HOSTVARS)
             groups = [
                 safe_group_name(prefix + "provision_status_", device.get("provisionStatus"))
                 if "provision_status" in group_by else None,

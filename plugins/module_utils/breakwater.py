@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import TRANSPORT_ARGUMENT_SPEC, HttpClient, http_options
@@ -53,6 +55,26 @@ class BreakwaterClient(object):
     @property
     def calls(self):
         return self.http.calls
+
+    def for_thread(self):
+        """A twin for one worker thread: same settings, its own requests Session.
+
+        requests does not promise that a Session is safe to share between threads. The twin
+        counts its own calls; ``add_calls`` adds them to this client once the thread is done.
+        """
+        twin = copy.copy(self)
+        twin.http = copy.copy(self.http)
+        session = type(self.http.session)()
+        session.verify = self.http.session.verify
+        session.headers.update(self.http.session.headers)
+        twin.http.session = session
+        twin.http.calls = 0
+        return twin
+
+    def add_calls(self, twin):
+        with self.http.calls_lock:
+            self.http.calls += twin.http.calls
+        twin.http.session.close()
 
     # Manifests
     def list_manifests(self, site_id=None, status=None):

@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import json
 import re
-import time
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 # A device in one of these states holds a generated config (deployment keeps it).
@@ -55,17 +56,18 @@ def plan_generation(devices, force=False):
     for device in devices:
         status = device.get("status")
         if not device.get("serial_number") or status == "pending":
-            skipped.append(_brief(device, reason="no_serial"))
+            skipped.append(brief(device, reason="no_serial"))
         elif force or status in NEEDS_CONFIG_STATUSES:
             queue.append(device)
         elif status in HAS_CONFIG_STATUSES:
-            skipped.append(_brief(device, reason="config_current"))
+            skipped.append(brief(device, reason="config_current"))
         else:
             queue.append(device)  # a status this module does not know: let the server decide
     return queue, skipped
 
 
-def _brief(device, **extra):
+def brief(device, **extra):
+    """A device as the config module reports it: id, hostname, status and ``extra``."""
     out = {"id": device.get("id"), "hostname": device.get("hostname"), "status": device.get("status")}
     out.update(extra)
     return out
@@ -124,25 +126,23 @@ def finished_devices(events, device_ids, known_event_ids):
 
 
 def wait_for_configs(client, manifest_id, device_ids, known_event_ids, timeout, interval,
-                     clock=time.monotonic, sleep=time.sleep):
+                     on_poll=None, clock=None, sleep=None):
     """Poll the manifest's events until every queued device has a new config_generated/config_failed event.
 
     The API has no job-status endpoint, and a device regenerated with ``force`` already shows
     ``config_generated``, so its status alone cannot tell old from new: the events can.
     Returns device id -> that event. Raises ApiError WAIT_TIMEOUT naming the devices still pending.
+    ``on_poll(done, elapsed)`` runs after each poll (see polling.poll).
     """
     wanted = set(device_ids)
-    deadline = clock() + timeout
-    while True:
-        events = client.list_events(manifest_id=manifest_id)
-        done = finished_devices(events, wanted, known_event_ids)
-        if len(done) >= len(wanted):
-            return done
-        if clock() >= deadline:
-            pending = sorted(wanted - set(done))
-            raise ApiError(None, "WAIT_TIMEOUT", "config generation not finished after %s seconds for %s" % (
-                timeout, ", ".join(pending)), method="GET", path="/events", resource=manifest_id)
-        sleep(interval)
+    try:
+        return poll(lambda: finished_devices(client.list_events(manifest_id=manifest_id), wanted, known_event_ids),
+                    lambda done: len(done) >= len(wanted), timeout, interval,
+                    on_poll=on_poll, clock=clock, pause=sleep)
+    except WaitTimeout as exc:
+        pending = sorted(wanted - set(exc.last or {}))
+        raise ApiError(None, "WAIT_TIMEOUT", "config generation not finished after %s seconds for %s" % (
+            timeout, ", ".join(pending)), method="GET", path="/events", resource=manifest_id)
 
 
 def failure_of(device, event):
@@ -161,22 +161,39 @@ def failure_of(device, event):
 def download_configs(client, devices, fmt, max_workers):
     """device id -> config answer, fetched with at most ``max_workers`` parallel calls.
 
-    An ApiError of any download is raised once every download has ended.
+    Each worker thread uses its own twin of the client (``client.for_thread()``: its own HTTP
+    session); their calls are added to ``client.calls``. An ApiError of any download is raised
+    once every download has ended.
     """
+    local = threading.local()
+    twins = []
+
     def fetch(device):
-        return device.get("id"), client.get_device_config(device.get("id"), format=fmt)
+        twin = getattr(local, "client", None)
+        if twin is None:
+            if hasattr(client, "for_thread"):
+                twin = client.for_thread()
+                twins.append(twin)
+            else:  # a test double without HTTP: shared as it is
+                twin = client
+            local.client = twin
+        return device.get("id"), twin.get_device_config(device.get("id"), format=fmt)
 
     answers = {}
     workers = max(1, min(int(max_workers), len(devices) or 1))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        futures = [pool.submit(fetch, device) for device in devices]
-        first_error = None
-        for future in futures:
-            try:
-                device_id, answer = future.result()
-                answers[device_id] = answer
-            except ApiError as exc:
-                first_error = first_error or exc
+    first_error = None
+    try:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            futures = [pool.submit(fetch, device) for device in devices]
+            for future in futures:
+                try:
+                    device_id, answer = future.result()
+                    answers[device_id] = answer
+                except ApiError as exc:
+                    first_error = first_error or exc
+    finally:
+        for twin in twins:
+            client.add_calls(twin)
     if first_error is not None:
         raise first_error
     return answers

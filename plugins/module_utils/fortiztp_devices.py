@@ -14,7 +14,7 @@ import copy
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
-# The permissive union of the provisioning targets the sources report (fortiztp-v2.md 3.4).
+# The permissive union of the provisioning targets the sources report (docs/api/fortiztp.md).
 TARGETS = ("FortiManager", "FortiManagerCloud", "FortiGateCloud", "FortiEdgeCloud", "FortiExtenderCloud",
            "FortiSASE", "ExternalController")
 CLOUD_TARGETS = ("FortiManagerCloud", "FortiGateCloud", "FortiEdgeCloud", "FortiExtenderCloud")
@@ -32,6 +32,28 @@ TARGET_OPTIONS = {
     "script": "scriptOid",
     "use_default_script": "useDefaultScript",
 }
+# Every field of a FortiZTP device record, and the host variable the fortiztp_devices inventory
+# makes of it. fortiztp_device_info returns exactly these fields (null when FortiZTP leaves one
+# out); the lab's device model is tested against this list. A new field is added here only.
+DEVICE_HOSTVARS = (
+    ("deviceSN", "fortiztp_serial_number"),
+    ("deviceType", "fortiztp_device_type"),
+    ("provisionStatus", "fortiztp_provision_status"),
+    ("provisionSubStatus", "fortiztp_provision_sub_status"),
+    ("message", "fortiztp_provision_message"),
+    ("provisionTarget", "fortiztp_provision_target"),
+    ("region", "fortiztp_region"),
+    ("externalControllerSn", "fortiztp_external_controller_sn"),
+    ("externalControllerIp", "fortiztp_external_controller_ip"),
+    ("platform", "fortiztp_platform"),
+    ("firmwareProfile", "fortiztp_firmware_profile"),
+    ("fortiManagerOid", "fortiztp_fortimanager_oid"),
+    ("scriptOid", "fortiztp_script_oid"),
+    ("useDefaultScript", "fortiztp_use_default_script"),
+    ("provisioningTimestamp", "fortiztp_provisioning_timestamp"),
+    ("provisioningCompleteTimestamp", "fortiztp_provisioning_complete_timestamp"),
+)
+DEVICE_FIELDS = tuple(field for field, _hostvar in DEVICE_HOSTVARS)
 BOOLEAN_FIELDS = ("useDefaultScript",)
 OID_FIELDS = ("fortiManagerOid", "scriptOid")
 # A device is still on its way while it has a sub-status; `incomplete` means it gave up.
@@ -151,6 +173,17 @@ def fortimanager_oids_by_serial(settings):
     return found
 
 
+def script_by_name(scripts, name, option="name"):
+    """The one script listed under ``name`` (a copy), or None.
+
+    FortiZTP does not make script names unique: several matches raise InputError on ``option``.
+    """
+    matches = [dict(s) for s in scripts if isinstance(s, dict) and s.get("name") == name]
+    if len(matches) > 1:
+        raise InputError(option, name, "matches several scripts (oids %s)" % ", ".join(str(s.get("oid")) for s in matches))
+    return matches[0] if matches else None
+
+
 def script_oids_by_name(scripts):
     found = {}
     for script in scripts:
@@ -239,12 +272,6 @@ def predicted(current, body):
             after[field] = body.get(field)
         after.update(provisionStatus="provisioned", provisionSubStatus="waiting")
     return after
-
-
-def chunks(items, size):
-    """Consecutive slices of at most ``size`` items."""
-    size = max(1, int(size))
-    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 def progress(record):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import email.utils
 import json as jsonlib
 import random
+import threading
 import time
 import traceback
 
@@ -24,6 +25,7 @@ except ImportError:  # pragma: no cover - exercised only without requests
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import sleep as polling_sleep
 from ansible_collections.breakwater.ztp.plugins.module_utils.version import COLLECTION_VERSION
 
 USER_AGENT = "breakwater.ztp/%s" % COLLECTION_VERSION
@@ -138,7 +140,7 @@ class HttpClient(object):
     """
 
     def __init__(self, base_url, timeout=30, retries=3, validate_certs=True, ca_path=None,
-                 auth=None, error_parser=None, secrets=(), sleep=time.sleep):
+                 auth=None, error_parser=None, secrets=(), sleep=polling_sleep):
         if not HAS_REQUESTS:
             raise RuntimeError("the Python library requests is required")
         self.base_url = base_url.rstrip("/")
@@ -149,6 +151,7 @@ class HttpClient(object):
         self.secrets = [s for s in secrets if s]
         self.sleep = sleep
         self.calls = 0
+        self.calls_lock = threading.Lock()  # download workers count their calls concurrently
         # validate_certs=false wins over ca_path. Passed with every request too: requests lets
         # REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a Session's verify, which would silently
         # ignore both validate_certs=false and ca_path on many machines.
@@ -204,7 +207,8 @@ class HttpClient(object):
             if self.auth is not None:
                 call_headers.update(self.auth.headers())
             self._remember_sent(call_headers)
-            self.calls += 1
+            with self.calls_lock:
+                self.calls += 1
             try:
                 raw = self.session.request(method, url, params=params, json=json, data=data, files=files,
                                            headers=call_headers, timeout=self.timeout, verify=self.verify)

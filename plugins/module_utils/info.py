@@ -1,19 +1,35 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, breakwater.ztp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The shared body of the Breakwater read-only (_info) and task modules that are not resources."""
+"""The shared body of the read-only (_info) modules of both APIs."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient, breakwater_argument_spec
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, run_task
 
+# API -> (AnsibleModule keyword arguments for the module's own options, client factory).
+INFO_APIS = {
+    "breakwater": (lambda options: dict(argument_spec=breakwater_argument_spec(**options)), BreakwaterClient.from_params),
+    "fortiztp": (lambda options: fortiztp_module_kwargs(**options), FortiZTPClient.from_params),
+}
 
-def run_breakwater(module, work):
-    """Run ``work(client, params)`` with a Breakwater client; see resource.run_task."""
-    run_task(module, BreakwaterClient.from_params, work)
+
+def run_info_module(api, collect, **options):
+    """The whole ``main()`` of an _info module.
+
+    Builds the module from the API's connection options plus ``options`` (check mode
+    supported: nothing is written), then exits through run_task with ``collect(client, params)``,
+    changed=false and api_calls.
+    """
+    module_kwargs, client_factory = INFO_APIS[api]
+    module = AnsibleModule(supports_check_mode=True, **module_kwargs(options))
+    run_task(module, client_factory, collect)
 
 
 def check_iso_date(field, value):

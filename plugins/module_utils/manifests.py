@@ -5,9 +5,8 @@
 
 from __future__ import annotations
 
-import time
-
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 SETTLED_DEVICE_STATUSES = frozenset(("online", "failed", "config_failed"))
@@ -36,25 +35,24 @@ def find_manifest(client, manifest_id=None, site_id=None, name=None):
         raise
 
 
-def wait_for_deployment(client, manifest_id, timeout, interval, clock=time.monotonic, sleep=time.sleep):
+def wait_for_deployment(client, manifest_id, timeout, interval, on_poll=None, clock=None, sleep=None):
     """Poll until the deployment ends; returns (manifest, failed devices).
 
     The manifest becomes ``deployed`` when every device is online, or goes back to ``ready``
     when every device has settled and some failed or were skipped (no config). Every device
     that is not online after a deployment that did not end ``deployed`` is listed, with its
-    reason (see :func:`undeployed_devices`).
+    reason (see :func:`undeployed_devices`). ``on_poll(manifest, elapsed)`` runs after each
+    poll; a deployment still running after ``timeout`` seconds raises ApiError WAIT_TIMEOUT.
     """
-    deadline = clock() + timeout
-    while True:
-        manifest = client.get_manifest(manifest_id)
-        if manifest.get("status") != "deploying":
-            if manifest.get("status") == "deployed":
-                return manifest, []
-            return manifest, undeployed_devices(client, manifest)
-        if clock() >= deadline:
-            raise ApiError(None, "WAIT_TIMEOUT", "manifest still deploying after %s seconds" % timeout,
-                           method="GET", path="/manifests/%s" % manifest_id, resource=manifest_id)
-        sleep(interval)
+    try:
+        manifest = poll(lambda: client.get_manifest(manifest_id), lambda m: m.get("status") != "deploying",
+                        timeout, interval, on_poll=on_poll, clock=clock, pause=sleep)
+    except WaitTimeout:
+        raise ApiError(None, "WAIT_TIMEOUT", "manifest still deploying after %s seconds" % timeout,
+                       method="GET", path="/manifests/%s" % manifest_id, resource=manifest_id)
+    if manifest.get("status") == "deployed":
+        return manifest, []
+    return manifest, undeployed_devices(client, manifest)
 
 
 def undeployed_devices(client, manifest):

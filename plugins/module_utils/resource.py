@@ -37,9 +37,12 @@ class TaskFailure(Exception):
         self.result = result
 
 
-def fail_api_error(module, exc, **result):
-    """Fail the task with the API's code, message and the failing resource, never a traceback."""
-    module.fail_json(msg=str(exc), error=exc.to_dict(), **result)
+def as_task_failure(exc, **result):
+    """The TaskFailure for an InputError (names the field and value) or an ApiError (the API's
+    code, message and resource, never a traceback), carrying the partial ``result``."""
+    if isinstance(exc, InputError):
+        return TaskFailure(str(exc), field=exc.field, value=exc.value, **result)
+    return TaskFailure(str(exc), error=exc.to_dict(), **result)
 
 
 def differences(current, desired):
@@ -64,6 +67,12 @@ def merged(current, desired):
         else:
             result[key] = copy.deepcopy(want)
     return result
+
+
+def chunks(items, size):
+    """Consecutive slices of at most ``size`` items (bulk writes are sent in slices)."""
+    size = max(1, int(size))
+    return [items[start:start + size] for start in range(0, len(items), size)]
 
 
 class ApiResource(object):
@@ -111,6 +120,13 @@ class ApiResource(object):
         """Hook for follow-up work once the object is as desired (waits, for example)."""
         return obj
 
+    def before_delete(self, current):
+        """Hook run before a delete, in check mode too: raise to refuse it (the object is in use)."""
+
+    def extra_result(self):
+        """Hook: keys added to the result of a successful apply."""
+        return {}
+
     # What the base owns
     def run(self):
         self.validate()
@@ -122,10 +138,11 @@ class ApiResource(object):
         current = self.find()
         if state == "absent":
             if current is None:
-                return {"changed": False, self.name: {}}
+                return dict(self.extra_result(), changed=False, **{self.name: {}})
+            self.before_delete(current)
             if not check:
                 self.delete(current)
-            return {"changed": True, self.name: {}, "diff": {"before": current, "after": {}}}
+            return dict(self.extra_result(), changed=True, diff={"before": current, "after": {}}, **{self.name: {}})
 
         desired = self.desired()
         if current is None:
@@ -141,7 +158,7 @@ class ApiResource(object):
                 changed = True
         if not check:
             after = self.after_apply(after) or after
-        result = {"changed": changed, self.name: after}
+        result = dict(self.extra_result(), changed=changed, **{self.name: after})
         if changed:
             result["diff"] = {"before": before, "after": after}
         return result
@@ -159,14 +176,11 @@ def run_task(module, client_factory, work):
     client = client_factory(module.params)
     try:
         result = work(client, module.params)
-    except InputError as exc:
-        module.fail_json(msg=str(exc), field=exc.field, value=exc.value, api_calls=client.calls)
-    except ApiError as exc:
-        fail_api_error(module, exc, api_calls=client.calls)
-    except TaskFailure as exc:
-        failure = dict(exc.result)
-        failure.setdefault("changed", False)
-        module.fail_json(msg=exc.msg, api_calls=client.calls, **failure)
+    except (InputError, ApiError, TaskFailure) as exc:
+        failure = exc if isinstance(exc, TaskFailure) else as_task_failure(exc)
+        partial = dict(failure.result, api_calls=client.calls)
+        partial.setdefault("changed", False)
+        module.fail_json(msg=failure.msg, **partial)
     result.setdefault("changed", False)
     result["api_calls"] = client.calls
     module.exit_json(**result)

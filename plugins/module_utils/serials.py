@@ -280,12 +280,6 @@ def write_order(plan):
     return first + rest
 
 
-def batches(items, size):
-    """Consecutive slices of at most ``size`` items."""
-    size = max(1, int(size))
-    return [items[start:start + size] for start in range(0, len(items), size)]
-
-
 def format_errors(errors, limit=50):
     """One message listing the errors (the full list is returned separately)."""
     lines = [e["message"] for e in errors[:limit]]

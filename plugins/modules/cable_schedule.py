@@ -81,10 +81,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import breakwater_argument_spec
+from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient, breakwater_argument_spec
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import read_bytes, sha256, write_atomically
-from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_breakwater
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, run_task
 
 
 def destination(params):
@@ -124,7 +123,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    run_breakwater(module, make_work(module))
+    run_task(module, BreakwaterClient.from_params, make_work(module))
 
 
 if __name__ == "__main__":

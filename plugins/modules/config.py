@@ -53,12 +53,12 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait for config generation.
+      - Seconds to wait for config generation; C(0) looks once and does not wait. Must be 0 or more.
     type: int
     default: 600
   poll_interval:
     description:
-      - Seconds between two polls while waiting.
+      - Seconds between two polls while waiting; at least 1.
     type: int
     default: 3
   dest:
@@ -155,24 +155,20 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import breakwater_argument_spec
+from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient, breakwater_argument_spec
 from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
-    HAS_CONFIG_STATUSES, config_file_content, config_file_names, download_configs, event_ids, failure_of,
+    HAS_CONFIG_STATUSES, brief, config_file_content, config_file_names, download_configs, event_ids, failure_of,
     plan_generation, select_devices, wait_for_configs,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import read_bytes, text_for_diff, write_atomically
-from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_breakwater
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
-
-
-def brief(device):
-    return {"id": device.get("id"), "hostname": device.get("hostname"), "status": device.get("status")}
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
 
 
 def validate(params):
-    for option in ("wait_timeout", "poll_interval", "max_workers"):
-        if params[option] < 1:
-            raise InputError(option, params[option], "must be at least 1")
+    check_wait_options(params["wait_timeout"], params["poll_interval"])
+    if params["max_workers"] < 1:
+        raise InputError("max_workers", params["max_workers"], "must be at least 1")
     dest = params["dest"]
     if dest and os.path.exists(dest) and not os.path.isdir(dest):
         raise InputError("dest", dest, "exists and is not a directory")
@@ -247,10 +243,9 @@ def make_work(module):
             save_configs(module, client, params, devices, result)
         if failed:
             result["failed_devices"] = failed
-            result["api_calls"] = client.calls
             first = failed[0]
-            module.fail_json(
-                msg="Config generation failed on %d of %d device(s): %s" % (len(failed), len(queue), "; ".join(
+            raise TaskFailure(
+                "Config generation failed on %d of %d device(s): %s" % (len(failed), len(queue), "; ".join(
                     "%s (%s): %s %s" % (f["hostname"], f["id"], f["code"], f["message"]) for f in failed)),
                 error={"code": first["code"], "message": first["message"], "resource": first["hostname"],
                        "details": {"device_id": first["id"], "template_id": first["template_id"],
@@ -277,7 +272,7 @@ def main():
         mutually_exclusive=[("device_ids", "hostnames")],
         supports_check_mode=True,
     )
-    run_breakwater(module, make_work(module))
+    run_task(module, BreakwaterClient.from_params, make_work(module))
 
 
 if __name__ == "__main__":

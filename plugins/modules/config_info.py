@@ -84,10 +84,7 @@ api_calls:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import breakwater_argument_spec
-from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_breakwater
+from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_info_module
 
 
 def collect(client, params):
@@ -95,14 +92,11 @@ def collect(client, params):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=breakwater_argument_spec(
-            device_id=dict(type="str", required=True),
-            format=dict(type="str", choices=["text", "json"], default="text"),
-        ),
-        supports_check_mode=True,
+    run_info_module(
+        "breakwater", collect,
+        device_id=dict(type="str", required=True),
+        format=dict(type="str", choices=["text", "json"], default="text")
     )
-    run_breakwater(module, collect)
 
 
 if __name__ == "__main__":

@@ -73,10 +73,7 @@ api_calls:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import breakwater_argument_spec
-from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_breakwater
+from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_info_module
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import DEVICE_STATUSES
 
 
@@ -86,16 +83,13 @@ def collect(client, params):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=breakwater_argument_spec(
-            manifest_id=dict(type="str"),
-            status=dict(type="str", choices=list(DEVICE_STATUSES)),
-            device_type=dict(type="str"),
-            search=dict(type="str"),
-        ),
-        supports_check_mode=True,
+    run_info_module(
+        "breakwater", collect,
+        manifest_id=dict(type="str"),
+        status=dict(type="str", choices=list(DEVICE_STATUSES)),
+        device_type=dict(type="str"),
+        search=dict(type="str")
     )
-    run_breakwater(module, collect)
 
 
 if __name__ == "__main__":

@@ -80,10 +80,7 @@ api_calls:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import breakwater_argument_spec
-from ansible_collections.breakwater.ztp.plugins.module_utils.info import check_iso_date, run_breakwater
+from ansible_collections.breakwater.ztp.plugins.module_utils.info import check_iso_date, run_info_module
 
 
 def collect(client, params):
@@ -95,17 +92,14 @@ def collect(client, params):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=breakwater_argument_spec(
-            manifest_id=dict(type="str"),
-            device_id=dict(type="str"),
-            event_type=dict(type="str"),
-            start_date=dict(type="str"),
-            end_date=dict(type="str"),
-        ),
-        supports_check_mode=True,
+    run_info_module(
+        "breakwater", collect,
+        manifest_id=dict(type="str"),
+        device_id=dict(type="str"),
+        event_type=dict(type="str"),
+        start_date=dict(type="str"),
+        end_date=dict(type="str")
     )
-    run_breakwater(module, collect)
 
 
 if __name__ == "__main__":

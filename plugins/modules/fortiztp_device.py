@@ -116,12 +116,12 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait with O(wait=true).
+      - Seconds to wait with O(wait=true); C(0) looks once and does not wait. Must be 0 or more.
     type: int
     default: 1800
   poll_interval:
     description:
-      - Seconds between two polls with O(wait=true).
+      - Seconds between two polls with O(wait=true); at least 1.
     type: int
     default: 10
   allow_partial_failure:
@@ -226,16 +226,17 @@ api_calls:
   type: int
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     BULK_CHUNK_SIZE, FortiZTPClient, fortiztp_module_kwargs,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices as plan
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, fail_api_error
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options, poll
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
+    InputError, TaskFailure, as_task_failure, chunks, run_task,
+)
 
 # Statuses of a rejected bulk call that concern its items, not the connection or the account.
 ITEM_ERRORS = (400, 404, 409, 422)
@@ -244,39 +245,31 @@ DIFF_FIELDS = ("provisionStatus",) + tuple(plan.TARGET_OPTIONS.values())
 
 class DeviceProvisioning(object):
 
-    def __init__(self, module, client):
+    def __init__(self, module, client, clock=None, pause=None):
         self.module = module
         self.client = client
         self.params = module.params
         self.state = self.params["state"]
+        self.clock, self.pause = clock, pause  # the wait's clock and sleep (polling.poll's by default)
         self.result = {"changed": False, "devices": [], "changed_devices": [], "failed_devices": [],
                        "incomplete_devices": [], "pending_devices": []}
 
     def run(self):
+        """The task's result; a failure carries what was done so far (devices, changed_devices...)."""
         try:
             self.apply()
-        except InputError as exc:
-            self.fail(str(exc), field=exc.field, value=exc.value)
-        except ApiError as exc:
-            fail_api_error(self.module, exc, **self.finish())
-        self.module.exit_json(**self.finish())
-
-    def finish(self):
-        return dict(self.result, api_calls=self.client.calls)
+        except (InputError, ApiError) as exc:
+            raise as_task_failure(exc, **self.result)
+        return self.result
 
     def fail(self, msg, **extra):
-        result = self.finish()
-        result.update(extra)
-        self.module.fail_json(msg=msg, **result)
+        raise TaskFailure(msg, **dict(self.result, **extra))
 
     def validate(self):
         """Everything that can be checked without a call."""
         if self.params["chunk_size"] < 1:
             raise InputError("chunk_size", self.params["chunk_size"], "must be at least 1")
-        if self.params["wait_timeout"] < 0:
-            raise InputError("wait_timeout", self.params["wait_timeout"], "must not be negative")
-        if self.params["poll_interval"] < 1:
-            raise InputError("poll_interval", self.params["poll_interval"], "must be at least 1")
+        check_wait_options(self.params["wait_timeout"], self.params["poll_interval"])
         specs = plan.device_specs(self.params)
         if self.state == "provisioned":
             for spec in specs:
@@ -336,7 +329,7 @@ class DeviceProvisioning(object):
     def send(self, bodies):
         """One bulk PUT per chunk; returns {serial: error} for the devices a call rejected."""
         rejected = {}
-        for chunk in plan.chunks(bodies, self.params["chunk_size"]):
+        for chunk in chunks(bodies, self.params["chunk_size"]):
             error = self.send_chunk(chunk)
             if error is None:
                 continue
@@ -382,14 +375,27 @@ class DeviceProvisioning(object):
         self.result["changed"] = bool(self.result["changed_devices"])
 
     def wait(self, serials, records):
-        """Poll until no device is pending; one listing per poll, bounded by wait_timeout."""
-        deadline = time.monotonic() + self.params["wait_timeout"]
+        """Poll until no device is pending; one listing per poll, bounded by wait_timeout.
+
+        The records just read count as the first poll, so a wait on settled devices makes no call.
+        """
         records = dict((s, records[s]) for s in serials)
-        pending = [s for s in serials if plan.progress(records[s]) == plan.PENDING]
-        while pending and time.monotonic() + self.params["poll_interval"] <= deadline:
-            time.sleep(self.params["poll_interval"])
-            records.update(self.list_devices(pending))
-            pending = [s for s in pending if plan.progress(records[s]) == plan.PENDING]
+        polls = []
+
+        def pending():
+            return [s for s in serials if plan.progress(records[s]) == plan.PENDING]
+
+        def fetch():
+            if polls:
+                records.update(self.list_devices(pending()))
+            polls.append(True)
+            return pending()
+
+        try:
+            poll(fetch, lambda still: not still, self.params["wait_timeout"], self.params["poll_interval"],
+                 clock=self.clock, pause=self.pause)
+        except WaitTimeout:
+            pass  # the devices still pending are reported below
         for serial in serials:
             record = records[serial]
             state = plan.progress(record)
@@ -420,8 +426,7 @@ def _diff_view(record):
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **_module_kwargs(list(plan.TARGETS)))
-    fail_on_missing_requests(module)
-    DeviceProvisioning(module, FortiZTPClient.from_params(module.params)).run()
+    run_task(module, FortiZTPClient.from_params, lambda client, params: DeviceProvisioning(module, client).run())
 
 
 def _module_kwargs(target_choices):

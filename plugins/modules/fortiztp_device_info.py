@@ -100,16 +100,8 @@ api_calls:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import fortiztp_module_kwargs
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import serial_filter
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_info import run_info
-
-DEVICE_FIELDS = ("deviceSN", "deviceType", "provisionStatus", "provisionSubStatus", "provisionTarget",
-                 "region", "externalControllerSn", "externalControllerIp", "platform", "firmwareProfile",
-                 "fortiManagerOid", "scriptOid", "useDefaultScript", "message", "provisioningTimestamp",
-                 "provisioningCompleteTimestamp")
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import DEVICE_FIELDS, serial_filter
+from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_info_module
 
 
 def collect(client, params):
@@ -137,17 +129,14 @@ def collect(client, params):
 
 
 def main():
-    module = AnsibleModule(
-        supports_check_mode=True,
-        **fortiztp_module_kwargs(
-            serials=dict(type="list", elements="str"),
-            provision_status=dict(type="str", choices=["provisioned", "unprovisioned", "hidden", "incomplete"]),
-            device_type=dict(type="str", choices=["FortiGate", "FortiAP", "FortiSwitch", "FortiExtender"]),
-            provision_target=dict(type="str"),
-            use_cache=dict(type="bool"),
-        )
+    run_info_module(
+        "fortiztp", collect,
+        serials=dict(type="list", elements="str"),
+        provision_status=dict(type="str", choices=["provisioned", "unprovisioned", "hidden", "incomplete"]),
+        device_type=dict(type="str", choices=["FortiGate", "FortiAP", "FortiSwitch", "FortiExtender"]),
+        provision_target=dict(type="str"),
+        use_cache=dict(type="bool")
     )
-    run_info(module, collect)
 
 
 if __name__ == "__main__":

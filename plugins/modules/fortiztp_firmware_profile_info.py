@@ -60,10 +60,7 @@ api_calls:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import fortiztp_module_kwargs
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_info import run_info
+from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_info_module
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 
@@ -86,14 +83,11 @@ def collect(client, params):
 
 
 def main():
-    module = AnsibleModule(
-        supports_check_mode=True,
-        **fortiztp_module_kwargs(
-            serial=dict(type="str", required=True),
-            region=dict(type="str", required=True),
-        )
+    run_info_module(
+        "fortiztp", collect,
+        serial=dict(type="str", required=True),
+        region=dict(type="str", required=True)
     )
-    run_info(module, collect)
 
 
 if __name__ == "__main__":

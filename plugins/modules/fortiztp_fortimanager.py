@@ -98,9 +98,9 @@ api_calls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import as_oid, split_list
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import as_oid, script_by_name, split_list
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, run_resource
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, TaskFailure, run_resource
 
 WRITE_FIELDS = ("oid", "sn", "ip", "scriptOid")
 
@@ -137,10 +137,10 @@ class FortiManagerSetting(ApiResource):
         oid = as_oid(script)
         if oid is not None:
             return oid
-        matches = [s.get("oid") for s in self.client.list_scripts() if isinstance(s, dict) and s.get("name") == script]
-        if len(matches) != 1:
-            raise InputError("script", script, "matches no script" if not matches else "matches several scripts")
-        return matches[0]
+        found = script_by_name(self.client.list_scripts(), script, option="script")
+        if found is None:
+            raise InputError("script", script, "matches no script")
+        return found.get("oid")
 
     def desired(self):
         desired = {"sn": ",".join(self.serials)}
@@ -184,30 +184,17 @@ class FortiManagerSetting(ApiResource):
     def delete(self, current):
         self.client.delete_fortimanager(current["oid"])
 
-    def apply(self):
-        if self.params["state"] != "absent":
-            return super(FortiManagerSetting, self).apply()
-        # The base's absent branch, with the check for devices still using the setting
-        # before the delete, in check mode too.
-        current = self.find()
-        if current is None:
-            return {"changed": False, self.name: {}}
-        self.refuse_if_used(current)
-        if not self.module.check_mode:
-            self.delete(current)
-        return {"changed": True, self.name: {}, "diff": {"before": current, "after": {}}}
-
-    def refuse_if_used(self, current):
+    def before_delete(self, current):
         """Fail before the delete while provisioned devices point at this setting."""
         oid = as_oid(current["oid"])
         users = [d.get("deviceSN") for d in self.client.list_devices()
                  if isinstance(d, dict) and d.get("provisionStatus") in ("provisioned", "incomplete")
                  and d.get("fortiManagerOid") is not None and as_oid(d["fortiManagerOid"]) == oid]
         if users:
-            self.module.fail_json(
-                msg="FortiManager setting %s (%s) is still used by %d provisioned device(s): %s; "
-                    "unprovision them first" % (oid, current.get("sn"), len(users), ", ".join(users)),
-                devices_using=users, fortimanager=current, changed=False, api_calls=self.client.calls)
+            raise TaskFailure(
+                "FortiManager setting %s (%s) is still used by %d provisioned device(s): %s; "
+                "unprovision them first" % (oid, current.get("sn"), len(users), ", ".join(users)),
+                devices_using=users, fortimanager=current, changed=False)
 
 
 def main():

@@ -112,6 +112,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import script_by_name
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, run_resource
 
@@ -152,13 +153,9 @@ class Script(ApiResource):
             self.content = self.params["content"]
 
     def find(self):
-        matches = [s for s in self.client.list_scripts() if isinstance(s, dict) and s.get("name") == self.params["name"]]
-        if len(matches) > 1:
-            raise InputError("name", self.params["name"], "matches several scripts (oids %s)"
-                             % ", ".join(str(s.get("oid")) for s in matches))
-        if not matches:
+        found = script_by_name(self.client.list_scripts(), self.params["name"])
+        if found is None:
             return None
-        found = dict(matches[0])
         if self.content is not None and self.params["state"] == "present":
             found["content"] = normalized(self.client.get_script_content(found["oid"]))
         return found
@@ -179,9 +176,9 @@ class Script(ApiResource):
 
     def _find_again(self):
         """The script just created, for servers that answer a create without the record."""
-        for script in self.client.list_scripts():
-            if isinstance(script, dict) and script.get("name") == self.params["name"]:
-                return dict(script)
+        found = script_by_name(self.client.list_scripts(), self.params["name"])
+        if found is not None:
+            return found
         raise ApiError(None, "NOT_FOUND_AFTER_CREATE", "the script was created but is not listed",
                        method="POST", path="/setting/scripts", resource=self.params["name"])
 
@@ -211,11 +208,8 @@ class Script(ApiResource):
         raise ApiError(None, "SCRIPT_UPLOAD_FAILED", "FortiZTP took the content in no format (%s)" % "; ".join(tried),
                        method="PUT", path="/setting/scripts/%s/content" % oid, resource=self.params["name"])
 
-    def apply(self):
-        result = super(Script, self).apply()
-        if self.uploaded_format:
-            result["upload_format"] = self.uploaded_format
-        return result
+    def extra_result(self):
+        return {"upload_format": self.uploaded_format} if self.uploaded_format else {}
 
 
 def main():

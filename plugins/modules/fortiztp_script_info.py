@@ -60,11 +60,8 @@ api_calls:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import fortiztp_module_kwargs
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import as_oid
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_info import run_info
+from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_info_module
 
 
 def collect(client, params):
@@ -84,15 +81,12 @@ def collect(client, params):
 
 
 def main():
-    module = AnsibleModule(
-        supports_check_mode=True,
-        **fortiztp_module_kwargs(
-            name=dict(type="str"),
-            oid=dict(type="int"),
-            with_content=dict(type="bool", default=False),
-        )
+    run_info_module(
+        "fortiztp", collect,
+        name=dict(type="str"),
+        oid=dict(type="int"),
+        with_content=dict(type="bool", default=False)
     )
-    run_info(module, collect)
 
 
 if __name__ == "__main__":

@@ -45,10 +45,7 @@ api_calls:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import fortiztp_module_kwargs
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_info import run_info
+from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_info_module
 
 SYSTEM_FIELDS = ("serviceName", "serviceRegion", "serviceStatus", "serverTime")
 
@@ -63,8 +60,7 @@ def collect(client, params):
 
 
 def main():
-    module = AnsibleModule(supports_check_mode=True, **fortiztp_module_kwargs())
-    run_info(module, collect)
+    run_info_module("fortiztp", collect)
 
 
 if __name__ == "__main__":

@@ -70,12 +70,12 @@ options:
     default: false
   wait_timeout:
     description:
-      - Seconds to wait with O(wait=true).
+      - Seconds to wait with O(wait=true); C(0) looks once and does not wait. Must be 0 or more.
     type: int
     default: 1800
   poll_interval:
     description:
-      - Seconds between two polls with O(wait=true).
+      - Seconds between two polls with O(wait=true); at least 1.
     type: int
     default: 5
 extends_documentation_fragment:
@@ -156,7 +156,10 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import (
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import (
     find_manifest, wait_for_deployment,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, run_resource
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
+    ApiResource, InputError, TaskFailure, run_resource,
+)
 
 
 class Manifest(ApiResource):
@@ -169,9 +172,7 @@ class Manifest(ApiResource):
             raise InputError("wait", True, "needs status=deploying")
         if not self.params["id"] and not self.params["site_id"]:
             raise InputError("site_id", None, "is required to find a manifest by name (names are unique only within a site)")
-        for option in ("wait_timeout", "poll_interval"):
-            if self.params[option] < 1:
-                raise InputError(option, self.params[option], "must be at least 1")
+        check_wait_options(self.params["wait_timeout"], self.params["poll_interval"])
 
     def find(self):
         return _summary(find_manifest(self.client, self.params["id"], self.params["site_id"], self.params["name"]))
@@ -218,12 +219,12 @@ class Manifest(ApiResource):
                                                self.params["poll_interval"])
             manifest = _summary(full)
             if failed:
-                self.module.fail_json(
-                    msg="Deployment of manifest %s did not complete (status %s): %d device(s) not online: %s" % (
+                raise TaskFailure(
+                    "Deployment of manifest %s did not complete (status %s): %d device(s) not online: %s" % (
                         manifest["id"], manifest.get("status"), len(failed),
                         ", ".join("%s (%s: %s)" % (d.get("hostname"), d.get("status"), d.get("status_reason"))
                                   for d in failed)),
-                    manifest=manifest, failed_devices=failed, changed=True, api_calls=self.client.calls)
+                    manifest=manifest, failed_devices=failed, changed=True)
         return manifest
 
 

@@ -205,12 +205,11 @@ api_calls:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import breakwater_argument_spec
+from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient, breakwater_argument_spec
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
-from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_breakwater
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, chunks, run_task
 from ansible_collections.breakwater.ztp.plugins.module_utils.serials import (
-    DEFAULT_BATCH_SIZE, FAILED, REGISTERED, REPLACED, UNCHANGED, Entry, batches, entries_from_items,
+    DEFAULT_BATCH_SIZE, FAILED, REGISTERED, REPLACED, UNCHANGED, Entry, entries_from_items,
     format_errors, parse_csv, plan_registrations, write_order,
 )
 
@@ -269,7 +268,7 @@ def register(client, params, to_write):
         by_manifest.setdefault(item["manifest_id"], []).append(item)
     try:
         for manifest_id, items in by_manifest.items():
-            for batch in batches(items, params["batch_size"]):
+            for batch in chunks(items, params["batch_size"]):
                 answer = client.bulk_register_serials(
                     manifest_id, [{"device_id": i["device_id"], "serial_number": i["serial_number"]} for i in batch],
                     **common) or {}
@@ -300,8 +299,8 @@ def make_work(module):
         if errors:
             errors.sort(key=lambda e: (e.get("line") or 0, e.get("index") or 0))
             first = errors[0]
-            module.fail_json(msg="%d problem(s) in the input, nothing was registered: %s" % (
-                len(errors), format_errors(errors)), errors=errors, changed=False, api_calls=client.calls,
+            raise TaskFailure("%d problem(s) in the input, nothing was registered: %s" % (
+                len(errors), format_errors(errors)), errors=errors, changed=False,
                 error={"code": first["code"], "message": first["message"], "resource": first.get("resource"),
                        "details": dict((k, first[k]) for k in ("field", "value", "line", "index") if k in first)})
 
@@ -331,8 +330,7 @@ def make_work(module):
                 "after": "".join("%s (%s) %s\n" % (r["hostname"], r["device_id"], r["serial_number"]) for r in changed_items),
             }
         if api_error is not None:
-            result["api_calls"] = client.calls
-            module.fail_json(msg=str(api_error), error=api_error.to_dict(), **result)
+            raise TaskFailure(str(api_error), error=api_error.to_dict(), **result)
         failed = [r for r in results if r["status"] == FAILED]
         if failed:
             text = "; ".join("%s (%s) %s: %s %s" % (r["hostname"], r["device_id"], r["serial_number"],
@@ -340,9 +338,8 @@ def make_work(module):
             if params["allow_partial"]:
                 module.warn("%d serial(s) not registered: %s" % (len(failed), text))
             else:
-                result["api_calls"] = client.calls
                 result["error"] = dict(failed[0]["error"], resource=failed[0]["hostname"] or failed[0]["device_id"])
-                module.fail_json(msg="%d of %d serial(s) failed: %s" % (len(failed), len(results), text), **result)
+                raise TaskFailure("%d of %d serial(s) failed: %s" % (len(failed), len(results), text), **result)
         return result
     return work
 
@@ -372,7 +369,7 @@ def main():
         required_by={"csv": "manifest"},
         supports_check_mode=True,
     )
-    run_breakwater(module, make_work(module))
+    run_task(module, BreakwaterClient.from_params, make_work(module))
 
 
 if __name__ == "__main__":

@@ -49,10 +49,7 @@ api_calls:
   type: int
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import breakwater_argument_spec
-from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_breakwater
+from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_info_module
 
 
 def collect(client, params):
@@ -60,8 +57,7 @@ def collect(client, params):
 
 
 def main():
-    module = AnsibleModule(argument_spec=breakwater_argument_spec(), supports_check_mode=True)
-    run_breakwater(module, collect)
+    run_info_module("breakwater", collect)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -17,25 +16,11 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
+from tests.helpers.collection import REPO, collections_path
+
 CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
                    r"\s+rescued=(\d+)\s+ignored=(\d+)", re.M)
-
-
-def collections_path() -> str:
-    """A folder holding ansible_collections/breakwater/ztp -> this checkout."""
-    # One folder per checkout: two clones on one machine must not repoint each other's link.
-    digest = hashlib.sha256(str(REPO).encode("utf-8")).hexdigest()[:12]
-    root = Path(tempfile.gettempdir()) / ("bwz-collections-%d-%s" % (os.getuid(), digest))
-    link = root / "ansible_collections" / "breakwater" / "ztp"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    if not link.is_symlink() or link.resolve() != REPO:
-        # Atomic replace: parallel pytest workers may get here at the same time.
-        tmp_link = link.with_name("ztp.%d" % os.getpid())
-        tmp_link.symlink_to(REPO)
-        os.replace(str(tmp_link), str(link))
-    return str(root)
 
 
 def lab_vars(lab) -> dict:
@@ -75,6 +60,25 @@ class PlaybookRun:
     @property
     def changed_tasks(self) -> list:
         return [r["task"] for r in self.records if r["status"] == "changed"]
+
+    @property
+    def asserts(self) -> list:
+        """The records of the playbook's assert tasks (the callback counts their conditions)."""
+        return [r for r in self.records if "conditions" in r]
+
+    def check_asserts(self, expected: int, skipped_ok: bool = False) -> None:
+        """Fail unless every assert task passed and exactly ``expected`` conditions were checked.
+
+        The number is pinned by the test, so deleting an assert (or one of its conditions) from
+        a target fails as surely as making one false. ``skipped_ok`` is for --check runs, whose
+        targets skip the asserts about what the server holds.
+        """
+        bad = [(r["task"], r["status"]) for r in self.asserts
+               if r["status"] != "ok" and not (skipped_ok and r["status"] == "skipped")]
+        assert not bad, "assert tasks that did not pass: %s\n%s" % (bad, self.output[-4000:])
+        passed = sum(r["conditions"] for r in self.asserts if r["status"] == "ok")
+        assert passed == expected, "%d assert conditions passed, the test expects %d: %s" % (
+            passed, expected, [(r["task"], r["conditions"]) for r in self.asserts if r["status"] == "ok"])
 
 
 def run_playbook(lab, playbook, extra_vars=None, check=False, diff=False, inventory=None, env=None,

@@ -11,12 +11,16 @@ type: aggregate
 short_description: Write task results as JSON lines for the test suite
 description:
   - Appends one JSON object per task result to the file named by E(BWZ_RESULTS_FILE).
+  - Records the task's action, and for an assert task the number of conditions it checked
+    (its C(that) items, times its loop items), so tests can count passed assertions.
 requirements:
   - enable in configuration
 """
 
 import json
 import os
+
+ASSERT_ACTIONS = ("assert", "ansible.builtin.assert", "ansible.legacy.assert")
 
 from ansible.plugins.callback import CallbackBase
 
@@ -31,12 +35,19 @@ class CallbackModule(CallbackBase):
         path = os.environ.get("BWZ_RESULTS_FILE")
         if not path:
             return
+        action = result._task.action
         record = {
             "task": result.task_name if hasattr(result, "task_name") else result._task.get_name(),
             "host": result._host.get_name(),
             "status": status,
+            "action": action,
             "result": result._result,
         }
+        if action in ASSERT_ACTIONS:
+            that = result._task.args.get("that")
+            per_item = len(that) if isinstance(that, list) else 1
+            items = result._result.get("results")
+            record["conditions"] = per_item * (len(items) if isinstance(items, list) else 1)
         with open(path, "a") as handle:
             handle.write(json.dumps(record, default=str) + "\n")
 

@@ -1,4 +1,4 @@
-"""Breakwater ZTP API: endpoints, lifecycles, error codes (breakwater-ztp-decisions.md)."""
+"""Breakwater ZTP API: endpoints, lifecycles, error codes (docs/api/breakwater.md)."""
 import pytest
 
 from lab_helpers import EXAMPLE, error_code, provision_fortigate, register_all, rollout

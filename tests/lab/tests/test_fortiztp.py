@@ -1,4 +1,4 @@
-"""FortiZTP API v2 and FortiCloud OAuth (fortiztp-decisions.md)."""
+"""FortiZTP API v2 and FortiCloud OAuth (docs/api/fortiztp.md)."""
 import pytest
 import requests
 

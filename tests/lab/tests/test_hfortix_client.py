@@ -1,14 +1,13 @@
 """The real third-party FortiZTP SDK, hfortix-fortiztp (sync client), against the lab.
 
 Only the base URL and the OAuth token URL are overridden. What works, what does not and why is
-summarised in tests/lab/README.md ("Third-party clients"); the SDK's sharp edges are
-../shared/api/fortiztp-v2.md section 8.5. In short:
+summarised in tests/lab/README.md ("Third-party clients") and docs/api/fortiztp.md. In short:
 
 - hfortix-core calls response.json() on every 2xx answer, so the lab's default variant (empty
   PUT/DELETE bodies, like the real service may send) makes every SDK write raise
-  json.JSONDecodeError *after* the write was applied (8.5.1). With the lab switch
+  json.JSONDecodeError *after* the write was applied. With the lab switch
   fortiztp_put_body=json everything but script content works.
-- scripts_put_content() sends no body at all (8.5.4): the lab refuses it with 400.
+- scripts_put_content() sends no body at all: the lab refuses it with 400.
 - scripts_get_content() JSON-decodes the text/plain script body: it cannot read any script.
 
 Lab state is checked through the control plane (lab.state(), no login), or with the SDK's own
@@ -58,7 +57,7 @@ def fz_device(lab, serial):
 @pytest.mark.parametrize("variant", [{}, {"fortiztp_put_status": 204}],
                          ids=["default-empty-200", "204-no-content"])
 def test_sdk_writes_break_on_empty_answers(lab, variant):
-    """Known hfortix sharp edge (fortiztp-v2.md 8.5.1): an empty 200/204 answer to a PUT or
+    """Known hfortix sharp edge (docs/api/fortiztp.md): an empty 200/204 answer to a PUT or
     DELETE makes the SDK raise json.JSONDecodeError although the server applied the write, so
     the caller cannot tell success from failure. The lab's default variant is empty bodies."""
     settings = lab.settings(**variant) if variant else lab.settings()
@@ -114,7 +113,7 @@ def test_sdk_against_lab_json_variant(lab):
     # --- scripts ---------------------------------------------------------------------------
     scripts = client.scripts.scripts_list()
     assert [(s.oid, s.name) for s in scripts] == [(1, "baseline-prerun")]
-    # scripts_post demands an oid (8.5.4); the server assigns its own and ignores ours.
+    # scripts_post demands an oid; the server assigns its own and ignores ours.
     created = client.scripts.scripts_post(oid=0, name="hfortix-prerun")
     oid = created["oid"]
     assert oid not in (0, 1) and created["name"] == "hfortix-prerun" and created["updateTime"]
@@ -123,7 +122,7 @@ def test_sdk_against_lab_json_variant(lab):
     assert renamed.http_status_code == 200 and renamed["name"] == "hfortix-prerun-v2"
     assert {s["oid"]: s["name"] for s in fz_state(lab)["scripts"]}[oid] == "hfortix-prerun-v2"
 
-    # scripts_put_content sends no body (8.5.4): the lab answers 400 invalid_request.
+    # scripts_put_content sends no body: the lab answers 400 invalid_request.
     with pytest.raises(httpx.HTTPStatusError) as refused:
         client.scripts.scripts_put_content(oid=oid)
     assert refused.value.response.status_code == 400

@@ -114,7 +114,7 @@ def build_router() -> APIRouter:
         lab = request.app.state.lab
         with lab.lock:
             record = lab.fz_device(deviceSN)
-        # Shape is a guess (see fortiztp-v2.md 2.5): names usable as firmwareProfile.
+        # Shape is a guess (see docs/api/fortiztp.md): names usable as firmwareProfile.
         profiles = ([f"{region}-7.2-mature", f"{region}-7.4-feature"]
                     if record["deviceType"] == "FortiGate" else [])
         return json_response({"data": profiles})

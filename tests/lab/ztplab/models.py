@@ -246,11 +246,27 @@ class FzError(Out):
 
 
 class FzDevice(Out):
+    """A FortiZTP device record: every field present, null when unset (docs/api/fortiztp.md).
+
+    The lab keeps its own list rather than importing the collection's: it is the independent
+    side of the tests. tests/lab/tests/test_fortiztp_model.py checks both lists are the same.
+    """
     deviceSN: str
     deviceType: str
     provisionStatus: str
-    provisionTarget: Optional[str]
     provisionSubStatus: Optional[str]
+    message: Optional[str]
+    provisionTarget: Optional[str]
+    region: Optional[str]
+    externalControllerSn: Optional[str]
+    externalControllerIp: Optional[str]
+    platform: Optional[str]
+    firmwareProfile: Optional[str]
+    fortiManagerOid: Optional[int]
+    scriptOid: Optional[int]
+    useDefaultScript: Optional[bool]
+    provisioningTimestamp: Optional[int]
+    provisioningCompleteTimestamp: Optional[int]
 
 
 class FzDeviceList(Out):

@@ -77,3 +77,62 @@ def test_only_new_config_events_count():
     ]
     done = finished_devices(events, {"d1", "d2"}, known_event_ids={"e1"})
     assert list(done) == ["d2"] and done["d2"]["id"] == "e3"
+
+
+def test_thread_twin_has_its_own_session_and_gives_back_its_calls():
+    from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
+
+    client = BreakwaterClient("https://breakwater.example", "token", ca_path="/etc/ca.pem")
+    client.http.calls = 3
+    twin = client.for_thread()
+    assert twin.http.session is not client.http.session
+    assert twin.http.session.verify == "/etc/ca.pem"
+    assert twin.http.session.headers["User-Agent"] == client.http.session.headers["User-Agent"]
+    assert twin.http.auth is client.http.auth and twin.http.calls == 0
+    twin.http.calls = 4
+    client.add_calls(twin)
+    assert client.calls == 7
+
+
+def test_download_configs_uses_one_twin_per_worker_thread():
+    import threading
+
+    from ansible_collections.breakwater.ztp.plugins.module_utils.configs import download_configs
+
+    class Twin(object):
+        def __init__(self):
+            self.threads = set()
+
+        def get_device_config(self, device_id, format="text"):
+            self.threads.add(threading.get_ident())
+            return {"content": device_id}
+
+    class Client(object):
+        def __init__(self):
+            self.twins = []
+            self.given_back = []
+
+        def for_thread(self):
+            twin = Twin()
+            self.twins.append(twin)
+            return twin
+
+        def add_calls(self, twin):
+            self.given_back.append(twin)
+
+    client = Client()
+    answers = download_configs(client, [{"id": "d%d" % n} for n in range(20)], "text", 3)
+    assert answers == dict(("d%d" % n, {"content": "d%d" % n}) for n in range(20))
+    assert 1 <= len(client.twins) <= 3 and client.given_back == client.twins
+    assert all(len(twin.threads) == 1 for twin in client.twins)  # a twin never crosses threads
+
+
+def test_download_configs_shares_a_client_that_has_no_thread_twins():
+    from ansible_collections.breakwater.ztp.plugins.module_utils.configs import download_configs
+
+    class Plain(object):
+        def get_device_config(self, device_id, format="text"):
+            return {"content": device_id, "format": format}
+
+    assert download_configs(Plain(), [{"id": "d1"}, {"id": "d2"}], "json", 2) == {
+        "d1": {"content": "d1", "format": "json"}, "d2": {"content": "d2", "format": "json"}}

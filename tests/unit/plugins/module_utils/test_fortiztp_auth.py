@@ -362,6 +362,7 @@ def test_a_given_access_token_echoed_is_masked(server):
 
 # ----------------------------------------------------------------------------- parallel processes
 
+@pytest.mark.slow
 def test_five_processes_sharing_a_cache_dir_log_in_once(server, cache_dir):
     forti = FakeForti(server, login_delay=0.3)  # a slow login widens the race a missing lock would lose
     context = multiprocessing.get_context("spawn")

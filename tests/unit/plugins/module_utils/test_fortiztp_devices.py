@@ -133,12 +133,6 @@ def test_request_body_and_prediction():
     assert plan.predicted(after, off)["provisionTarget"] is None
 
 
-def test_chunks():
-    assert plan.chunks(list(range(5)), 2) == [[0, 1], [2, 3], [4]]
-    assert len(plan.chunks(list(range(1000)), 100)) == 10
-    assert plan.chunks([], 100) == []
-
-
 @pytest.mark.parametrize("fields, expected", [
     ({"provisionStatus": "provisioned", "provisionSubStatus": None}, plan.DONE),
     ({"provisionStatus": "provisioned", "provisionSubStatus": "waiting"}, plan.PENDING),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.serials import (
-    REGISTERED, REPLACED, UNCHANGED, Entry, batches, entries_from_items, format_errors, normalize_mac,
+    REGISTERED, REPLACED, UNCHANGED, Entry, entries_from_items, format_errors, normalize_mac,
     normalize_serial, parse_csv, plan_registrations, serial_problem, write_order,
 )
 
@@ -116,9 +116,3 @@ def test_swap_within_the_input_frees_the_serial_first():
     assert errors == []
     order = [p["device_id"] for p in write_order(plan)]
     assert order.index("device_003") < order.index("device_002")
-
-
-def test_batches():
-    assert batches(list(range(5)), 2) == [[0, 1], [2, 3], [4]]
-    assert len(batches(list(range(500)), 100)) == 5
-    assert batches([], 100) == []
