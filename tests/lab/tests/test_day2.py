@@ -1,6 +1,6 @@
 """Day 2 in the lab: a deployed manifest takes changes (RMA swaps, template changes), a
 deployment deploys only what is not online, how it ends, when a config is current, and
-model_detected (breakwater-ztp-decisions.md, section "Day 2")."""
+model_detected (docs/api/breakwater.md, "Day 2")."""
 import pytest
 
 from lab_helpers import (EXAMPLE, deployed_site, error_code, manifest_events,
