@@ -137,7 +137,13 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=16, help="the floor's parallel config downloads")
     parser.add_argument("--no-rerun", action="store_true")
     parser.add_argument("--json", help="write every measurement to this file")
+    parser.add_argument("--report", help="only print the table of an earlier --json file")
     args = parser.parse_args(argv)
+    if args.report:
+        runs = json.loads(Path(args.report).read_text())
+        runs["sizes"] = dict((int(size), both) for size, both in runs["sizes"].items())
+        report(runs)
+        return 0
 
     runs = {"date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "cpus": os.cpu_count(), "load_start": load(), "latency_ms": args.latency_ms,
@@ -216,6 +222,10 @@ def report(runs):
                                       rerun["calls"], TARGETS["rerun_calls"], verdict(rerun["calls"] <= TARGETS["rerun_calls"]),
                                       rerun["writes"], verdict(rerun["writes"] == 0), "" if rerun["ok"] else "  (FAILED)"))
         print("   rerun calls: %s" % ", ".join("%s %d" % (k, v) for k, v in sorted(rerun["by_route"].items(), key=lambda i: -i[1])))
+        print("   rerun time per task (seconds; outside tasks = ansible-playbook start, inventory, recap):")
+        for seconds, name in sorted(rerun["tasks"], reverse=True)[:8]:
+            print("   %7.1f  %s" % (seconds, name))
+        print("   %7.1f  (outside tasks)" % (rerun["wall"] - sum(s for s, _ in rerun["tasks"])))
     size = max(runs["sizes"], default=None)
     if size is not None:
         print("where site_rollout spends its time at %d devices (median of %d runs, seconds):" % (size, runs["repeat"]))
@@ -225,6 +235,8 @@ def report(runs):
                 per_task.setdefault(name, []).append(seconds)
         for name, values in sorted(per_task.items(), key=lambda item: -statistics.median(item[1]))[:10]:
             print("   %7.1f  %s" % (statistics.median(values), name))
+        print("   %7.1f  (outside tasks = ansible-playbook start, inventory, recap)" % statistics.median(
+            r["wall"] - sum(s for s, _ in r["tasks"]) for r in runs["sizes"][size]["site_rollout"]))
         print("   site_rollout API calls at %d: %s" % (size, ", ".join(
             "%s %d" % (k, v) for k, v in sorted(runs["sizes"][size]["site_rollout"][-1]["by_route"].items(),
                                                 key=lambda i: -i[1])[:8])))
