@@ -96,7 +96,7 @@ def run_floor(lab, size, latency_ms, tmp, workers):
     wall = time.monotonic() - started
     counters = lab.counters()
     return {"wall": wall, "ok": report["result"] == "success", "calls": counters["total"],
-            "writes": counters["writes"], "load": load_before}
+            "writes": counters["writes"], "load": load_before, "phases": report["phases"]}
 
 
 def run_site_rollout(lab, size, tmp, callbacks, manifest=None):
@@ -237,6 +237,13 @@ def report(runs):
             print("   %7.1f  %s" % (statistics.median(values), name))
         print("   %7.1f  (outside tasks = ansible-playbook start, inventory, recap)" % statistics.median(
             r["wall"] - sum(s for s, _ in r["tasks"]) for r in runs["sizes"][size]["site_rollout"]))
+        phases = {}
+        for run in runs["sizes"][size]["floor"]:
+            for name, seconds in (run.get("phases") or {}).items():
+                phases.setdefault(name, []).append(seconds)
+        if phases:
+            print("   the floor at %d, for comparison (median seconds): %s" % (size, ", ".join(
+                "%s %.1f" % (name, statistics.median(values)) for name, values in phases.items())))
         print("   site_rollout API calls at %d: %s" % (size, ", ".join(
             "%s %d" % (k, v) for k, v in sorted(runs["sizes"][size]["site_rollout"][-1]["by_route"].items(),
                                                 key=lambda i: -i[1])[:8])))

@@ -48,6 +48,12 @@ def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, 
         return resp.json() if resp.content else None
 
     started = time.monotonic()
+    phases, mark = {}, [started]
+
+    def phase(name):  # seconds since the previous phase ended
+        now = time.monotonic()
+        phases[name], mark[0] = round(now - mark[0], 2), now
+
     # Read: templates, the manifest (by site + name), its devices.
     templates = {t["device_type"] for t in bw("GET", "/templates")["templates"]}
     found = [m for m in bw("GET", "/manifests", params={"site_id": site_id, "limit": 500})["manifests"]
@@ -64,6 +70,7 @@ def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, 
                if d["hostname"] in serials and d.get("serial_number") != serials[d["hostname"]]]
     if changes:
         bw("POST", "/devices/bulk-serial", json={"manifest_id": mid, "serials": changes})
+    phase("read")
     # Configs: generate, wait for an event per queued device, download in parallel.
     known = {e["id"] for e in bw("GET", "/events", params={"manifest_id": mid})["events"]}
     job = bw("POST", "/manifests/%s/generate-configs" % mid, json={"device_ids": [d["id"] for d in devices]})
@@ -78,6 +85,7 @@ def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, 
     failed = [i for i, e in done.items() if e["event_type"] == "config_failed"]
     if failed:
         raise RuntimeError("%d configs failed" % len(failed))
+    phase("configs_generate")
     dest = Path(out) / "configs"
     dest.mkdir(parents=True, exist_ok=True)
     local = threading.local()
@@ -91,6 +99,7 @@ def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, 
 
     with ThreadPoolExecutor(workers) as pool:
         list(pool.map(download, devices))
+    phase("configs_download")
     # FortiZTP: log in, make sure of the FortiManager target, provision in one PUT, wait.
     fortinet = [d for d in devices if d["device_type"].startswith(fortinet_pattern)]
     if fortinet:
@@ -123,9 +132,11 @@ def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, 
                 for r in todo])
         poll(records, lambda rs: all(r["provisionStatus"] != "provisioned" or r["provisionSubStatus"] is None
                                      for r in rs.values()), poll_interval)
+    phase("fortiztp")
     # Deploy and wait until the manifest is no longer deploying.
     bw("PUT", "/manifests/%s" % mid, json={"status": "deploying"})
     final = poll(lambda: bw("GET", "/manifests/%s" % mid), lambda m: m["status"] != "deploying", poll_interval)
+    phase("deploy")
     # Report: per device its status and events, counts per status.
     events = bw("GET", "/events", params={"manifest_id": mid})["events"]
     by_device = {}
@@ -137,12 +148,13 @@ def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, 
         counts[device["status"]] = counts.get(device["status"], 0) + 1
     report = {"manifest": {"id": mid, "status": final["status"]}, "counts": counts,
               "result": "success" if counts.get("online") == len(final["devices"]) else "failure",
-              "seconds": round(time.monotonic() - started, 2),
+              "seconds": round(time.monotonic() - started, 2), "phases": phases,
               "devices": [{"hostname": d["hostname"], "serial_number": d["serial_number"],
                            "device_type": d["device_type"], "status": d["status"],
                            "reason": d.get("status_reason"), "events": by_device.get(d["id"], [])}
                           for d in final["devices"]]}
     (Path(out) / "report.json").write_text(json.dumps(report, indent=1))
+    phase("report")
     return report
 
 
@@ -181,7 +193,7 @@ def main(argv=None):
             stack.extend((group.get("children") or {}).values())
         report = rollout(args.url, args.token, args.api_id, args.password, args.site_id, args.manifest_name,
                          {h: v["serial_number"] for h, v in hosts.items() if "serial_number" in v}, **common)
-    print("%s in %.1f s: %s" % (report["result"], report["seconds"], report["counts"]))
+    print("%s in %.1f s: %s; phases %s" % (report["result"], report["seconds"], report["counts"], report["phases"]))
     return 0 if report["result"] == "success" else 1
 
 
