@@ -40,6 +40,36 @@ from tests.bench.floor_rollout import rollout as floor_rollout  # noqa: E402
 from tests.helpers.lab import start_lab, stop  # noqa: E402
 from tests.integration.test_rollout import run_playbook, task_counts, write_site_inventory  # noqa: E402
 
+# With --profile DIR: a cProfile of every task, run in Ansible's worker process (one .prof file per
+# task; read with python -m pstats). Patched in when the callback loads, before the workers fork.
+PROFILER = """
+from __future__ import annotations
+import cProfile, os, time
+from ansible.executor import task_executor
+from ansible.plugins.callback import CallbackBase
+
+_run = task_executor.TaskExecutor.run
+
+
+def run(self):
+    profile, started = cProfile.Profile(), time.time()
+    try:
+        return profile.runcall(_run, self)
+    finally:
+        name = self._task.get_name().replace("/", "_")[:60]
+        profile.dump_stats(os.path.join(os.environ["BENCH_PROFILE_DIR"], "%.3f-%s.prof" % (started, name)))
+
+
+task_executor.TaskExecutor.run = run
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "bench_profile"
+    CALLBACK_NEEDS_ENABLED = True
+"""
+
 TARGETS = {"ratio": {10: 3.0, 1000: 2.0}, "rerun_share": 0.25, "rerun_calls": 20, "rerun_writes": 0, "tasks": 25}
 
 
@@ -99,21 +129,25 @@ def run_floor(lab, size, latency_ms, tmp, workers):
             "writes": counters["writes"], "load": load_before, "phases": report["phases"]}
 
 
-def run_site_rollout(lab, size, tmp, callbacks, manifest=None):
+def run_site_rollout(lab, size, tmp, callbacks, manifest=None, profile=None):
     """site_rollout over tmp/hosts.yml; a first run writes the inventory, a rerun reuses it."""
     inventory = tmp / "hosts.yml"
     if manifest is not None:
         inventory = write_site_inventory(lab, manifest["id"], tmp)
     lab.reset_counters()
     times_file = tmp / ("times-%d.json" % time.time_ns())
+    env = {"ANSIBLE_CALLBACK_PLUGINS": "%s:%s" % (REPO / "tests" / "helpers" / "callback_plugins", callbacks),
+           "ANSIBLE_CALLBACKS_ENABLED": "results_json,bench_timer", "BENCH_TIMES_FILE": str(times_file)}
+    if profile:
+        folder = Path(profile) / ("%d-%s" % (size, "rerun" if manifest is None else time.strftime("%H%M%S")))
+        folder.mkdir(parents=True, exist_ok=True)
+        env.update(ANSIBLE_CALLBACKS_ENABLED="results_json,bench_timer,bench_profile", BENCH_PROFILE_DIR=str(folder))
     load_before = load()
     started = time.monotonic()
     run = run_playbook(
         lab, "playbooks/site_rollout.yml", inventory=str(inventory),
         extra_vars={"rollout_report_dir": str(tmp / "reports"), "configs_dest": str(tmp / "intended")},
-        env={"ANSIBLE_CALLBACK_PLUGINS": "%s:%s" % (REPO / "tests" / "helpers" / "callback_plugins", callbacks),
-             "ANSIBLE_CALLBACKS_ENABLED": "results_json,bench_timer",
-             "BENCH_TIMES_FILE": str(times_file)}, timeout=1800)
+        env=env, timeout=1800)
     wall = time.monotonic() - started
     counters = lab.counters()
     distinct, results = task_counts(run)
@@ -137,6 +171,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workers", type=int, default=16, help="the floor's parallel config downloads")
     parser.add_argument("--no-rerun", action="store_true")
     parser.add_argument("--json", help="write every measurement to this file")
+    parser.add_argument("--profile", metavar="DIR", help="write a cProfile of every site_rollout task under DIR "
+                        "(slows the runs: for finding hot spots, not for the table)")
     parser.add_argument("--report", help="only print the table of an earlier --json file")
     args = parser.parse_args(argv)
     if args.report:
@@ -160,6 +196,7 @@ def main(argv=None) -> int:
             callbacks = tmp / "callbacks"
             callbacks.mkdir()
             (callbacks / "bench_timer.py").write_text(TIMER)
+            (callbacks / "bench_profile.py").write_text(PROFILER)
             last = None
             for size in args.sizes:
                 floor, site = [], []
@@ -171,7 +208,7 @@ def main(argv=None) -> int:
                         floor[-1]["load"]), flush=True)
                     folder = tmp / ("site-%d-%d" % (size, rep))
                     manifest = new_site(lab, size, args.latency_ms)
-                    site.append(run_site_rollout(lab, size, folder, callbacks, manifest))
+                    site.append(run_site_rollout(lab, size, folder, callbacks, manifest, args.profile))
                     print("  %5d devices, run %d: site_rollout %6.1f s  %5d calls  %s  %d distinct tasks  (load %s)" % (
                         size, rep + 1, site[-1]["wall"], site[-1]["calls"],
                         "ok" if site[-1]["ok"] else "FAILED rc=%d" % site[-1]["rc"], site[-1]["distinct_tasks"],
@@ -180,7 +217,7 @@ def main(argv=None) -> int:
                 runs["sizes"][size] = {"floor": floor, "site_rollout": site}
             if last and not args.no_rerun:
                 size, folder = last
-                rerun = run_site_rollout(lab, size, folder, callbacks)
+                rerun = run_site_rollout(lab, size, folder, callbacks, profile=args.profile)
                 runs["rerun"] = dict(rerun, size=size)
                 print("  %5d devices, rerun: site_rollout %6.1f s  %5d calls  %d writes  %s" % (
                     size, rerun["wall"], rerun["calls"], rerun["writes"], "ok" if rerun["ok"] else "FAILED"), flush=True)
