@@ -9,9 +9,10 @@ export ROOT
 # The two Python/ansible-core pairs of the issue.
 VENV="$ROOT/.venv"              # Python 3.11 + ansible-core 2.19 + all dev tools
 VENV312="$ROOT/.venv-py312"     # Python 3.12 + newest ansible-core (minimal set)
+VENV_IMPORTER="$ROOT/.venv-importer"  # Python 3.11 + galaxy-importer (its pins clash with .venv)
 # A folder holding ansible_collections/breakwater/ztp -> the checkout, for ANSIBLE_COLLECTIONS_PATH.
 COLLECTIONS_DIR="$ROOT/.cache/collections"
-export VENV VENV312 COLLECTIONS_DIR
+export VENV VENV312 VENV_IMPORTER COLLECTIONS_DIR
 
 COLLECTION_NAMESPACE=breakwater
 COLLECTION_NAME=ztp

@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-ALL_STEPS=(setup pytest sanity-py311 sanity-py312 units-py311 units-py312 lint shellcheck build docs changelog molecule)
+ALL_STEPS=(setup pytest sanity-py311 sanity-py312 units-py311 units-py312 lint shellcheck build docs docsite importer changelog molecule)
 
 # Exit status a step uses to say "nothing to do here" (shown as SKIP with its note, not a failure).
 SKIP=77
@@ -122,8 +122,9 @@ step_units_py312() { units "$VENV312" 3.12; }
 step_lint() {
     need_venv "$VENV"
     ansible_env
-    # Config (production profile, exclusions, offline) is in .ansible-lint.
-    "$VENV/bin/ansible-lint" --nocolor
+    # Config (production profile, exclusions) is in .ansible-lint. --offline: ansible_env already
+    # resolves breakwater.ztp to the checkout, no need for ansible-lint's own install of it.
+    "$VENV/bin/ansible-lint" --nocolor --offline
 }
 
 step_shellcheck() {
@@ -193,6 +194,44 @@ step_docs() {
     log "antsibull-docs lint-collection-docs --plugin-docs"
     (cd "$(staged)" && "$VENV/bin/antsibull-docs" lint-collection-docs --plugin-docs .) || failed=1
     return "$failed"
+}
+
+# The docs site (antsibull-docs + Sphinx, offline) with the guides; scripts/docs.sh says how.
+step_docsite() {
+    need_venv "$VENV"
+    bash "$ROOT/scripts/docs.sh" "$RUN_TMP/docsite"
+}
+
+# galaxy-importer on the built tarball, as Galaxy runs it (its own venv: its pins clash with
+# .venv). It must report no warning at all, and the tarball must carry the LICENSE.
+step_importer() {
+    need_venv "$VENV_IMPORTER"
+    ensure_utf8_locale
+    use_venv "$VENV"
+    built_and_installed
+    local tarball log="$RUN_TMP/importer.log" warnings
+    tarball="$(cat "$RUN_TMP/tarball.path")"
+    # Listed to a file first: "tar | grep -q" would fail under pipefail when grep exits early.
+    tar -tzf "$tarball" >"$RUN_TMP/tarball.list"
+    grep -qx 'LICENSE' "$RUN_TMP/tarball.list" || { err "LICENSE is not in $(basename "$tarball")"; return 1; }
+    # Pinned through the environment, over any /etc/galaxy-importer config: no ansible-test
+    # (it needs containers), ansible-doc and ansible-lint on, as on Galaxy.
+    mkdir -p "$RUN_TMP/importer"
+    (
+        cd "$RUN_TMP/importer"
+        export PATH="$VENV_IMPORTER/bin:$PATH" VIRTUAL_ENV="$VENV_IMPORTER"
+        export GALAXY_IMPORTER_RUN_ANSIBLE_TEST=false \
+            GALAXY_IMPORTER_RUN_ANSIBLE_DOC=true GALAXY_IMPORTER_RUN_ANSIBLE_LINT=true \
+            GALAXY_IMPORTER_TMP_ROOT_DIR="$RUN_TMP/importer" GALAXY_IMPORTER_ANSIBLE_LOCAL_TMP="$RUN_TMP/importer/ansible-tmp"
+        "$VENV_IMPORTER/bin/python" -m galaxy_importer.main "$tarball"
+    ) 2>&1 | tee "$log"
+    grep -q 'Importer processing completed successfully' "$log" || { err "galaxy-importer did not complete"; return 1; }
+    warnings="$(grep -cE '^(WARNING|ERROR)' "$log" || true)"
+    if ((warnings)); then
+        err "galaxy-importer: $warnings warnings/errors (above)"
+        return 1
+    fi
+    note "galaxy-importer: 0 errors, 0 warnings, LICENSE inside"
 }
 
 step_changelog() {

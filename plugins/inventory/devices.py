@@ -19,8 +19,10 @@ description:
   - "Every host gets these variables: C(ansible_host) (the device's C(ip_address), when it has
     one), C(hostname), C(device_id), C(serial_number), C(mac_address), C(device_type), C(status),
     C(config_template), C(manifest_id), C(manifest_name), C(manifest_status) and C(site_id)."
-  - Every value that comes from the API is marked unsafe, so a hostname or any other field
-    holding Jinja2 syntax stays a literal string and is never templated.
+  - Every string from the API that could be a template (it holds C({{), C({%) or C({#), or starts
+    with C(#jinja2:)) is marked unsafe, so a hostname or any other field holding Jinja2 syntax
+    stays a literal string and is never templated. Every other value is plain, so
+    C(ansible-inventory --list --export) and an AWX inventory sync store plain values.
   - When two devices have the same hostname, the second one is added as
     C(<hostname>_<device_id>), with a warning. A device without a hostname is named after its ID.
 options:

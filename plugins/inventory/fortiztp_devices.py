@@ -29,7 +29,9 @@ description:
     C(fortiztp_fortimanager_oid), C(fortiztp_script_oid), C(fortiztp_use_default_script),
     C(fortiztp_provisioning_timestamp) and C(fortiztp_provisioning_complete_timestamp)
     (milliseconds). Fields the API leaves out or sets to C(null) are C(null)."
-  - Every value that comes from the API is marked unsafe, so it is never templated.
+  - Every string from the API that could be a template (it holds C({{), C({%) or C({#), or starts
+    with C(#jinja2:)) is marked unsafe, so it is never templated. Every other value is plain, so
+    C(ansible-inventory --list --export) and an AWX inventory sync store plain values.
 options:
   plugin:
     description:

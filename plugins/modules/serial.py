@@ -11,7 +11,8 @@ short_description: Register device serial numbers in Breakwater ZTP, one or hund
 version_added: 0.1.0
 description:
   - Registers the serial numbers of the physical units for the planned devices of a manifest, for
-    one device (O(device_id) and O(serial_number)), a list (O(serials)), or a CSV file (O(csv)).
+    one device (O(device_id) and O(serial_number)), a list (O(serials)), a CSV file (O(csv)), or
+    the same CSV as text (O(csv_content)), for example pasted into an AWX survey.
   - Every serial number is normalised before anything else, surrounding white space removed and
     upper-cased (barcode scanners and spreadsheets add both), then must be 6 to 20 characters
     C(A-Z) and C(0-9).
@@ -28,7 +29,8 @@ options:
   manifest:
     description:
       - ID of the manifest whose devices get the serials.
-      - Required with O(csv) and for items of O(serials) that name their device by C(hostname).
+      - Required with O(csv) and O(csv_content), and for items of O(serials) that name their device
+        by C(hostname).
       - With only device IDs and no O(manifest), the module reads all devices once to find them.
     type: str
   device_id:
@@ -69,7 +71,16 @@ options:
       - Path of a CSV file (on the host that runs the module) with a header row naming the columns
         C(hostname) and C(serial_number), and optionally C(mac_address), in any order. Other columns
         are ignored, and so are blank lines. Errors name the file's line numbers (the header is line 1).
+      - Mutually exclusive with O(csv_content), O(serials) and O(device_id).
     type: path
+  csv_content:
+    description:
+      - The same CSV as O(csv), given as text instead of a file, for example a barcode scanner's
+        export pasted into an AWX survey (a textarea) or read with a lookup.
+      - Errors name the text's line numbers (the header is line 1).
+      - Mutually exclusive with O(csv), O(serials) and O(device_id).
+    type: str
+    version_added: 0.2.0
   replace:
     description:
       - Replace a different serial number already registered on a device (an RMA swap; the device goes
@@ -129,6 +140,12 @@ EXAMPLES = r"""
     csv: files/floor-a-serials.csv
     verification_method: csv_import
     replace: true
+
+- name: Register the serials pasted into an AWX survey (a textarea survey variable)
+  breakwater.ztp.serial:
+    manifest: manifest_123
+    csv_content: "{{ serials_csv_content }}"
+    verification_method: barcode_scan
 
 - name: Register a few by hostname
   breakwater.ztp.serial:
@@ -227,6 +244,8 @@ def read_entries(params):
         except UnicodeDecodeError:
             raise InputError("csv", params["csv"], "is not UTF-8 text")
         return parse_csv(text)
+    if params["csv_content"] is not None:
+        return parse_csv(params["csv_content"])
     if params["serials"] is not None:
         entries = entries_from_items(params["serials"])
         if not entries:
@@ -357,16 +376,17 @@ def main():
                 mac_address=dict(type="str"),
             )),
             csv=dict(type="path"),
+            csv_content=dict(type="str"),
             replace=dict(type="bool", default=False),
             allow_partial=dict(type="bool", default=False),
             batch_size=dict(type="int", default=DEFAULT_BATCH_SIZE),
             verification_method=dict(type="str", choices=["barcode_scan", "csv_import", "manual", "api"]),
             operator_id=dict(type="str"),
         ),
-        required_one_of=[("device_id", "serials", "csv")],
-        mutually_exclusive=[("device_id", "serials", "csv")],
+        required_one_of=[("device_id", "serials", "csv", "csv_content")],
+        mutually_exclusive=[("device_id", "serials", "csv", "csv_content")],
         required_together=[("device_id", "serial_number")],
-        required_by={"csv": "manifest"},
+        required_by={"csv": "manifest", "csv_content": "manifest"},
         supports_check_mode=True,
     )
     run_task(module, BreakwaterClient.from_params, make_work(module))

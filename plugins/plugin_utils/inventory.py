@@ -4,9 +4,10 @@
 """What the collection's inventory plugins share: group names, the raw-payload cache, unsafe hosts.
 
 The plugins fetch a raw API payload (``fetch_payload``), which is what the inventory cache
-stores, and turn it into hosts (``populate``). Every value that comes from an API is wrapped
-unsafe before it reaches the inventory, so a hostname such as ``{{ lookup('pipe', 'id') }}``
-is never templated.
+stores, and turn it into hosts (``populate``). Every string from an API that could be a
+template is marked unsafe before it reaches the inventory, so a hostname such as
+``{{ lookup('pipe', 'id') }}`` is never templated; every other value stays plain, so
+``ansible-inventory --list --export`` (an AWX inventory sync) stores plain values.
 """
 
 from __future__ import annotations
@@ -14,14 +15,46 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
 
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core < 2.19: a plain str is already trusted
+    def trust_as_template(value):
+        return value
+
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import HAS_REQUESTS, ApiError
 
 _NOT_IN_GROUP_NAME = re.compile(r"[^a-z0-9_]+")
+# What makes Jinja2 (as Ansible runs it) see a template in a string: a start string of a
+# variable, block or comment, or a leading override header that can change those.
+_TEMPLATE_MARKERS = ("{{", "{%", "{#")
+_TEMPLATE_OVERRIDE_HEADER = "#jinja2:"
+
+
+def could_be_template(text):
+    """True when ``text`` would be templated if it were trusted."""
+    return text.startswith(_TEMPLATE_OVERRIDE_HEADER) or any(marker in text for marker in _TEMPLATE_MARKERS)
+
+
+def make_unsafe(value):
+    """``value`` with every string that could be a template marked unsafe, recursively.
+
+    The other strings are marked trusted: they hold no template syntax, so templating them is a
+    no-op, and ansible-core (2.19+) then exports them as plain strings instead of
+    ``{"__ansible_unsafe": ...}``. The approach of community.general#8212.
+    """
+    if isinstance(value, str):
+        return wrap_var(value) if could_be_template(value) else trust_as_template(value)
+    if isinstance(value, Mapping):
+        return dict((make_unsafe(key), make_unsafe(item)) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return [make_unsafe(item) for item in value]
+    return value
 
 
 def safe_group_name(prefix, value):
@@ -104,8 +137,17 @@ class DeviceInventory(BaseInventoryPlugin, Constructable, Cacheable):
         text = json.dumps(self.cache_identity(), sort_keys=True, default=str)
         return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
+    def _set_composite_vars(self, compose, variables, host, strict=False):
+        # ansible-core hands back composed values untrusted, so they would export as
+        # {"__ansible_unsafe": ...}: give them the same treatment as the API's values.
+        super(DeviceInventory, self)._set_composite_vars(compose, variables, host, strict=strict)
+        composed = self.inventory.get_host(host).vars
+        for var_name in compose or {}:
+            if var_name in composed:
+                self.inventory.set_variable(host, var_name, make_unsafe(composed[var_name]))
+
     def add_device(self, name, fallback_name, hostvars, groups):
-        """Add one device as a host with its (unsafe) vars, groups and constructed vars.
+        """Add one device as a host with its vars (``make_unsafe``), groups and constructed vars.
 
         Returns the host name used: ``name``, or ``name_<fallback_name>`` when another device
         already has that name (with a warning), so no device silently replaces another.
@@ -116,10 +158,10 @@ class DeviceInventory(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning("%s: two devices are named %r; this one is added as %r"
                                  % (self.NAME, wanted, name))
         self._host_names.add(name)
-        name = wrap_var(name)
+        name = make_unsafe(name)
         self.inventory.add_host(name)
         for var_name, value in hostvars.items():
-            self.inventory.set_variable(name, var_name, wrap_var(value))
+            self.inventory.set_variable(name, var_name, make_unsafe(value))
         for group in groups:
             if group:
                 self.inventory.add_child(self.inventory.add_group(group), name)

@@ -162,3 +162,27 @@ def test_bad_csv_names_every_line_and_writes_nothing(lab, tmp_path):
     for line in (3, 4, 5):
         assert "line %d" % line in result["msg"]
     assert lab.counters()["writes"] == 0
+
+
+def test_csv_content_as_pasted_into_a_survey(lab):
+    """csv_content: the CSV as text (a survey textarea sends CRLF line ends); same rules as a file."""
+    text = "hostname,serial_number\r\nsw-prod-01, fdo2401a001\r\nsw-prod-02,FDO2401A002\r\n"
+    lab.reset_counters()
+    run = run_target(lab, "serial_csv", extra_vars={"csv_manifest": "manifest_123", "csv_content": text,
+                                                    "csv_replace": True})
+    assert run.rc == 0, run.output
+    assert run.result("Register the serials of the CSV")["changed"]
+    devices = lab.bw("GET", "/devices", params={"manifest_id": "manifest_123"}).json()["devices"]
+    serials = {d["hostname"]: d["serial_number"] for d in devices}
+    assert serials["sw-prod-01"] == "FDO2401A001" and serials["sw-prod-02"] == "FDO2401A002"
+
+    bad = run_target(lab, "serial_csv", extra_vars={"csv_manifest": "manifest_123",
+                                                    "csv_content": "hostname,serial_number\nsw-prod-03,FDO-BAD\n"})
+    assert bad.rc != 0
+    errors = bad.result("Register the serials of the CSV")["errors"]
+    assert [(e["line"], e["code"]) for e in errors] == [(2, "INVALID_SERIAL_NUMBER")], errors
+
+    both = run_target(lab, "serial_csv", extra_vars={"csv_manifest": "manifest_123", "csv_content": text,
+                                                     "csv_path": "/nonexistent.csv"})
+    assert both.rc != 0
+    assert "mutually exclusive" in both.result("Register the serials of the CSV")["msg"]

@@ -161,8 +161,8 @@ def test_duplicate_hostnames_warn(lab, tmp_path):
     assert "two devices are named 'fw-prod-01'" in stderr
     hostvars = inventory["_meta"]["hostvars"]
     assert len(hostvars) == 14
-    assert hostvars["fw-prod-01"]["manifest_id"] == {"__ansible_unsafe": "manifest_123"}
-    assert hostvars["fw-prod-01_device_010"]["site_id"] == {"__ansible_unsafe": "site_999"}
+    assert hostvars["fw-prod-01"]["manifest_id"] == "manifest_123"
+    assert hostvars["fw-prod-01_device_010"]["site_id"] == "site_999"
 
 
 def test_unsafe_hostname_stays_literal(lab, tmp_path):
@@ -190,6 +190,30 @@ def test_unsafe_hostname_stays_literal(lab, tmp_path):
     assert "uid=" not in run.output
 
 
+@pytest.mark.parametrize("source", ["floor_a.breakwater_ztp.yml", "unsafe.breakwater_ztp.yml", "all.fortiztp.yml"])
+def test_export_gives_plain_values(lab, tmp_path, source):
+    """What an AWX inventory sync stores: plain values, only template-like strings unsafe."""
+    rc, inventory, stderr = ansible_inventory(lab, tmp_path, INVENTORY_DIR / source, args=["--export"])
+    assert rc == 0, stderr
+    hostvars = inventory["_meta"]["hostvars"]
+    assert hostvars
+    unsafe = []
+    for host, hvars in hostvars.items():
+        if "ansible_host" in hvars:
+            assert isinstance(hvars["ansible_host"], str), (host, hvars["ansible_host"])
+        for name, value in hvars.items():
+            if isinstance(value, dict) and "__ansible_unsafe" in value:
+                unsafe.append((host, name, value["__ansible_unsafe"]))
+    # Every value still marked unsafe is one that could be a template, and every such one is.
+    assert all("{{" in value for _host, _name, value in unsafe), unsafe
+    if source == "unsafe.breakwater_ztp.yml":
+        assert sorted(name for _host, name, _value in unsafe) == ["hostname", "label"]
+        assert hostvars[UNSAFE_NAME]["ansible_host"] == "192.168.99.11"
+    else:
+        assert unsafe == []
+    assert "uid=" not in json.dumps(inventory)
+
+
 def test_big_manifest_one_call_per_manifest_then_cache(lab, tmp_path):
     manifest_id = lab.synthetic(10000, name="Synthetic 10k", site_id="site_10k")
     source = tmp_path / "big.breakwater_ztp.yml"
@@ -207,7 +231,7 @@ def test_big_manifest_one_call_per_manifest_then_cache(lab, tmp_path):
     assert rc == 0, stderr
     hostvars = inventory["_meta"]["hostvars"]
     assert len(hostvars) == 10000
-    assert {v["manifest_id"]["__ansible_unsafe"] for v in hostvars.values()} == {manifest_id}
+    assert {v["manifest_id"] for v in hostvars.values()} == {manifest_id}
     counters = lab.counters()
     assert counters["by_route"] == {"GET /api/v1/ztp/manifests": 1, "GET /api/v1/ztp/manifests/{manifest_id}": 1}, counters
     assert counters["total"] == 2

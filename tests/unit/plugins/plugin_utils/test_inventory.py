@@ -1,13 +1,17 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, breakwater.ztp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Group names and host names of the inventory plugins."""
+"""Group names, host names and unsafe values of the inventory plugins."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.breakwater.ztp.plugins.plugin_utils.inventory import safe_group_name, unique_host_name
+from ansible.template import is_trusted_as_template
+
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.inventory import (
+    could_be_template, make_unsafe, safe_group_name, unique_host_name,
+)
 
 
 @pytest.mark.parametrize("prefix, value, expected", [
@@ -42,3 +46,35 @@ def test_unique_host_name():
     taken = {"fw-prod-01"}
     assert unique_host_name("sw-prod-01", taken, "device_002") == ("sw-prod-01", False)
     assert unique_host_name("fw-prod-01", taken, "device_010") == ("fw-prod-01_device_010", True)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("{{ lookup('pipe', 'id') }}", True),
+    ("sw-{% if x %}1{% endif %}", True),
+    ("a {# comment #}", True),
+    ("#jinja2:variable_start_string:'[['\n[[ x ]]", True),
+    ("192.168.1.21", False),
+    ("site {x} and } { single braces", False),
+    ("# jinja2 is just a word here", False),
+    ("", False),
+])
+def test_could_be_template(text, expected):
+    assert could_be_template(text) is expected
+
+
+def test_make_unsafe_only_marks_what_could_be_a_template():
+    value = make_unsafe({
+        "ansible_host": "10.0.0.1",
+        "hostname": "{{ lookup('pipe', 'id') }}",
+        "tags": ["plain", "{% raw %}"],
+        "nested": {"{{ key }}": "x"},
+        "port": 22,
+        "online": True,
+        "missing": None,
+    })
+    # Plain strings are trusted (no template syntax), so they export as plain strings.
+    assert value["ansible_host"] == "10.0.0.1" and is_trusted_as_template(value["ansible_host"])
+    assert value["hostname"] == "{{ lookup('pipe', 'id') }}" and not is_trusted_as_template(value["hostname"])
+    assert [is_trusted_as_template(t) for t in value["tags"]] == [True, False]
+    assert [is_trusted_as_template(k) for k in value["nested"]] == [False]
+    assert value["port"] == 22 and value["online"] is True and value["missing"] is None
