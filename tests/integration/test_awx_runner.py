@@ -141,11 +141,10 @@ def test_rollout_as_an_awx_job(lab, tmp_path):
     assert rollout["site_id"] == SITE_ID and rollout["result"] == "success", rollout
     assert rollout["counts"].get("online") == 7, rollout["counts"]
     assert Path(rollout["report_json"]).is_file() and Path(rollout["report_html"]).is_file()
-    # LEAD: enable when the site engine lands (the output root and per-device results; both pass
-    # on main 9533e12 merged with this branch).
-    # assert rollout["report_json"].startswith(str(tmp_path / "ztp_output" / "reports" / SITE_ID)), rollout
-    # assert sorted((d["hostname"], d["serial_number"], d["status"]) for d in rollout["devices"]) == sorted(
-    #     (h, s, "online") for h, s in [("fw-prod-01", "FGT60FTK20000001"), ("sw-prod-01", "FDO2401A001"),
-    #                                   ("sw-prod-02", "FDO2401A002"), ("sw-prod-03", "FDO2401A003"),
-    #                                   ("sw-prod-04", "FDO2401A004"), ("ap-prod-01", "FP231FTF20000001"),
-    #                                   ("ap-prod-02", "FP231FTF20000002")]), rollout["devices"]
+    # The output root of the job, and every device's outcome in the artifact.
+    assert rollout["report_json"].startswith(str(tmp_path / "ztp_output" / "reports" / SITE_ID)), rollout
+    assert sorted((d["hostname"], d["serial_number"], d["status"]) for d in rollout["devices"]) == sorted(
+        (h, s, "online") for h, s in [("fw-prod-01", "FGT60FTK20000001"), ("sw-prod-01", "FDO2401A001"),
+                                      ("sw-prod-02", "FDO2401A002"), ("sw-prod-03", "FDO2401A003"),
+                                      ("sw-prod-04", "FDO2401A004"), ("ap-prod-01", "FP231FTF20000001"),
+                                      ("ap-prod-02", "FP231FTF20000002")]), rollout["devices"]
