@@ -196,7 +196,9 @@ def main(argv=None) -> int:
             callbacks = tmp / "callbacks"
             callbacks.mkdir()
             (callbacks / "bench_timer.py").write_text(TIMER)
-            (callbacks / "bench_profile.py").write_text(PROFILER)
+            if args.profile:
+                # Ansible imports every callback module on its path, and this one patches the workers.
+                (callbacks / "bench_profile.py").write_text(PROFILER)
             last = None
             for size in args.sizes:
                 floor, site = [], []
