@@ -15,8 +15,9 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
     config_file_content, config_file_names, download_configs, event_ids, failure_of, finished_devices,
 )
 
-# Parallel config downloads: the API has no bulk config endpoint, one GET per device.
-DOWNLOAD_WORKERS = 8
+# Parallel config downloads: the API has no bulk config endpoint, one GET per device; each worker
+# has its own session (BreakwaterClient.for_thread).
+DOWNLOAD_WORKERS = 16
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
     DONE, PENDING, index_by_serial, progress, script_oids_by_name, serial_filter, split_list,
 )
