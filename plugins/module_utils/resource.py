@@ -13,16 +13,8 @@ from __future__ import annotations
 import copy
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
-
-
-class InputError(Exception):
-    """Bad input found before any write: names the field and the value."""
-
-    def __init__(self, field, value, reason):
-        self.field = field
-        self.value = value
-        self.reason = reason
-        super(InputError, self).__init__("%s: %r %s" % (field, value, reason))
+# InputError is defined beside the shared input checks; importers of resource.InputError keep working.
+from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_options
 
 
 def fail_api_error(module, exc, **result):
@@ -143,13 +135,15 @@ def run_task(module, client_factory, work):
     carries ``api_calls`` and ``changed`` (false unless ``work`` says otherwise).
     """
     fail_on_missing_requests(module)
-    client = client_factory(module.params)
+    client = None
     try:
+        check_options(module.params)  # before the client exists, so before any call to the API
+        client = client_factory(module.params)
         result = work(client, module.params)
     except InputError as exc:
-        module.fail_json(msg=str(exc), field=exc.field, value=exc.value, api_calls=client.calls)
+        module.fail_json(msg=str(exc), field=exc.field, value=exc.value, api_calls=client.calls if client else 0)
     except ApiError as exc:
-        fail_api_error(module, exc, api_calls=client.calls)
+        fail_api_error(module, exc, api_calls=client.calls if client else 0)
     result.setdefault("changed", False)
     result["api_calls"] = client.calls
     module.exit_json(**result)

@@ -234,8 +234,8 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     BULK_CHUNK_SIZE, FortiZTPClient, fortiztp_module_kwargs,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices as plan
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, fail_api_error
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, fail_api_error, run_task
 
 # Statuses of a rejected bulk call that concern its items, not the connection or the account.
 ITEM_ERRORS = (400, 404, 409, 422)
@@ -420,8 +420,8 @@ def _diff_view(record):
 
 def main():
     module = AnsibleModule(supports_check_mode=True, **_module_kwargs(list(plan.TARGETS)))
-    fail_on_missing_requests(module)
-    DeviceProvisioning(module, FortiZTPClient.from_params(module.params)).run()
+    # run_task checks the shared options first; DeviceProvisioning.run ends the task itself.
+    run_task(module, FortiZTPClient.from_params, lambda client, params: DeviceProvisioning(module, client).run())
 
 
 def _module_kwargs(target_choices):
