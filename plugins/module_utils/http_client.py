@@ -14,11 +14,7 @@ import json as jsonlib
 import random
 import time
 import traceback
-
-try:
-    from urllib.parse import quote
-except ImportError:  # pragma: no cover - Python 2 is not supported
-    from urllib import quote
+from urllib.parse import quote
 
 try:
     import requests

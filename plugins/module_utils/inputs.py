@@ -12,10 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 
-try:
-    from urllib.parse import urlsplit
-except ImportError:  # pragma: no cover - Python 2 is not supported
-    from urlparse import urlsplit
+from urllib.parse import urlsplit
 
 URL_OPTIONS = ("url", "base_url", "auth_url")
 URL_SCHEMES = ("http", "https")
