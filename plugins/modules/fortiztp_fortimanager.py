@@ -20,8 +20,8 @@ options:
     description:
       - Serial number of the FortiManager; for an HA cluster, the serial number of every member
         (sent to FortiZTP joined with commas, in this order).
-      - A setting is found by any of its serial numbers, but O(sn) must then name all of them: one
-        serial of an HA pair fails the task instead of dropping the other member.
+      - A setting is found by any of its serial numbers. With O(state=present), O(sn) must name all of
+        them: one serial of an HA pair fails the task instead of dropping the other member.
     type: list
     elements: str
     required: true
@@ -136,7 +136,7 @@ class FortiManagerSetting(ApiResource):
         if len(matches) > 1:
             raise InputError("sn", self.params["sn"], "matches several FortiManager settings (oids %s)"
                              % ", ".join(str(f.get("oid")) for f in matches))
-        if matches:
+        if matches and self.params["state"] == "present":
             # One serial of an HA pair must not silently drop the other member from the setting.
             members = split_list(matches[0].get("sn"))
             missing = [m for m in members if m not in wanted]
