@@ -21,7 +21,7 @@ options:
       - Serial number of the FortiManager; for an HA cluster, the serial number of every member
         (sent to FortiZTP joined with commas, in this order).
       - A setting is found by any of its serial numbers. With O(state=present), O(sn) must name all of
-        them: one serial of an HA pair fails the task instead of dropping the other member.
+        them; one serial of an HA pair fails the task instead of dropping the other member.
     type: list
     elements: str
     required: true

@@ -19,7 +19,7 @@ options:
   id:
     description:
       - ID of the manifest. Without it the manifest is found by O(site_id) and O(name).
-      - With O(state=present) an ID that matches no manifest fails with C(MANIFEST_NOT_FOUND): the server
+      - With O(state=present) an ID that matches no manifest fails with C(MANIFEST_NOT_FOUND); the server
         assigns IDs, so a manifest is created by O(name) and O(site_id) only.
     type: str
   name:
