@@ -198,8 +198,8 @@ def prepare(lab, work):
     victim = work / "victim.txt"
     victim.write_text("keep me\n")
     os.symlink(str(victim), str(planted / cache_file_name(lab)))
-    answer = lab.fz("POST", "/setting/fortimanagers", json={"sn": "FMG-VM0000000002,FMG-VM0000000003",
-                                                          "ip": "10.0.1.10,10.0.1.11"})
+    ha_pair = {"sn": "FMG-VM0000000002,FMG-VM0000000003", "ip": "10.0.1.10,10.0.1.11"}
+    answer = lab.fz("POST", "/setting/fortimanagers", json=ha_pair)
     assert answer.status_code == 200, answer.text
     lab.reset_counters()
     return victim
