@@ -274,7 +274,10 @@ class FortiCloudAuth(object):
         }), None)
 
     def _oauth(self, body):
-        return self.http.request("POST", "/oauth/token/", json=body, resource=self.api_id).json() or {}
+        # Safe to repeat after a 5xx or a dropped connection: a second login only voids the token of
+        # the first, which we never got; a refresh token already used fails and falls back to login.
+        return self.http.request("POST", "/oauth/token/", json=body, resource=self.api_id,
+                                 idempotent=True).json() or {}
 
     def _mask(self, *secrets):
         """Teach the OAuth client a token it sends in a body, so an error echoing it is redacted."""

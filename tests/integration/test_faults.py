@@ -52,7 +52,7 @@ SCENARIOS = {
     ], {}, True),
     "reset on the OAuth login POST": ([
         dict(path="/api/v1/oauth/token/", method="POST", reset_connection=True, count=1),
-    ], {}, False),
+    ], {}, True),
     "429 with Retry-After": ([
         dict(path=BW + "/devices/bulk-serial", method="POST", status=429, retry_after=1, count=1),
         dict(path=FZ + "/devices*", status=429, retry_after=1, count=2),

@@ -25,7 +25,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.tests.unit.helpers.server import (
-    FakeForti, Reply, ScriptedServer, fortiztp_worker,
+    FakeForti, Reply, ScriptedServer, drop, fortiztp_worker,
 )
 
 START = 1_000_000.0
@@ -400,3 +400,12 @@ def test_five_processes_sharing_a_cache_dir_log_in_once(server, cache_dir):
     assert sum(o[2] for o in outcomes) == 1
     assert len(forti.logins) == 1
     assert api_bearers(server) == [forti.active] * workers
+
+
+def test_a_login_whose_connection_dropped_is_repeated(server, forti, cache_dir, clock):
+    # The first password grant is lost on the way back; the second one's token is used.
+    server.script(FakeForti.TOKEN_PATH, drop())
+    auth = make_auth(server, forti, cache_dir, clock, retries=1, sleep=lambda seconds: None)
+    token = auth.token()
+    assert token == forti.active and forti.issued == 1
+    assert len(server.requests_to(FakeForti.TOKEN_PATH)) == 2
