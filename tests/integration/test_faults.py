@@ -53,6 +53,11 @@ SCENARIOS = {
     "reset on the OAuth login POST": ([
         dict(path="/api/v1/oauth/token/", method="POST", reset_connection=True, count=1),
     ], {}, True),
+    # A script POST is not safe to repeat blindly (names are unique, the oid is the server's):
+    # the task fails clearly and the rerun finds the script by name instead of creating another.
+    "reset on the FortiZTP script POST after it was processed": ([
+        dict(path=FZ + "/setting/scripts", method="POST", reset_connection=True, after=True, count=1),
+    ], {}, False),
     "429 with Retry-After": ([
         dict(path=BW + "/devices/bulk-serial", method="POST", status=429, retry_after=1, count=1),
         dict(path=FZ + "/devices*", status=429, retry_after=1, count=2),
@@ -92,6 +97,8 @@ def assert_converged(lab):
     for kind in ("serial_replaced", "config_generated"):
         per_device = [e["device_id"] for e in events if e["event_type"] == kind]
         assert sorted(per_device) == sorted(FLOOR_A), (kind, per_device)
+    scripts = [s for s in state["fortiztp"]["scripts"] if s["name"] == "floor-a-baseline"]
+    assert len(scripts) == 1, state["fortiztp"]["scripts"]
     fortigate = [d for d in state["fortiztp"]["devices"] if d["deviceSN"] == "FGT60FTK20000001"][0]
     assert fortigate["provisionStatus"] != "unprovisioned" and fortigate["fortiManagerOid"] == 1, fortigate
 
@@ -106,6 +113,8 @@ def test_fault_then_plain_rerun_converges(lab, tmp_path, scenario):
     assert_clear(faulted)
     if completes:
         assert faulted.rc == 0, faulted.output[-3000:]
+    else:
+        assert faulted.rc != 0 and failures(faulted), "the fault was expected to stop the run"
     hits = sum(f["hits"] for f in lab._lab("GET", "/faults").json()["faults"])
     assert hits >= len(faults), "a fault never fired: %s" % lab._lab("GET", "/faults").json()
     lab.clear_faults()
