@@ -55,6 +55,7 @@ options:
       - Only devices in one of these statuses, for example V(online) or V(serial_registered).
     type: list
     elements: str
+    choices: [pending, serial_registered, config_generated, deploying, online, config_failed, failed]
   group_by:
     description:
       - "Which groups to create. Group names are the O(group_prefix), the kind and the value,

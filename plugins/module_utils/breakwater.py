@@ -9,7 +9,9 @@ import copy
 
 from ansible.module_utils.basic import env_fallback
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import TRANSPORT_ARGUMENT_SPEC, HttpClient, http_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import (
+    TRANSPORT_ARGUMENT_SPEC, ApiError, HttpClient, api_path, backoff_delay, http_options,
+)
 
 API_PATH = "/api/v1/ztp"
 MANIFEST_PAGE_SIZE = 500  # the server's maximum; fewer calls for sites with many manifests
@@ -85,17 +87,17 @@ class BreakwaterClient(object):
         return self.http.request("POST", "/manifests", json=body, resource=body.get("name")).json()
 
     def get_manifest(self, manifest_id):
-        return self.http.get("/manifests/%s" % manifest_id, resource=manifest_id)
+        return self.http.get(api_path("/manifests/%s", manifest_id), resource=manifest_id)
 
     def update_manifest(self, manifest_id, body):
-        return self.http.request("PUT", "/manifests/%s" % manifest_id, json=body, resource=manifest_id).json()
+        return self.http.request("PUT", api_path("/manifests/%s", manifest_id), json=body, resource=manifest_id).json()
 
     def delete_manifest(self, manifest_id):
-        return self.http.request("DELETE", "/manifests/%s" % manifest_id, resource=manifest_id).json()
+        return self.http.request("DELETE", api_path("/manifests/%s", manifest_id), resource=manifest_id).json()
 
     def get_cable_schedule(self, manifest_id):
         """The cable schedule PDF, as bytes."""
-        path = "/manifests/%s/cable-schedule.pdf" % manifest_id
+        path = api_path("/manifests/%s/cable-schedule.pdf", manifest_id)
         return self.http.request("GET", path, headers={"Accept": "application/pdf"}, resource=manifest_id).content
 
     # Devices and serials
@@ -105,23 +107,89 @@ class BreakwaterClient(object):
 
     def register_serial(self, device_id, serial_number, verification_method=None, operator_id=None):
         body = _query(serial_number=serial_number, verification_method=verification_method, operator_id=operator_id)
-        return self.http.request("POST", "/devices/%s/serial" % device_id, json=body, resource=device_id).json()
+        return self.http.request("POST", api_path("/devices/%s/serial", device_id), json=body, resource=device_id).json()
 
     def bulk_register_serials(self, manifest_id, serials, verification_method=None, operator_id=None):
-        body = _query(manifest_id=manifest_id, serials=serials, verification_method=verification_method,
-                      operator_id=operator_id)
-        return self.http.request("POST", "/devices/bulk-serial", json=body, resource=manifest_id).json()
+        """POST /devices/bulk-serial; after a 5xx or a dropped connection, only what did not take effect.
+
+        The POST is never repeated blindly: the manifest's devices are read back first, the
+        items whose device already holds that serial count as done, and only the others are
+        sent again (see :func:`may_have_been_processed`).
+        """
+        def send(items):
+            body = _query(manifest_id=manifest_id, serials=items, verification_method=verification_method,
+                          operator_id=operator_id)
+            return self.http.request("POST", "/devices/bulk-serial", json=body, resource=manifest_id).json() or {}
+
+        def still_to_do(items):
+            held = dict((d.get("id"), d.get("serial_number")) for d in self.list_devices(manifest_id=manifest_id))
+            return [i for i in items if held.get(i.get("device_id")) != i.get("serial_number")]
+
+        done, answer = self._post_safely(list(serials), send, still_to_do)
+        results = [{"device_id": i.get("device_id"), "status": "success", "serial_number": i.get("serial_number"),
+                    "recovered": True} for i in done] + list(answer.get("results") or [])
+        ok = sum(1 for r in results if r.get("status") == "success")
+        return dict(answer, processed=len(results), successful=ok, failed=len(results) - ok, results=results)
 
     # Configs
     def generate_configs(self, manifest_id, device_ids=None, force_regenerate=False):
-        body = {"force_regenerate": bool(force_regenerate)}
-        if device_ids is not None:
-            body["device_ids"] = list(device_ids)
-        path = "/manifests/%s/generate-configs" % manifest_id
-        return self.http.request("POST", path, json=body, resource=manifest_id).json()
+        """POST generate-configs; after a 5xx or a dropped connection, only what did not take effect.
+
+        Without force the server itself skips devices whose config is current or being made, so a
+        repeat is harmless. With force a repeat would regenerate twice: the events are read back
+        and the devices that got a config_generated or config_failed event since the first try,
+        or that the answer reports in progress, are not sent again.
+        """
+        path = api_path("/manifests/%s/generate-configs", manifest_id)
+        mark = self._event_mark(manifest_id) if force_regenerate else None
+
+        def send(ids):
+            body = {"force_regenerate": bool(force_regenerate)}
+            if ids is not None:
+                body["device_ids"] = list(ids)
+            return self.http.request("POST", path, json=body, resource=manifest_id).json() or {}
+
+        def still_to_do(ids):
+            if ids is None:
+                ids = [d.get("id") for d in self.list_devices(manifest_id=manifest_id)]
+            if not force_regenerate:
+                return ids
+            settled = set(e.get("device_id") for e in self.list_events(manifest_id=manifest_id)
+                          if e.get("id") not in mark and e.get("event_type") in ("config_generated", "config_failed"))
+            return [i for i in ids if i not in settled]
+
+        done, answer = self._post_safely(None if device_ids is None else list(device_ids), send, still_to_do)
+        if done:
+            answer = dict(answer, recovered=list(done))
+        return answer
+
+    def _event_mark(self, manifest_id):
+        return set(e.get("id") for e in self.list_events(manifest_id=manifest_id))
+
+    def _post_safely(self, items, send, still_to_do):
+        """(the items a read-back found done, the last answer) of a POST made safe to repeat.
+
+        ``items`` None means "all" to the endpoint; ``still_to_do(items)`` reads the state back
+        and returns what has not taken effect yet.
+        """
+        done = []
+        attempt = 0
+        while True:
+            try:
+                return done, send(items)
+            except ApiError as exc:
+                if not may_have_been_processed(exc) or attempt >= self.http.retries:
+                    raise
+            self.http.sleep(backoff_delay(attempt))
+            attempt += 1
+            left = still_to_do(items)
+            done += [i for i in (items or []) if i not in left]
+            if not left:
+                return done, {}
+            items = left
 
     def get_device_config(self, device_id, format="text"):
-        return self.http.get("/devices/%s/config" % device_id, params={"format": format}, resource=device_id)
+        return self.http.get(api_path("/devices/%s/config", device_id), params={"format": format}, resource=device_id)
 
     # Templates, status, events
     def list_templates(self, device_type=None, category=None):
@@ -148,6 +216,13 @@ class _BearerToken(object):
 
     def secrets(self):
         return [self.token]
+
+
+def may_have_been_processed(exc):
+    """True for the failures after which a POST may or may not have taken effect: 5xx, no answer."""
+    if exc.status is None:
+        return exc.code in ("CONNECTION_ERROR", "TIMEOUT")
+    return exc.status in (500, 502, 503, 504)
 
 
 def _query(**params):

@@ -10,10 +10,10 @@ BreakwaterClient as an argument and do no HTTP of their own.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import safe_file_name
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
@@ -23,7 +23,6 @@ HAS_CONFIG_STATUSES = frozenset(("config_generated", "deploying", "online", "fai
 # A device in one of these states has a serial but no usable config.
 NEEDS_CONFIG_STATUSES = frozenset(("serial_registered", "config_failed"))
 CONFIG_DONE_EVENTS = frozenset(("config_generated", "config_failed"))
-SAFE_FILE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
 
 
 def select_devices(devices, device_ids=None, hostnames=None):
@@ -82,10 +81,7 @@ def config_file_names(devices, extension):
     owner = {}
     for device in devices:
         hostname = device.get("hostname") or device.get("id")
-        base = SAFE_FILE_CHARACTERS.sub("_", hostname)
-        if base in ("", ".", "..") or base.startswith("."):
-            base = "_" + base.lstrip(".")
-        name = "%s.%s" % (base, extension)
+        name = "%s.%s" % (safe_file_name(hostname), extension)
         if name in owner and owner[name] != device.get("id"):
             raise InputError("dest", name, "would hold the configs of both %s and %s" % (owner[name], device.get("id")))
         owner[name] = device.get("id")

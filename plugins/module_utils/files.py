@@ -1,38 +1,76 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, breakwater.ztp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Saving downloads to files: changed only when the content differs, written atomically."""
+"""Saving downloads to files: changed only when the content differs, written atomically.
+
+A file system error becomes an InputError naming the option and the path, never a traceback
+(the paths themselves are checked before any call by inputs.check_output_path).
+"""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError
+
+SAFE_FILE_CHARACTERS = re.compile(r"[^A-Za-z0-9._-]")
+
+
+def safe_file_name(name):
+    """``name`` as one harmless file name: other characters than A-Z a-z 0-9 . _ - become ``_``,
+    and no leading dot (neither hidden nor ``..``)."""
+    base = SAFE_FILE_CHARACTERS.sub("_", str(name))
+    if base in ("", ".", "..") or base.startswith("."):
+        base = "_" + base.lstrip(".")
+    return base
 
 
 def sha256(data):
     return hashlib.sha256(data).hexdigest() if data is not None else None
 
 
-def read_bytes(path):
+def ensure_directory(option, path):
+    """Create the directory ``path`` (and its parents) unless it exists; True when created.
+
+    Called before the first API write of a task, so a folder that cannot be made fails the
+    task before anything changed on the server.
+    """
+    if os.path.isdir(path):
+        return False
+    try:
+        os.makedirs(path)
+    except OSError as exc:
+        raise InputError(option, path, "cannot be created: %s" % (exc.strerror or exc))
+    return True
+
+
+def read_bytes(path, option="dest"):
     """The file's content, or None when it does not exist."""
     try:
         with open(path, "rb") as handle:
             return handle.read()
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        raise InputError(option, path, "cannot be read: %s" % (exc.strerror or exc))
 
 
-def write_atomically(module, path, data):
+def write_atomically(module, path, data, option="dest"):
     """Write ``data`` to ``path`` through a temporary file in the same directory (no torn files)."""
     directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
+    tmp = None
     try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         module.atomic_move(tmp, os.path.abspath(path))
+    except OSError as exc:
+        raise InputError(option, path, "cannot be written: %s" % (exc.strerror or exc))
     finally:
-        if os.path.exists(tmp):
+        if tmp and os.path.exists(tmp):
             os.unlink(tmp)
 
 

@@ -12,10 +12,12 @@ again only once after a 401. The password itself is never written anywhere.
 
 from __future__ import annotations
 
+import binascii
 import contextlib
 import hashlib
 import json
 import os
+import random
 import time
 
 try:
@@ -25,8 +27,10 @@ except ImportError:  # pragma: no cover - Windows controllers are not supported 
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_private_folder
+
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import (
-    TRANSPORT_ARGUMENT_SPEC, ApiError, HttpClient, http_options, list_items,
+    TRANSPORT_ARGUMENT_SPEC, ApiError, HttpClient, api_path, http_options, list_items,
 )
 
 DEFAULT_BASE_URL = "https://fortiztp.forticloud.com/public/api/v2"
@@ -35,7 +39,12 @@ DEFAULT_CLIENT_ID = "fortiztp"
 DEFAULT_TOKEN_CACHE_DIR = "~/.cache/breakwater.ztp/fortiztp"
 DEFAULT_EXPIRES_IN = 3660  # FortiCloud IAM's documented lifetime, used when a login omits it
 REFRESH_MARGIN = 300  # refresh this many seconds before expiry, as hfortix does
+# Log-ins of one task after its token was refused: another client with the same API user (a
+# second controller, an AWX job in another container) voids our token with each of its log-ins.
+MAX_RELOGINS = 4
+RELOGIN_DELAY = 0.5  # seconds; the wait before the n-th new log-in is random in [0, this * 2**n]
 BULK_CHUNK_SIZE = 100
+NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 
 # The connection options of every FortiZTP module and plugin; documented in doc_fragments/fortiztp.py.
 FORTIZTP_ARGUMENT_SPEC = dict(
@@ -82,18 +91,30 @@ def parse_fortiztp_error(body, response):
 
 
 class TokenCache(object):
-    """One JSON file per (api_id, auth_url, client_id), 0600, guarded by an flock."""
+    """One JSON file per (api_id, auth_url, client_id), 0600, guarded by an flock.
+
+    The folder must be ours and closed to group and others (checked before any call), and
+    every file is opened with O_NOFOLLOW: a symlink planted in the folder is refused, never
+    followed, so the tokens cannot be written through it to another file.
+    """
 
     def __init__(self, directory, api_id, auth_url, client_id):
+        check_private_folder("token_cache_dir", directory)
         self.directory = os.path.expanduser(directory)
         key = hashlib.sha256("\0".join((api_id, auth_url.rstrip("/"), client_id)).encode("utf-8")).hexdigest()[:32]
         self.path = os.path.join(self.directory, key + ".json")
+
+    def _refuse_link(self, path):
+        if os.path.islink(path):
+            raise InputError("token_cache_dir", self.directory,
+                             "holds a symlink %s where the token cache keeps a file; remove it" % os.path.basename(path))
 
     @contextlib.contextmanager
     def locked(self):
         # exist_ok: parallel forks create the directory at the same moment.
         os.makedirs(self.directory, 0o700, exist_ok=True)
-        fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT, 0o600)
+        self._refuse_link(self.path + ".lock")
+        fd = os.open(self.path + ".lock", os.O_RDWR | os.O_CREAT | NOFOLLOW, 0o600)
         try:
             if fcntl:
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -102,19 +123,31 @@ class TokenCache(object):
             os.close(fd)  # closing releases the lock
 
     def read(self):
+        self._refuse_link(self.path)
         try:
-            with open(self.path) as handle:
+            fd = os.open(self.path, os.O_RDONLY | NOFOLLOW)
+        except (IOError, OSError):
+            return None
+        try:
+            with os.fdopen(fd) as handle:
                 entry = json.load(handle)
         except (IOError, OSError, ValueError):
             return None
         return entry if isinstance(entry, dict) and entry.get("access_token") else None
 
     def write(self, entry):
-        tmp = self.path + ".tmp"
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(entry, handle)
-        os.rename(tmp, self.path)
+        self._refuse_link(self.path)
+        # A fresh random name, created exclusively (never an existing file or link), then renamed
+        # over the cache file: readers see the old entry or the new one, never half of one.
+        tmp = os.path.join(self.directory, ".%s.%s.tmp" % (os.path.basename(self.path), binascii.hexlify(os.urandom(8)).decode()))
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | NOFOLLOW, 0o600)
+        try:
+            with os.fdopen(fd, "w") as handle:
+                json.dump(entry, handle)
+            os.rename(tmp, self.path)  # rename replaces a link itself, never its target
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
 
     def clear(self):
         with contextlib.suppress(OSError):
@@ -145,17 +178,18 @@ class FortiCloudAuth(object):
     """Access tokens for FortiZTP: a given one, or a shared, refreshed password-grant login."""
 
     def __init__(self, auth_url=DEFAULT_AUTH_URL, client_id=DEFAULT_CLIENT_ID, api_id=None, password=None,
-                 access_token=None, cache=None, clock=time.time, **options):
+                 access_token=None, cache=None, clock=time.time, sleep=time.sleep, **options):
         self.api_id = api_id
         self.password = password
         self.client_id = client_id
         self.given_token = access_token
         self.cache = cache if cache is not None else _MemoryCache()
         self.clock = clock
-        self.relogged = False
+        self.sleep = sleep
+        self.relogins = 0
         self.logins = 0
         self.http = HttpClient(auth_url, error_parser=parse_fortiztp_error,
-                               secrets=[password, access_token], **options)
+                               secrets=[password, access_token], sleep=sleep, **options)
 
     def secrets(self):
         entry = self.cache.read() if not self.given_token else None
@@ -179,19 +213,39 @@ class FortiCloudAuth(object):
             return entry["access_token"]
 
     def handle_unauthorized(self, headers_used):
-        """After a 401: use a token another fork got meanwhile, or log in again, once a task."""
+        """After a 401: use a token another fork got meanwhile, or log in again (bounded, with jitter)."""
         if self.given_token:
             return False
         used = headers_used.get("Authorization", "")[len("Bearer "):]
+        if self._taken_by_a_fork(used):
+            return True
+        if self.relogins >= MAX_RELOGINS:
+            return False
+        # Random waits, growing: two controllers that void each other's token stop doing it in step.
+        self.sleep(random.uniform(0, RELOGIN_DELAY * 2 ** self.relogins))
+        self.relogins += 1
         with self.cache.locked():
             entry = self.cache.read()
-            if entry and entry.get("access_token") != used:
-                return True
-            if self.relogged:
-                return False
-            self.relogged = True
-            self._login()
-            return True
+            if not (entry and entry.get("access_token") != used):
+                self._login()
+        return True
+
+    def _taken_by_a_fork(self, used):
+        with self.cache.locked():
+            entry = self.cache.read()
+            return bool(entry and entry.get("access_token") != used)
+
+    def explain_unauthorized(self, error):
+        """The 401 that ends a task, saying why when our own new tokens kept being voided."""
+        if self.given_token or self.relogins < MAX_RELOGINS:
+            return error
+        error.message = (
+            "%s; this task logged in again %d times and each new token was voided again: another client "
+            "(another controller or job) is logging in with the same API user %s, and FortiCloud keeps only one "
+            "token per API user. Give each controller its own API user, or do not run them at the same time"
+            % (error.message or error.code, self.relogins, self.api_id))
+        error.details = dict(error.details, relogins=self.relogins)
+        return error
 
     def _renew(self, entry):
         if entry and entry.get("refresh_token"):
@@ -220,7 +274,10 @@ class FortiCloudAuth(object):
         }), None)
 
     def _oauth(self, body):
-        return self.http.request("POST", "/oauth/token/", json=body, resource=self.api_id).json() or {}
+        # Safe to repeat after a 5xx or a dropped connection: a second login only voids the token of
+        # the first, which we never got; a refresh token already used fails and falls back to login.
+        return self.http.request("POST", "/oauth/token/", json=body, resource=self.api_id,
+                                 idempotent=True).json() or {}
 
     def _mask(self, *secrets):
         """Teach the OAuth client a token it sends in a body, so an error echoing it is redacted."""
@@ -297,17 +354,17 @@ class FortiZTPClient(object):
         return list_items(self.http.get("/devices", params=params), "data", "devices")
 
     def get_device(self, serial):
-        return self.http.get("/devices/%s" % serial, resource=serial)
+        return self.http.get(api_path("/devices/%s", serial), resource=serial)
 
     def update_device(self, serial, body):
-        return self.http.request("PUT", "/devices/%s" % serial, json=body, resource=serial).json()
+        return self.http.request("PUT", api_path("/devices/%s", serial), json=body, resource=serial).json()
 
     def bulk_update_devices(self, bodies):
         resource = ",".join(b.get("deviceSN", "") for b in bodies)
         return self.http.request("PUT", "/devices", json=list(bodies), resource=resource).json()
 
     def get_firmware_profiles(self, serial, region):
-        body = self.http.get("/devices/%s/regions/%s/firmwareprofiles" % (serial, region), resource=serial)
+        body = self.http.get(api_path("/devices/%s/regions/%s/firmwareprofiles", serial, region), resource=serial)
         return list_items(body, "data", "firmwareProfiles", "profiles")
 
     # Scripts
@@ -318,18 +375,18 @@ class FortiZTPClient(object):
         return self.http.request("POST", "/setting/scripts", json={"name": name}, resource=name).json()
 
     def get_script(self, oid):
-        return self.http.get("/setting/scripts/%s" % oid, resource=oid)
+        return self.http.get(api_path("/setting/scripts/%s", oid), resource=oid)
 
     def update_script(self, oid, name):
-        return self.http.request("PUT", "/setting/scripts/%s" % oid, json={"oid": oid, "name": name},
+        return self.http.request("PUT", api_path("/setting/scripts/%s", oid), json={"oid": oid, "name": name},
                                  resource=oid).json()
 
     def delete_script(self, oid):
-        return self.http.request("DELETE", "/setting/scripts/%s" % oid, resource=oid).json()
+        return self.http.request("DELETE", api_path("/setting/scripts/%s", oid), resource=oid).json()
 
     def get_script_content(self, oid):
         """The script body as text, whether the server answers plain text or JSON."""
-        response = self.http.request("GET", "/setting/scripts/%s/content" % oid,
+        response = self.http.request("GET", api_path("/setting/scripts/%s/content", oid),
                                      headers={"Accept": "text/plain, application/json"}, resource=oid)
         if "json" in response.headers.get("Content-Type", ""):
             body = response.json()
@@ -340,7 +397,7 @@ class FortiZTPClient(object):
 
     def put_script_content(self, oid, content, upload_format="text"):
         """Upload a script body as ``text`` (text/plain), ``multipart`` (part ``file``) or ``json``."""
-        path = "/setting/scripts/%s/content" % oid
+        path = api_path("/setting/scripts/%s/content", oid)
         if upload_format == "multipart":
             files = {"file": ("script.txt", content.encode("utf-8"), "text/plain")}
             return self.http.request("PUT", path, files=files, resource=oid)
@@ -357,13 +414,13 @@ class FortiZTPClient(object):
         return self.http.request("POST", "/setting/fortimanagers", json=body, resource=body.get("sn")).json()
 
     def get_fortimanager(self, oid):
-        return self.http.get("/setting/fortimanagers/%s" % oid, resource=oid)
+        return self.http.get(api_path("/setting/fortimanagers/%s", oid), resource=oid)
 
     def update_fortimanager(self, oid, body):
-        return self.http.request("PUT", "/setting/fortimanagers/%s" % oid, json=body, resource=oid).json()
+        return self.http.request("PUT", api_path("/setting/fortimanagers/%s", oid), json=body, resource=oid).json()
 
     def delete_fortimanager(self, oid):
-        return self.http.request("DELETE", "/setting/fortimanagers/%s" % oid, resource=oid).json()
+        return self.http.request("DELETE", api_path("/setting/fortimanagers/%s", oid), resource=oid).json()
 
     # System
     def get_system(self):

@@ -11,6 +11,8 @@ differ, in chunks. Everything here is deterministic so it is unit-tested without
 from __future__ import annotations
 
 import copy
+import ipaddress
+import re
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
@@ -161,6 +163,27 @@ def split_list(value):
     if isinstance(value, (list, tuple)):
         return [str(v).strip() for v in value if str(v).strip()]
     return [part.strip() for part in str(value).split(",") if part.strip()]
+
+
+_HOST_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+
+
+def address_problem(value):
+    """Why ``value`` is not an IPv4 or IPv6 address or a host name (FQDN), or None.
+
+    Digits and dots only must make an IPv4 address (``999.1.1.1`` is not a host name either).
+    """
+    text = str(value).strip()
+    if ":" in text or re.match(r"^[0-9.]+$", text):
+        try:
+            ipaddress.ip_address(text)
+        except ValueError:
+            return "is not a valid IP address"
+        return None
+    name = text[:-1] if text.endswith(".") else text
+    if not name or len(name) > 253 or not all(_HOST_LABEL.match(label) for label in name.split(".")):
+        return "is neither an IP address nor a host name"
+    return None
 
 
 def fortimanager_oids_by_serial(settings):

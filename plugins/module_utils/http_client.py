@@ -15,6 +15,7 @@ import random
 import threading
 import time
 import traceback
+from urllib.parse import quote
 
 try:
     import requests
@@ -36,6 +37,7 @@ MAX_RETRY_AFTER = 60.0
 MAX_BACKOFF = 30.0
 BACKOFF_BASE = 0.5
 REDACTED = "********"
+MAX_REAUTHENTICATIONS = 5
 
 
 class ApiError(Exception):
@@ -126,6 +128,23 @@ def _never_sent(exc):
     return False
 
 
+def path_segment(value):
+    """``value`` as one URL path segment: every reserved character percent-encoded, ``/`` too.
+
+    An id such as ``manifest_123?x=1``, ``manifest_123#frag`` or ``../status`` then names
+    one (unknown) resource instead of adding a query, cutting the URL or reaching another route.
+    """
+    segment = quote(str(value), safe="")
+    if segment in (".", ".."):  # dot segments are normalised away by clients and servers
+        segment = segment.replace(".", "%2E")
+    return segment
+
+
+def api_path(template, *ids):
+    """``template`` (``"/manifests/%s"``) filled with ``ids``, each encoded by :func:`path_segment`."""
+    return template % tuple(path_segment(i) for i in ids)
+
+
 def default_error_parser(body, response):
     """(code, message, details) of an error answer, for APIs without a known envelope."""
     return "HTTP_%s" % response.status, response.text[:500] or "no body", {}
@@ -200,7 +219,7 @@ class HttpClient(object):
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         url = self.base_url + path
-        reauthenticated = False
+        reauthentications = 0
         attempt = 0
         while True:
             call_headers = dict(headers or {})
@@ -227,11 +246,15 @@ class HttpClient(object):
             response = Response(raw.status_code, raw.headers, raw.content)
             if 200 <= response.status < 300:
                 return response
-            if (response.status == 401 and self.auth is not None and not reauthenticated
-                    and self.auth.handle_unauthorized(call_headers)):
-                # A 401 means "not processed": one more try with a fresh credential is safe.
-                reauthenticated = True
-                continue
+            if response.status == 401 and self.auth is not None:
+                # A 401 means "not processed": another try with a fresh credential is safe. The auth
+                # bounds its own log-ins; MAX_REAUTHENTICATIONS bounds tokens taken from other forks.
+                if reauthentications < MAX_REAUTHENTICATIONS and self.auth.handle_unauthorized(call_headers):
+                    reauthentications += 1
+                    continue
+                error = self._error(method, path, response, resource)
+                explain = getattr(self.auth, "explain_unauthorized", None)
+                raise explain(error) if explain else error
             # 429 means "not processed", so even a POST may be repeated; 5xx may have been.
             may_retry = response.status == 429 or (idempotent and response.status in RETRYABLE_STATUSES)
             if may_retry and attempt < self.retries:

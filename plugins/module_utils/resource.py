@@ -13,16 +13,8 @@ from __future__ import annotations
 import copy
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
-
-
-class InputError(Exception):
-    """Bad input found before any write: names the field and the value."""
-
-    def __init__(self, field, value, reason):
-        self.field = field
-        self.value = value
-        self.reason = reason
-        super(InputError, self).__init__("%s: %r %s" % (field, value, reason))
+# InputError is defined beside the shared input checks; importers of resource.InputError keep working.
+from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_options
 
 
 class TaskFailure(Exception):
@@ -173,12 +165,14 @@ def run_task(module, client_factory, work):
     ``changed`` (false unless ``work`` says otherwise).
     """
     fail_on_missing_requests(module)
-    client = client_factory(module.params)
+    client = None
     try:
+        check_options(module.params)  # before the client exists, so before any call to the API
+        client = client_factory(module.params)
         result = work(client, module.params)
     except (InputError, ApiError, TaskFailure) as exc:
         failure = exc if isinstance(exc, TaskFailure) else as_task_failure(exc)
-        partial = dict(failure.result, api_calls=client.calls)
+        partial = dict(failure.result, api_calls=client.calls if client else 0)
         partial.setdefault("changed", False)
         module.fail_json(msg=failure.msg, **partial)
     result.setdefault("changed", False)

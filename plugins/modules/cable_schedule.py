@@ -82,15 +82,15 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient, breakwater_argument_spec
-from ansible_collections.breakwater.ztp.plugins.module_utils.files import read_bytes, sha256, write_atomically
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import read_bytes, safe_file_name, sha256, write_atomically
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, run_task
 
 
 def destination(params):
     dest = params["dest"]
     if os.path.isdir(dest):
-        return os.path.join(dest, "%s-cable-schedule.pdf" % params["manifest"])
-    if not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
+        dest = os.path.join(dest, "%s-cable-schedule.pdf" % safe_file_name(params["manifest"]))
+    elif not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
         raise InputError("dest", dest, "is in a directory that does not exist")
     return dest
 

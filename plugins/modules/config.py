@@ -160,7 +160,9 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
     HAS_CONFIG_STATUSES, brief, config_file_content, config_file_names, download_configs, event_ids, failure_of,
     plan_generation, select_devices, wait_for_configs,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.files import read_bytes, text_for_diff, write_atomically
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import (
+    ensure_directory, read_bytes, text_for_diff, write_atomically,
+)
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
 
@@ -181,8 +183,7 @@ def save_configs(module, client, params, devices, result):
     with_config = [d for d in devices if d.get("status") in HAS_CONFIG_STATUSES]
     answers = download_configs(client, with_config, params["format"], params["max_workers"]) if with_config else {}
     dest = params["dest"]
-    if not os.path.isdir(dest) and not module.check_mode:
-        os.makedirs(dest)
+    if not module.check_mode and ensure_directory("dest", dest):
         result["changed"] = True
     files, diffs = [], []
     for device in devices:
@@ -226,6 +227,8 @@ def make_work(module):
 
         wait = params["wait"] or bool(params["dest"])
         failed = []
+        if params["dest"] and ensure_directory("dest", params["dest"]):
+            result["changed"] = True  # before generating: a dest that cannot be made fails first
         if queue:
             queue_ids = [d.get("id") for d in queue]
             known = event_ids(client.list_events(manifest_id=params["manifest"])) if wait else set()

@@ -20,6 +20,8 @@ options:
     description:
       - Serial number of the FortiManager; for an HA cluster, the serial number of every member
         (sent to FortiZTP joined with commas, in this order).
+      - A setting is found by any of its serial numbers. With O(state=present), O(sn) must name all of
+        them; one serial of an HA pair fails the task instead of dropping the other member.
     type: list
     elements: str
     required: true
@@ -27,6 +29,7 @@ options:
     description:
       - IP address or FQDN of the FortiManager; for HA, one per member (joined with commas).
         FortiManager 7.2 HA also takes several serial numbers with a single address.
+      - Each must be a valid IPv4 or IPv6 address or host name; one address, or one per O(sn).
       - Required to create a setting.
     type: list
     elements: str
@@ -98,7 +101,7 @@ api_calls:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import as_oid, script_by_name, split_list
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import address_problem, as_oid, script_by_name, split_list
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, TaskFailure, run_resource
 
@@ -118,6 +121,13 @@ class FortiManagerSetting(ApiResource):
         self.addresses = split_list(self.params["ip"]) if self.params["ip"] is not None else None
         if self.params["ip"] is not None and not self.addresses:
             raise InputError("ip", self.params["ip"], "must name at least one address")
+        for address in self.addresses or []:
+            problem = address_problem(address)
+            if problem:
+                raise InputError("ip", address, problem)
+        if self.addresses and len(self.addresses) not in (1, len(self.serials)):
+            raise InputError("ip", self.params["ip"], "must hold one address, or one per serial number in sn (%d)"
+                             % len(self.serials))
 
     def find(self):
         wanted = set(self.serials)
@@ -126,6 +136,13 @@ class FortiManagerSetting(ApiResource):
         if len(matches) > 1:
             raise InputError("sn", self.params["sn"], "matches several FortiManager settings (oids %s)"
                              % ", ".join(str(f.get("oid")) for f in matches))
+        if matches and self.params["state"] == "present":
+            # One serial of an HA pair must not silently drop the other member from the setting.
+            members = split_list(matches[0].get("sn"))
+            missing = [m for m in members if m not in wanted]
+            if missing:
+                raise InputError("sn", self.params["sn"], "names only part of the HA setting %s (oid %s): give every "
+                                 "member, %s" % (",".join(members), matches[0].get("oid"), members))
         return dict(matches[0]) if matches else None
 
     def script_oid(self):

@@ -19,6 +19,8 @@ options:
   id:
     description:
       - ID of the manifest. Without it the manifest is found by O(site_id) and O(name).
+      - With O(state=present) an ID that matches no manifest fails with C(MANIFEST_NOT_FOUND); the server
+        assigns IDs, so a manifest is created by O(name) and O(site_id) only.
     type: str
   name:
     description:
@@ -153,6 +155,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import (
     BreakwaterClient, breakwater_argument_spec,
 )
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, api_path
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import (
     find_manifest, wait_for_deployment,
 )
@@ -175,7 +178,13 @@ class Manifest(ApiResource):
         check_wait_options(self.params["wait_timeout"], self.params["poll_interval"])
 
     def find(self):
-        return _summary(find_manifest(self.client, self.params["id"], self.params["site_id"], self.params["name"]))
+        found = _summary(find_manifest(self.client, self.params["id"], self.params["site_id"], self.params["name"]))
+        if found is None and self.params["id"] and self.params["state"] == "present":
+            # The server assigns ids: an unknown one is a mistake, never a manifest to create.
+            raise ApiError(404, "MANIFEST_NOT_FOUND", "Manifest %s does not exist; leave id out to create a manifest "
+                           "by name and site_id" % self.params["id"], method="GET",
+                           path=api_path("/manifests/%s", self.params["id"]), resource=self.params["id"])
+        return found
 
     def desired(self):
         desired = super(Manifest, self).desired()

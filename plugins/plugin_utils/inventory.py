@@ -28,6 +28,7 @@ except ImportError:  # ansible-core < 2.19: a plain str is already trusted
         return value
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import HAS_REQUESTS, ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_transport
 
 _NOT_IN_GROUP_NAME = re.compile(r"[^a-z0-9_]+")
 # What makes Jinja2 (as Ansible runs it) see a template in a string: a start string of a
@@ -106,7 +107,10 @@ class DeviceInventory(BaseInventoryPlugin, Constructable, Cacheable):
         self.check_options()
         self._host_names = set()
         try:
+            check_transport(self._transport_options())
             payload = self._payload(path, cache)
+        except InputError as exc:
+            raise AnsibleParserError("%s: %s" % (self.NAME, exc))
         except ApiError as exc:
             # The API's code and message, never a traceback; the HTTP layer redacted secrets.
             raise AnsibleParserError("%s: %s" % (self.NAME, exc))
@@ -114,6 +118,16 @@ class DeviceInventory(BaseInventoryPlugin, Constructable, Cacheable):
 
     def check_options(self):
         """Raise AnsibleParserError naming the option when the options do not fit together."""
+
+    def _transport_options(self):
+        """The URL and transport options this plugin has, for the checks every module makes too."""
+        options = {}
+        for name in ("url", "base_url", "auth_url", "timeout", "retries", "validate_certs", "ca_path"):
+            try:
+                options[name] = self.get_option(name)
+            except KeyError:
+                pass
+        return options
 
     def _payload(self, path, cache):
         """The raw API payload: from the cache when allowed and present, else from the API."""

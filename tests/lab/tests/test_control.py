@@ -169,3 +169,22 @@ def test_cli_start_options_and_startup_time():
         assert "devices" in lab.fz("GET", "/devices").json()
     finally:
         stop(proc)
+
+
+def test_breakwater_system_status_setting(lab):
+    assert lab.bw("GET", "/status").json()["system_status"] == "operational"
+    lab.settings(breakwater_system_status="maintenance")
+    assert lab.bw("GET", "/status").json()["system_status"] == "maintenance"
+    lab.reset()
+    assert lab.bw("GET", "/status").json()["system_status"] == "operational"
+
+
+def test_a_fault_after_processing_keeps_the_write_and_loses_the_answer(lab):
+    lab.fault(path="/api/v1/ztp/devices/device_002/serial", method="POST", status=503, after=True, count=1)
+    answer = lab.bw("POST", "/devices/device_002/serial", json={"serial_number": "FDO2401A001"})
+    assert answer.status_code == 503
+    assert lab.bw("GET", "/devices", params={"search": "sw-prod-01"}).json()["devices"][0]["serial_number"] == "FDO2401A001"
+    lab.fault(path="/api/v1/ztp/devices/device_003/serial", method="POST", reset_connection=True, after=True, count=1)
+    with pytest.raises(requests.exceptions.ConnectionError):
+        lab.bw("POST", "/devices/device_003/serial", json={"serial_number": "FDO2401A002"})
+    assert lab.bw("GET", "/devices", params={"search": "sw-prod-02"}).json()["devices"][0]["serial_number"] == "FDO2401A002"

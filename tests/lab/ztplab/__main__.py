@@ -45,6 +45,7 @@ def defaults_from(args=None) -> dict:
         "fortiztp_list_key": args.fortiztp_list_key,
         "single_token": not args.no_single_token, "token_lifetime": args.token_lifetime,
         "service_status": "Operational", "rate_limit_per_hour": args.rate_limit,
+        "breakwater_system_status": "operational",
     }
 
 

@@ -79,6 +79,9 @@ class LabMiddleware:
             self.count_request(lab, api, method, self.route_of(scope))
             fault = lab.faults.pick(method, path)
         try:
+            if fault and fault.get("after"):
+                await self.process_then_fault(lab, fault, api, scope, receive, send_and_count)
+                return
             if fault and await self.apply_fault(fault, api, scope, receive, send_and_count):
                 return
             with lab.lock:
@@ -118,6 +121,20 @@ class LabMiddleware:
             counters["unauthorized"] += 1
         elif status == 429:
             counters["rate_limited"] += 1
+
+    async def process_then_fault(self, lab, fault, api, scope, receive, send) -> None:
+        """Let the request take effect, then lose its answer to the fault (a write that happened
+        although the client saw a 5xx or a dropped connection)."""
+        with lab.lock:
+            refusal = self.authorize(lab, api, scope, scope["method"])
+
+        async def lost(message):
+            pass
+
+        await (refusal or self.app)(scope, receive, lost)
+        if not await self.apply_fault(fault, api, scope, receive, send):
+            await error_response(api, 502, None, f"Injected fault {fault['id']}",
+                                 {"fault_id": fault["id"]})(scope, receive, send)
 
     @staticmethod
     async def apply_fault(fault, api, scope, receive, send) -> bool:

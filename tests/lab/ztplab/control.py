@@ -33,6 +33,7 @@ class FaultBody(Body):
     count: Optional[int] = Field(None, ge=1)
     latency_ms: int = Field(0, ge=0)
     reset_connection: bool = False
+    after: bool = False  # apply once the request was processed: the write happened, its answer is lost
     retry_after: Optional[int] = Field(None, ge=0)
     body: Any = None
 

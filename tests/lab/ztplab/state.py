@@ -697,7 +697,7 @@ class LabState:
         durations = [d["finished"] - d["started"] for d in self.deployments]
         mean = int(sum(durations) / len(durations)) if durations else 0
         return {
-            "system_status": "operational",
+            "system_status": self.settings["breakwater_system_status"],
             "active_deployments": sum(m["status"] == "deploying"
                                       for m in self.manifests.values()),
             "queue_depth": sum(1 for d in self.devices.values()
@@ -922,6 +922,8 @@ SETTINGS_TYPES = {
     "fortiztp_put_body": str, "fortiztp_put_status": int, "fortiztp_list_key": str,
     "single_token": bool, "token_lifetime": int, "service_status": str,
     "rate_limit_per_hour": int,
+    # Breakwater documents only "operational"; any other text lets a test play an outage.
+    "breakwater_system_status": str,
 }
 SETTINGS_CHOICES = {"fortiztp_put_body": ("empty", "json"), "fortiztp_put_status": (200, 204),
                     "fortiztp_list_key": ("data", "devices"),

@@ -4,7 +4,7 @@
 """FortiCloudAuth and TokenCache against a local fake of FortiCloud OAuth (one active token per user).
 
 Shows: one login shared through the 0600 cache file, refresh before expiry (clock patched),
-login when the refresh fails, one re-login after a 401 (never a loop), a token another fork
+login when the refresh fails, bounded re-logins after a 401 with jitter (never a loop), a token another fork
 got is reused, revoke clears the cache, the password is never written, secrets never reach
 an error, and five processes on one cache dir log in exactly once.
 """
@@ -21,11 +21,11 @@ import warnings
 import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
-    REFRESH_MARGIN, FortiCloudAuth, FortiZTPClient, TokenCache,
+    MAX_RELOGINS, REFRESH_MARGIN, RELOGIN_DELAY, FortiCloudAuth, FortiZTPClient, TokenCache,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.tests.unit.helpers.server import (
-    FakeForti, Reply, ScriptedServer, fortiztp_worker,
+    FakeForti, Reply, ScriptedServer, drop, fortiztp_worker,
 )
 
 START = 1_000_000.0
@@ -207,18 +207,38 @@ def test_a_401_logs_in_again_once(server, forti, cache_dir, clock):
 
 
 def test_a_401_never_loops(server, forti, cache_dir, clock):
+    """Log-ins after a refused token are bounded per task, and the last error says why."""
     server.default(FakeForti.API_PATH, Reply(401, {"error": "invalid_token", "error_description": "no"}))
-    auth = make_auth(server, forti, cache_dir, clock)
+    waits = []
+    auth = make_auth(server, forti, cache_dir, clock, sleep=waits.append)
     client = make_client(server, auth)
     with pytest.raises(ApiError) as caught:
         client.get_system()
     assert (caught.value.status, caught.value.code) == (401, "invalid_token")
-    assert len(server.requests_to(FakeForti.API_PATH)) == 2
-    assert len(forti.logins) == 2
+    assert len(server.requests_to(FakeForti.API_PATH)) == 1 + MAX_RELOGINS
+    assert len(forti.logins) == 1 + MAX_RELOGINS
+    assert "another client" in caught.value.message and forti.api_id in caught.value.message
+    assert "one token per API user" in caught.value.message
+    assert caught.value.details["relogins"] == MAX_RELOGINS
+    # jittered, growing waits between the log-ins
+    assert len(waits) == MAX_RELOGINS
+    assert all(0 <= w <= RELOGIN_DELAY * 2 ** n for n, w in enumerate(waits))
     with pytest.raises(ApiError):
-        client.get_system()  # same task: no second re-login
-    assert len(forti.logins) == 2
-    assert len(server.requests_to(FakeForti.API_PATH)) == 3
+        client.get_system()  # same task: the budget is spent, no more log-ins
+    assert len(forti.logins) == 1 + MAX_RELOGINS
+    assert len(server.requests_to(FakeForti.API_PATH)) == 2 + MAX_RELOGINS
+
+
+def test_two_controllers_with_one_api_user_both_get_through(server, forti, tmp_path, clock):
+    """Separate caches, one API user: each log-in voids the other's token, both tasks still finish."""
+    auth_a = make_auth(server, forti, str(tmp_path / "a"), clock, sleep=lambda s: None)
+    auth_b = make_auth(server, forti, str(tmp_path / "b"), clock, sleep=lambda s: None)
+    client_a, client_b = make_client(server, auth_a), make_client(server, auth_b)
+    client_a.get_system()
+    client_b.get_system()  # voids A's token
+    assert client_a.get_system()["status"] == "ok"  # A logs in again, voiding B's
+    assert client_b.get_system()["status"] == "ok"
+    assert (auth_a.logins, auth_b.logins) == (2, 2)
 
 
 def test_a_given_access_token_is_not_renewed_on_401(server, forti):
@@ -319,10 +339,10 @@ def test_every_token_echoed_across_a_re_login_is_masked(server, forti, cache_dir
         issued.append(request.bearer)
         return Reply(401, {"error": "invalid_token", "error_description": "rejected " + " ".join(issued)})
     server.default(FakeForti.API_PATH, echo)
-    auth = make_auth(server, forti, cache_dir, clock)
+    auth = make_auth(server, forti, cache_dir, clock, sleep=lambda s: None)
     with pytest.raises(ApiError) as caught:
         make_client(server, auth).get_system()
-    assert len(set(issued)) == 2
+    assert len(set(issued)) == 1 + MAX_RELOGINS
     assert_secret_free(caught.value, issued)
 
 
@@ -381,3 +401,12 @@ def test_five_processes_sharing_a_cache_dir_log_in_once(server, cache_dir):
     assert sum(o[2] for o in outcomes) == 1
     assert len(forti.logins) == 1
     assert api_bearers(server) == [forti.active] * workers
+
+
+def test_a_login_whose_connection_dropped_is_repeated(server, forti, cache_dir, clock):
+    # The first password grant is lost on the way back; the second one's token is used.
+    server.script(FakeForti.TOKEN_PATH, drop())
+    auth = make_auth(server, forti, cache_dir, clock, retries=1, sleep=lambda seconds: None)
+    token = auth.token()
+    assert token == forti.active and forti.issued == 1
+    assert len(server.requests_to(FakeForti.TOKEN_PATH)) == 2

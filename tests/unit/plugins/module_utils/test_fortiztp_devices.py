@@ -162,3 +162,21 @@ def test_misc_helpers():
     assert plan.as_oid("12") == 12 and plan.as_oid(3) == 3 and plan.as_oid("FMG") is None and plan.as_oid(True) is None
     assert plan.split_list("a, b,,c") == ["a", "b", "c"] and plan.split_list(["a ", ""]) == ["a"]
     assert plan.serials_named_in("Device B doesn't exist", ["A", "B"]) == ["B"]
+
+
+@pytest.mark.parametrize("value", ["10.0.0.10", "2001:db8::10", "fmg.example.com", "fmg-01", "fmg.example.com."])
+def test_address_problem_accepts_addresses_and_host_names(value):
+    assert plan.address_problem(value) is None
+
+
+@pytest.mark.parametrize("value, reason", [
+    ("999.1.1.1", "is not a valid IP address"),
+    ("10.0.0", "is not a valid IP address"),
+    ("2001:db8::zz", "is not a valid IP address"),
+    ("fmg_01.example.com", "is neither an IP address nor a host name"),
+    ("-fmg.example.com", "is neither an IP address nor a host name"),
+    ("fmg..example.com", "is neither an IP address nor a host name"),
+    ("a" * 64 + ".example.com", "is neither an IP address nor a host name"),
+])
+def test_address_problem_names_why(value, reason):
+    assert plan.address_problem(value) == reason

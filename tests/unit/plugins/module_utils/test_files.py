@@ -1,0 +1,66 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""files: file system errors become InputError naming the option and the path; safe file names."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import (
+    ensure_directory, read_bytes, safe_file_name, write_atomically,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError
+
+
+class FakeModule(object):
+    def atomic_move(self, src, dest):
+        os.rename(src, dest)
+
+
+@pytest.mark.parametrize("name, expected", [
+    ("sw-prod-01", "sw-prod-01"), ("../../etc/passwd", "__.._etc_passwd"), ("..", "_"), (".hidden", "_hidden"),
+    ("manifest_123?x=1", "manifest_123_x_1"), ("{{ lookup('pipe', 'id') }}", "___lookup__pipe____id_____"),
+])
+def test_safe_file_name_never_leaves_the_folder(name, expected):
+    assert safe_file_name(name) == expected
+    assert "/" not in safe_file_name(name) and not safe_file_name(name).startswith(".")
+
+
+def test_ensure_directory_creates_once(tmp_path):
+    target = str(tmp_path / "a" / "b")
+    assert ensure_directory("dest", target) is True
+    assert ensure_directory("dest", target) is False
+    assert os.path.isdir(target)
+
+
+def test_ensure_directory_under_a_file_names_the_option_and_path(tmp_path):
+    (tmp_path / "file").write_text("x")
+    target = str(tmp_path / "file" / "configs")
+    with pytest.raises(InputError) as caught:
+        ensure_directory("dest", target)
+    assert caught.value.field == "dest" and caught.value.value == target
+    assert "cannot be created" in str(caught.value)
+
+
+def test_write_atomically_into_a_missing_folder_is_an_input_error(tmp_path):
+    target = str(tmp_path / "missing" / "x.cfg")
+    with pytest.raises(InputError) as caught:
+        write_atomically(FakeModule(), target, b"data")
+    assert caught.value.field == "dest" and "cannot be written" in str(caught.value)
+    assert not os.path.exists(os.path.dirname(target))
+
+
+def test_write_atomically_leaves_no_temporary_file(tmp_path):
+    target = str(tmp_path / "x.cfg")
+    write_atomically(FakeModule(), target, b"data")
+    assert os.listdir(str(tmp_path)) == ["x.cfg"] and read_bytes(target) == b"data"
+
+
+def test_read_bytes_of_a_folder_is_an_input_error(tmp_path):
+    assert read_bytes(str(tmp_path / "absent")) is None
+    with pytest.raises(InputError) as caught:
+        read_bytes(str(tmp_path))
+    assert caught.value.field == "dest" and caught.value.value == str(tmp_path)
