@@ -8,6 +8,7 @@ from __future__ import annotations
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_waits
 
 
 class ActionModule(SiteAction):
@@ -15,6 +16,7 @@ class ActionModule(SiteAction):
     def run_site(self, state, task_vars):
         self.validate_argument_spec(argument_spec={})
         site = state.site
+        check_waits(site)
         if state.inventory_problems:
             raise TaskFailure("Preflight: %d inventory problem(s), nothing written: %s" % (
                 len(state.inventory_problems), "; ".join(state.inventory_problems)),
@@ -25,7 +27,8 @@ class ActionModule(SiteAction):
             warnings.append("FortiZTP provisioning is turned off for %s (rollout_fortiztp_enabled=false): %s will fail "
                             "their deployment with ZTP_NOT_PROVISIONED unless FortiZTP hands them to a FortiManager "
                             "some other way." % (site["manifest_name"], ", ".join(d["hostname"] for d in gates)))
-        read, problems = state.read()
+        read, problems = state.read(check_health=True)
+        warnings.extend(state.health_warnings)
         plan = state.plan(read)
         if problems:
             raise TaskFailure("Preflight: %d problem(s), nothing written: %s" % (len(problems), "; ".join(problems)),

@@ -19,6 +19,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
+from ansible_collections.breakwater.ztp.plugins.module_utils.health import assess_services
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
@@ -99,10 +100,11 @@ class SiteState(object):
     def api_calls(self):
         return sum(c.calls for c in self._clients.values())
 
-    def read(self, with_breakwater=True, with_fortiztp=True):
+    def read(self, with_breakwater=True, with_fortiztp=True, check_health=False):
         """Read the site's state and check it; returns (state, problems). No write.
 
         A play without device hosts (a play on localhost) works on every device of the manifest.
+        With ``check_health`` (the plan of a rollout), both services' status is read too.
         """
         site = self.site
         templates, manifest = [], None
@@ -112,10 +114,19 @@ class SiteState(object):
             self.devices = [{"hostname": d.get("hostname"), "serial_number": d.get("serial_number") or "",
                              "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
         records, fortimanagers, scripts = {}, [], []
-        if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
+        uses_fortiztp = with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices)
+        if uses_fortiztp:
             records, fortimanagers, scripts = site_run.read_fortiztp(self.client("fortiztp"), site, self.devices,
                                                                      manifest)
-        problems = (rules.template_problems(self.devices, templates, site["config_templates"])
+        self.health_warnings = []
+        health_problems = []
+        if check_health and site["require_healthy"]:
+            # An outage stops the rollout before any write (rollout_require_healthy: false skips the check).
+            health_problems, self.health_warnings = assess_services(
+                self.client("breakwater").get_status() if with_breakwater else None,
+                self.client("fortiztp").get_system() if uses_fortiztp else None)
+            health_problems = [rules.problem("rollout_require_healthy", p) for p in health_problems]
+        problems = health_problems + (rules.template_problems(self.devices, templates, site["config_templates"])
                     + rules.manifest_problems(manifest, self.devices, site)
                     + rules.fortiztp_problems(site, self.devices, records, fortimanagers, scripts))
         state = {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers,

@@ -18,6 +18,8 @@ from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BREAKWATER_ARGUMENT_SPEC
+from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_transport
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     FORTIZTP_ARGUMENT_SPEC, FORTIZTP_REQUIRED_ONE_OF, FORTIZTP_REQUIRED_TOGETHER,
 )
@@ -191,6 +193,19 @@ def site_definition(variables):
     return site
 
 
+# Each wait's (timeout, interval) keys in the site definition and the variables that set them.
+WAITS = (("configs_wait_timeout", "configs_poll_interval"),
+         ("fortiztp_wait_timeout", "fortiztp_poll_interval"),
+         ("deploy_wait_timeout", "deploy_poll_interval"))
+
+
+def check_waits(site):
+    """The one rule for every wait (polling.check_wait_options), named after the variables; before any write."""
+    names = dict((variable.key, name) for name, variable in SITE_VARIABLES.items())
+    for timeout, interval in WAITS:
+        check_wait_options(site[timeout], site[interval], names[timeout], names[interval])
+
+
 def connection(variables, api):
     """The validated connection options of ``api`` from its ``<api>_<option>`` variables and environment.
 
@@ -212,6 +227,10 @@ def connection(variables, api):
     if result.error_messages:
         raise SiteVariableError("%s connection: %s" % (api, "; ".join(result.error_messages)))
     params = dict((name[len(prefix):], value) for name, value in result.validated_parameters.items())
+    try:
+        check_transport(params)  # the modules' own checks: URL scheme, timeout, retries, ca_path
+    except InputError as exc:
+        raise InputError(prefix + exc.field, exc.value, exc.reason)
     return params, sorted(result._no_log_values)
 
 

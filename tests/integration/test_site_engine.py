@@ -108,3 +108,53 @@ def test_roles_are_thin_and_credentials_are_given_once():
         assert "module_defaults" not in text, "%s sets module_defaults" % path
     for path in sorted((REPO / "playbooks").glob("*.yml")):
         assert path.read_text().count("module_defaults") <= 1, path
+
+
+def test_an_outage_stops_the_rollout_before_any_write_unless_told_otherwise(lab, tmp_path):
+    lab.settings(service_status="Major outage")
+    lab.reset_counters()
+    run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=output_vars(tmp_path))
+    assert run.rc != 0
+    assert "FortiZTP reports serviceStatus 'Major outage'" in run.output, run.output[-3000:]
+    assert "rollout_require_healthy" in run.output
+    assert lab.counters()["writes"] == 0
+    assert site_manifests(lab) == []
+
+    lab.settings(service_status="Operational", breakwater_system_status="outage")
+    lab.reset_counters()
+    run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=output_vars(tmp_path))
+    assert run.rc != 0 and "Breakwater ZTP reports system_status 'outage'" in run.output, run.output[-3000:]
+    assert lab.counters()["writes"] == 0
+
+    # A degraded service only warns; rollout_require_healthy=false skips the check.
+    lab.settings(service_status="Degraded performance", breakwater_system_status="outage")
+    run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"),
+                       extra_vars=dict(output_vars(tmp_path), rollout_require_healthy=False))
+    assert run.rc == 0, run.output[-3000:]
+    assert {d["status"] for d in site_manifests(lab)} == {"deployed"}
+
+
+BAD_ROLLOUT_INPUT = [
+    ({"breakwater_url": "ftp://bw.example.com"}, "breakwater_url", "ftp://bw.example.com"),
+    ({"breakwater_timeout": -1}, "breakwater_timeout", "-1"),
+    ({"breakwater_ca_path": "/nonexistent/ca.pem"}, "breakwater_ca_path", "/nonexistent/ca.pem"),
+    ({"fortiztp_retries": "often"}, "fortiztp_retries", "often"),
+    ({"rollout_wait_timeout": "soon"}, "rollout_wait_timeout", "soon"),
+    ({"rollout_poll_interval": 0}, "rollout_poll_interval", "0"),
+    # Caught by the role's argument validation, whose message names the variable and its type.
+    ({"ztp_config_templates": "template_switch_basic"}, "argument 'ztp_config_templates' is of type str", None),
+    ({"ztp_config_templates": {"cisco_ie3300": "template_nope"}}, "ztp_config_templates.cisco_ie3300",
+     "template_nope"),
+    ({"ztp_site_id": ""}, "ztp_site_id", None),
+]
+
+
+def test_bad_rollout_input_names_the_variable_and_writes_nothing(lab, tmp_path):
+    for variables, name, value in BAD_ROLLOUT_INPUT:
+        lab.reset_counters()
+        run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"),
+                           extra_vars=dict(output_vars(tmp_path), **variables))
+        assert run.rc != 0, variables
+        assert name in run.output and (value is None or value in run.output), (variables, run.output[-2000:])
+        assert "Traceback" not in run.output and "MODULE FAILURE" not in run.output, variables
+        assert lab.counters()["writes"] == 0, variables
