@@ -29,3 +29,13 @@ attributes:
     details:
       - This module only reads; there is nothing to diff.
 """
+
+    # The site plugins are action plugins: they run on the controller, once for all the play's devices.
+    SITE_PLUGIN = r"""
+options: {}
+attributes:
+  platform:
+    platforms: controller
+    support: full
+    description: Runs on the controller, once for every device of the play.
+"""

@@ -49,10 +49,8 @@ attributes:
   diff_mode:
     support: full
     description: The devices this step would change, with the reason.
-  platform:
-    platforms: controller
-    support: full
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - breakwater.ztp.attributes.SITE_PLUGIN
 seealso:
   - module: breakwater.ztp.site_plan
   - module: breakwater.ztp.site_report

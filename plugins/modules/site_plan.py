@@ -32,13 +32,11 @@ attributes:
   diff_mode:
     support: full
     description: The plan as text, one line per device.
-  platform:
-    platforms: controller
-    support: full
-    description: Runs on the controller.
 notes:
   - Makes no write. It reads the Breakwater templates, manifests and manifest (2-3 calls) and, when the
     site has Fortinet devices, FortiZTP's devices, FortiManager targets and scripts (3 calls and a login).
+extends_documentation_fragment:
+  - breakwater.ztp.attributes.SITE_PLUGIN
 seealso:
   - module: breakwater.ztp.site_apply
   - module: breakwater.ztp.site_report

@@ -39,10 +39,8 @@ attributes:
   diff_mode:
     support: none
     description: Writes report files, which it does not diff.
-  platform:
-    platforms: controller
-    support: full
-    description: Runs on the controller.
+extends_documentation_fragment:
+  - breakwater.ztp.attributes.SITE_PLUGIN
 seealso:
   - module: breakwater.ztp.site_plan
 """
