@@ -3,12 +3,13 @@ separate token caches. FortiCloud keeps one token per API user, so each log-in v
 run's token; both runs must still finish, with every device provisioned once."""
 from __future__ import annotations
 
-import os
+import json
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.helpers.ansible import REPO, run_playbook
+from tests.integration.test_rollout import write_site_inventory
 
 HERE = REPO / "tests" / "integration" / "fortiztp"
 ROUNDS = 5
@@ -18,22 +19,13 @@ FORTIGATES = {
 }
 
 
-@pytest.fixture
-def env(tmp_path):
-    """A private collections path, as in test_fortiztp_modules.py."""
-    root = tmp_path / "collections"
-    (root / "ansible_collections" / "breakwater").mkdir(parents=True)
-    os.symlink(str(REPO), str(root / "ansible_collections" / "breakwater" / "ztp"))
-    return {"ANSIBLE_COLLECTIONS_PATH": str(root)}
-
-
 @pytest.mark.slow
-def test_two_controllers_with_one_api_user_both_succeed(lab, env, tmp_path):
+def test_two_controllers_with_one_api_user_both_succeed(lab, tmp_path):
     lab.reset_counters()
 
     def controller(name):
         cache = tmp_path / ("tokens-" + name)
-        return run_playbook(lab, HERE / "controller.yml", env=env, token_cache_dir=str(cache),
+        return run_playbook(lab, HERE / "controller.yml", token_cache_dir=str(cache),
                             extra_vars={"fortigates": FORTIGATES[name], "rounds": ROUNDS})
 
     with ThreadPoolExecutor(2) as pool:
@@ -53,3 +45,26 @@ def test_two_controllers_with_one_api_user_both_succeed(lab, env, tmp_path):
     serials = FORTIGATES["a"] + FORTIGATES["b"]
     devices = lab.fz("GET", "/devices", params={"deviceSN": ",".join(serials)}).json()["data"]
     assert {d["deviceSN"]: d["provisionStatus"] for d in devices} == dict.fromkeys(serials, "provisioned")
+
+
+@pytest.mark.slow
+def test_two_concurrent_rollouts_with_one_api_user_both_succeed(lab, tmp_path):
+    """Two AWX jobs in separate containers: two site rollouts at once, same API user, own token caches."""
+    inventories = {
+        "floor_a": str(REPO / "examples" / "site_floor_a" / "hosts.yml"),
+        "synthetic": str(write_site_inventory(lab, lab.synthetic(40), tmp_path / "synthetic")),
+    }
+    lab.reset_counters()
+
+    def rollout(name):
+        return run_playbook(lab, "playbooks/site_rollout.yml", inventory=inventories[name],
+                            token_cache_dir=str(tmp_path / ("tokens-" + name)),
+                            extra_vars={"ztp_output_dir": str(tmp_path / name)})
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = dict(zip(inventories, pool.map(rollout, inventories)))
+    for name, run in runs.items():
+        assert run.rc == 0, "rollout %s:\n%s" % (name, run.output[-4000:])
+        [report] = (tmp_path / name / "reports").glob("*/rollout-report.json")
+        assert json.loads(report.read_text())["result"] == "success", name
+    assert lab.counters()["logins"] >= 2  # each job logged in with its own cache
