@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.helpers.ansible import REPO, run_playbook
@@ -67,6 +68,7 @@ def deployed_in(new, by_id) -> list:
     return sorted(hosts)
 
 
+@pytest.mark.slow
 def test_rma_of_a_fortigate_on_a_deployed_site(lab, tmp_path):
     first = rollout(lab, tmp_path, inventory(tmp_path))
     assert first.rc == 0, first.output[-6000:]
@@ -109,6 +111,7 @@ def test_rma_of_a_fortigate_on_a_deployed_site(lab, tmp_path):
     assert lab.counters()["writes"] == 0
 
 
+@pytest.mark.slow
 def test_template_change_and_version_bump_redeploy_only_the_devices_concerned(lab, tmp_path):
     hosts = inventory(tmp_path)
     first = rollout(lab, tmp_path, hosts)
