@@ -180,6 +180,11 @@ def run_task(module, client_factory, work):
     module.exit_json(**result)
 
 
+def resource_task(module, resource_cls):
+    """The work of a resource module: ``resource_cls(module, client).run()``."""
+    return lambda client, params: resource_cls(module, client).run()
+
+
 def run_resource(module, client_factory, resource_cls):
     """Entry point shared by the resource modules: client from the options, then the resource."""
-    run_task(module, client_factory, lambda client, params: resource_cls(module, client).run())
+    run_task(module, client_factory, resource_task(module, resource_cls))

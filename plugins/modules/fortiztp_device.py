@@ -425,11 +425,17 @@ def _diff_view(record):
 
 
 def main():
-    module = AnsibleModule(supports_check_mode=True, **_module_kwargs(list(plan.TARGETS)))
-    run_task(module, FortiZTPClient.from_params, lambda client, params: DeviceProvisioning(module, client).run())
+    module = AnsibleModule(supports_check_mode=True, **module_kwargs())
+    run_task(module, FortiZTPClient.from_params, task(module))
 
 
-def _module_kwargs(target_choices):
+def task(module):
+    return lambda client, params: DeviceProvisioning(module, client).run()
+
+
+def module_kwargs():
+    """The AnsibleModule arguments (the site plugins run this module's task in-process with them)."""
+    target_choices = list(plan.TARGETS)
     kwargs = fortiztp_module_kwargs(
         serial=dict(type="str"),
         devices=dict(type="list", elements="raw"),

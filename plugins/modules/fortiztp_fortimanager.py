@@ -103,7 +103,9 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import address_problem, as_oid, script_by_name, split_list
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, TaskFailure, run_resource
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
+    ApiResource, InputError, TaskFailure, resource_task, run_task,
+)
 
 WRITE_FIELDS = ("oid", "sn", "ip", "scriptOid")
 
@@ -214,17 +216,23 @@ class FortiManagerSetting(ApiResource):
                 devices_using=users, fortimanager=current, changed=False)
 
 
-def main():
-    module = AnsibleModule(
-        supports_check_mode=True,
-        **fortiztp_module_kwargs(
-            sn=dict(type="list", elements="str", required=True),
-            ip=dict(type="list", elements="str"),
-            script=dict(type="str"),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-        )
+def module_kwargs():
+    """The AnsibleModule arguments (the site plugins run this module's task in-process with them)."""
+    return fortiztp_module_kwargs(
+        sn=dict(type="list", elements="str", required=True),
+        ip=dict(type="list", elements="str"),
+        script=dict(type="str"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
     )
-    run_resource(module, FortiZTPClient.from_params, FortiManagerSetting)
+
+
+def task(module):
+    return resource_task(module, FortiManagerSetting)
+
+
+def main():
+    module = AnsibleModule(supports_check_mode=True, **module_kwargs())
+    run_task(module, FortiZTPClient.from_params, task(module))
 
 
 if __name__ == "__main__":

@@ -161,7 +161,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import (
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
-    ApiResource, InputError, TaskFailure, run_resource,
+    ApiResource, InputError, TaskFailure, resource_task, run_task,
 )
 
 
@@ -253,8 +253,9 @@ def _lifecycle_steps(current, target):
     return [target]
 
 
-def main():
-    module = AnsibleModule(
+def module_kwargs():
+    """The AnsibleModule arguments (the site plugins run this module's task in-process with them)."""
+    return dict(
         argument_spec=breakwater_argument_spec(
             id=dict(type="str"),
             name=dict(type="str"),
@@ -269,9 +270,16 @@ def main():
             poll_interval=dict(type="int", default=5),
         ),
         required_one_of=[("id", "name")],
-        supports_check_mode=True,
     )
-    run_resource(module, BreakwaterClient.from_params, Manifest)
+
+
+def task(module):
+    return resource_task(module, Manifest)
+
+
+def main():
+    module = AnsibleModule(supports_check_mode=True, **module_kwargs())
+    run_task(module, BreakwaterClient.from_params, task(module))
 
 
 if __name__ == "__main__":

@@ -363,8 +363,9 @@ def make_work(module):
     return work
 
 
-def main():
-    module = AnsibleModule(
+def module_kwargs():
+    """The AnsibleModule arguments (the site plugins run this module's task in-process with them)."""
+    return dict(
         argument_spec=breakwater_argument_spec(
             manifest=dict(type="str"),
             device_id=dict(type="str"),
@@ -387,9 +388,16 @@ def main():
         mutually_exclusive=[("device_id", "serials", "csv", "csv_content")],
         required_together=[("device_id", "serial_number")],
         required_by={"csv": "manifest", "csv_content": "manifest"},
-        supports_check_mode=True,
     )
-    run_task(module, BreakwaterClient.from_params, make_work(module))
+
+
+def task(module):
+    return make_work(module)
+
+
+def main():
+    module = AnsibleModule(supports_check_mode=True, **module_kwargs())
+    run_task(module, BreakwaterClient.from_params, task(module))
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@ short_description: Run one step of a ZTP site rollout, in bulk, for every device
 version_added: 0.2.0
 description:
   - Runs on the controller, once for the whole play, reading the site and its connections from the
-    play's variables as M(breakwater.ztp.site_plan) does. Given the O(plan) of M(breakwater.ztp.site_plan),
+    play's variables as M(breakwater.ztp.site_plan) does. Where a module owns a write (M(breakwater.ztp.manifest),
+    M(breakwater.ztp.serial), M(breakwater.ztp.fortiztp_script), M(breakwater.ztp.fortiztp_fortimanager),
+    M(breakwater.ztp.fortiztp_device)), the step runs that module's own logic in-process, with the site's clients. Given the O(plan) of M(breakwater.ztp.site_plan),
     it acts on the devices the plan names and makes no call when the plan has nothing for this step;
     without a plan it reads the site itself (the roles C(manifest), C(serials), C(configs) and
     C(fortiztp_provision) used on their own).
@@ -98,7 +100,7 @@ failed_devices:
   type: list
   elements: dict
 api_calls:
-  description: API calls made by the plugin itself (modules it runs report their own).
+  description: API calls the step made (the modules whose logic it runs in-process share its clients and count).
   returned: always
   type: int
 """

@@ -10,10 +10,12 @@ collection's modules only for writes whose logic a module already owns.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import tempfile
 
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
@@ -21,7 +23,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import B
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.health import assess_services
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import (
@@ -166,6 +168,7 @@ class SiteAction(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super(SiteAction, self).run(tmp, task_vars)
+        self.warnings = []
         state = None
         try:
             templar = self._templar.copy_with_new_env(available_variables=task_vars or {})
@@ -179,6 +182,8 @@ class SiteAction(ActionBase):
             result.update(exc.result)
             result.update(failed=True, msg=exc.msg)
         result.setdefault("changed", False)
+        if self.warnings:
+            result["warnings"] = list(result.get("warnings") or []) + self.warnings
         if state is not None:
             result["api_calls"] = state.api_calls
         return result
@@ -198,13 +203,57 @@ class SiteAction(ActionBase):
         display.display("  %s" % line)
 
     def run_module(self, state, module, api, task_vars, args):
-        """Run one of the collection's modules (its own check mode, no_log and errors) and return its result."""
-        result = self._execute_module(module_name="breakwater.ztp.%s" % module,
-                                      module_args=state.module_args(api, **args), task_vars=task_vars)
+        """Run one of the collection's modules in this process and return its result.
+
+        The module's own argument spec, checks and task logic (``module_kwargs()`` and
+        ``task(module)``), through ``run_task`` as in a module process, with the site's client:
+        no second process, no second login.
+        """
+        code = importlib.import_module("ansible_collections.breakwater.ztp.plugins.modules.%s" % module)
+        result = InProcessModule(code.module_kwargs(), state.module_args(api, **args)).run(
+            lambda params: state.client(api), code.task)
         if result.get("failed"):
             raise TaskFailure("%s: %s" % (module, result.get("msg")),
                               **dict((k, v) for k, v in result.items() if k in ("error", "failed_devices", "devices")))
+        self.warnings.extend(result.get("warnings") or [])
         return result
+
+
+class ModuleExit(Exception):
+    def __init__(self, result):
+        super(ModuleExit, self).__init__(result.get("msg"))
+        self.result = result
+
+
+class InProcessModule(object):
+    """What a module's task logic uses of AnsibleModule: validated params, check mode, warn, exit and fail."""
+
+    def __init__(self, kwargs, args, check_mode=False):
+        kwargs = dict(kwargs)
+        validated = ArgumentSpecValidator(kwargs.pop("argument_spec"), **kwargs).validate(args)
+        if validated.error_messages:
+            raise TaskFailure("; ".join(validated.error_messages))
+        self.params = validated.validated_parameters
+        self.check_mode = check_mode
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
+
+    def exit_json(self, **result):
+        raise ModuleExit(result)
+
+    def fail_json(self, **result):
+        raise ModuleExit(dict(result, failed=True))
+
+    def run(self, client_factory, task):
+        try:
+            run_task(self, client_factory, task(self))
+        except ModuleExit as done:
+            if self.warnings:
+                done.result["warnings"] = self.warnings
+            return done.result
+        raise TaskFailure("the module ended without a result")
 
 
 def write_file(path, data):
