@@ -10,9 +10,9 @@ import os
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
-from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, write_file
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_waits
 
 STEPS = ("manifest", "serials", "configs", "fortiztp", "deploy")
 STEP_ACTIONS = {
@@ -34,6 +34,7 @@ class ActionModule(SiteAction):
     def run_site(self, state, task_vars):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         step = args["step"]
+        check_waits(state.site)
         plan = state.load_plan(args["plan"]) if args["plan"] else None
         if plan is None:
             # On its own (not after site_plan): plan this step from a fresh read.
@@ -104,8 +105,6 @@ class ActionModule(SiteAction):
 
     def step_configs(self, state, plan, rows, args, task_vars):
         site = state.site
-        check_wait_options(site["configs_wait_timeout"], site["configs_poll_interval"],
-                           "configs_wait_timeout", "configs_poll_interval")
         dest, fmt = site["configs_dest"], site["configs_format"]
         if not rows and not args["save_all_configs"] and os.path.isdir(dest):
             # Nothing to generate: download only the configs whose file is missing (none on a rerun).
@@ -142,44 +141,41 @@ class ActionModule(SiteAction):
 
     def step_fortiztp(self, state, plan, rows, args, task_vars):
         site = state.site
-        swapped = [r["unprovision_serial"] for r in plan["devices"] if r.get("unprovision_serial")]
-        if not site["fortiztp_enabled"] or not (rows or swapped):
-            return {"changed": False}
         serials = [r["serial_number"] for r in rows]
+        if not site["fortiztp_enabled"] or not plan["fortinet_serials"]:
+            return {"changed": False}
+        if args["fortiztp_state"] == "unprovisioned":
+            answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars,
+                                     dict(devices=serials, state="unprovisioned"))
+            return {"changed": answer["changed"], "devices": serials}
         changed = False
-        if args["fortiztp_state"] == "provisioned":
-            check_wait_options(site["fortiztp_wait_timeout"], site["fortiztp_poll_interval"],
-                               "fortiztp_provision_wait_timeout", "fortiztp_provision_poll_interval")
-            if site["fortiztp_script"] and (site["fortiztp_script_content"] or site["fortiztp_script_src"]):
-                changed |= self.run_module(state, "fortiztp_script", "fortiztp", task_vars, dict(name=site["fortiztp_script"],
-                                           content=site["fortiztp_script_content"],
-                                           src=site["fortiztp_script_src"]))["changed"]
-            if not plan.get("fortimanager_ready"):
-                changed |= self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(sn=site["fortimanager_sn"], ip=site["fortimanager_ip"],
-                                           script=site["fortiztp_script"]))["changed"]
-            if swapped:
-                changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars,
-                                           dict(devices=swapped, state="unprovisioned"))["changed"]
-            if serials:
-                changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(
-                    devices=serials, state="provisioned", target="FortiManager",
-                    fortimanager=site["fortimanager_sn"][0], use_default_script=bool(site["fortiztp_script"]),
-                    wait=False))["changed"]
-            if serials and site["fortiztp_wait"]:
+        if site["fortiztp_script"] and (site["fortiztp_script_content"] or site["fortiztp_script_src"]):
+            # Its content may have changed on a site that needs nothing else: compared on every run.
+            changed |= self.run_module(state, "fortiztp_script", "fortiztp", task_vars, dict(
+                name=site["fortiztp_script"], content=site["fortiztp_script_content"],
+                src=site["fortiztp_script_src"]))["changed"]
+        if changed or not plan.get("fortimanager_ready"):
+            changed |= self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
+                sn=site["fortimanager_sn"], ip=site["fortimanager_ip"], script=site["fortiztp_script"]))["changed"]
+        swapped = [r["unprovision_serial"] for r in plan["devices"] if r.get("unprovision_serial")]
+        if swapped:
+            # The units an RMA swapped out leave their FortiManager.
+            changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars,
+                                       dict(devices=swapped, state="unprovisioned"))["changed"]
+        if serials:
+            changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(
+                devices=serials, state="provisioned", target="FortiManager",
+                fortimanager=site["fortimanager_sn"][0], use_default_script=bool(site["fortiztp_script"]),
+                wait=False))["changed"]
+            if site["fortiztp_wait"]:
                 site_run.wait_provisioned(state.client("fortiztp"), serials, site["fortiztp_wait_timeout"],
                                           site["fortiztp_poll_interval"], on_poll=self.progress)
-        else:
-            answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(devices=serials,
-                                     state="unprovisioned"))
-            changed |= answer["changed"]
         return {"changed": changed, "devices": serials}
 
     def step_deploy(self, state, plan, rows, args, task_vars):
         site = state.site
         if not rows:
             return {"changed": False, "failed_devices": []}
-        check_wait_options(site["deploy_wait_timeout"], site["deploy_poll_interval"],
-                           "rollout_wait_timeout", "rollout_poll_interval")
         manifest = self.manifest_now(state, plan)
         final, failed = site_run.deploy(state.client("breakwater"), manifest, site["deploy_wait_timeout"],
                                         site["deploy_poll_interval"], on_poll=self.progress)

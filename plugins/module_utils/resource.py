@@ -185,6 +185,3 @@ def resource_task(module, resource_cls):
     return lambda client, params: resource_cls(module, client).run()
 
 
-def run_resource(module, client_factory, resource_cls):
-    """Entry point shared by the resource modules: client from the options, then the resource."""
-    run_task(module, client_factory, resource_task(module, resource_cls))

@@ -114,7 +114,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import script_by_name
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, run_resource
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, resource_task, run_task
 
 UPLOAD_FORMATS = ("text", "multipart", "json")
 # Answers that mean "this upload format is not understood", worth trying the next format.
@@ -212,19 +212,24 @@ class Script(ApiResource):
         return {"upload_format": self.uploaded_format} if self.uploaded_format else {}
 
 
+def module_kwargs():
+    """The AnsibleModule arguments (the site plugins run this module's task in-process with them)."""
+    return dict(mutually_exclusive=[("content", "src")], **fortiztp_module_kwargs(
+        name=dict(type="str", required=True),
+        content=dict(type="str"),
+        src=dict(type="path"),
+        upload_format=dict(type="str", choices=list(UPLOAD_FORMATS), default="text"),
+        state=dict(type="str", choices=["present", "absent"], default="present"),
+    ))
+
+
+def task(module):
+    return resource_task(module, Script)
+
+
 def main():
-    module = AnsibleModule(
-        supports_check_mode=True,
-        mutually_exclusive=[("content", "src")],
-        **fortiztp_module_kwargs(
-            name=dict(type="str", required=True),
-            content=dict(type="str"),
-            src=dict(type="path"),
-            upload_format=dict(type="str", choices=list(UPLOAD_FORMATS), default="text"),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-        )
-    )
-    run_resource(module, FortiZTPClient.from_params, Script)
+    module = AnsibleModule(supports_check_mode=True, **module_kwargs())
+    run_task(module, FortiZTPClient.from_params, task(module))
 
 
 if __name__ == "__main__":

@@ -158,3 +158,20 @@ def test_bad_rollout_input_names_the_variable_and_writes_nothing(lab, tmp_path):
         assert name in run.output and (value is None or value in run.output), (variables, run.output[-2000:])
         assert "Traceback" not in run.output and "MODULE FAILURE" not in run.output, variables
         assert lab.counters()["writes"] == 0, variables
+
+
+def test_a_new_pre_run_script_is_created_with_its_content_and_set_on_the_target(lab, tmp_path):
+    script = {"ztp_fortiztp_script": "floor-a-prerun", "ztp_fortiztp_script_content": "config system global\nend\n"}
+    run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=dict(output_vars(tmp_path), **script))
+    assert run.rc == 0, run.output[-6000:]
+    scripts = {s["name"]: s for s in lab.fz("GET", "/setting/scripts").json()["data"]}
+    assert "floor-a-prerun" in scripts
+    content = lab.fz("GET", "/setting/scripts/%s/content" % scripts["floor-a-prerun"]["oid"]).text
+    assert "config system global" in content
+    targets = lab.fz("GET", "/setting/fortimanagers").json()["data"]
+    assert [t.get("scriptOid") for t in targets if "FMG-VM0000000001" in str(t.get("sn"))] == [
+        scripts["floor-a-prerun"]["oid"]]
+    lab.reset_counters()
+    rerun = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=dict(output_vars(tmp_path), **script))
+    assert rerun.rc == 0 and rerun.changed_tasks == [], rerun.output[-4000:]
+    assert lab.counters()["writes"] == 0
