@@ -101,7 +101,23 @@ class ActionModule(SiteAction):
                                      replace=site["serials_replace"], verification_method=site["verification_method"],
                                      operator_id=site["operator_id"]))
             changed, results = changed or answer["changed"], results + answer.get("results", [])
-        return {"changed": changed, "results": results}
+        return dict(self.check_models(state, plan, args, results), changed=changed, results=results)
+
+    def check_models(self, state, plan, args, results):
+        """The models Breakwater detected, kept in the plan for the report; a unit of another model warns or fails."""
+        models = dict((r["hostname"], r["model_detected"]) for r in results if r.get("model_detected"))
+        if not models:
+            return {}
+        for row in plan["devices"]:
+            row["model_detected"] = models.get(row["hostname"], row.get("model_detected"))
+        if args["plan"]:
+            state.save_plan(plan)
+        mismatches = rules.model_mismatches([r for r in plan["devices"] if r["hostname"] in models], models)
+        if mismatches and state.site["strict_model"]:
+            raise TaskFailure("serials_strict_model: %d unit(s) of another model, nothing built or deployed: %s" % (
+                len(mismatches), "; ".join(mismatches)), changed=True, model_mismatches=mismatches)
+        self.warnings.extend(mismatches)
+        return {"model_mismatches": mismatches}
 
     def step_configs(self, state, plan, rows, args, task_vars):
         site = state.site

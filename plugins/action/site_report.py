@@ -35,8 +35,11 @@ class ActionModule(SiteAction):
         manifest = find_manifest(bw, manifest_id, site["site_id"], site["manifest_name"])
         events = bw.list_events(manifest_id=manifest["id"]) if manifest else []
         play_hosts = [d["hostname"] for d in plan["devices"]] if plan else [d["hostname"] for d in state.devices]
+        models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []
+                      if r.get("model_detected"))
         report = rules.build_report(site, manifest, events, play_hosts, error=args["error"],
-                                    plan=plan if checking else None, fortiztp_enabled=site["fortiztp_enabled"])
+                                    plan=plan if checking else None, fortiztp_enabled=site["fortiztp_enabled"],
+                                    models=models)
         folder = site["report_dir"]
         report["cable_schedule"] = None
         if site["cable_schedule"] and manifest and manifest.get("cable_schedule"):

@@ -149,6 +149,31 @@ def fortigates(site, devices):
     return [d for d in devices if pattern.search(d["device_type"] or "")]
 
 
+def _letters_and_digits(text):
+    return re.sub(r"[^a-z0-9]", "", str(text or "").lower())
+
+
+def model_fits(device_type, model):
+    """Whether the model Breakwater detected from a serial fits the planned device type.
+
+    A device type ends in a model code (``cisco_ie3300``: 3300, ``fortigate_60f``: 60f,
+    ``fortinet_fap231f``: 231f); the detected model must contain it (``IE-3300-8T2S-E``,
+    ``FortiGate-60F``, ``FortiAP-231F``). Without a model, or a type without a code, nothing
+    can be told: it fits.
+    """
+    code = re.search(r"\d[a-z0-9]*$", _letters_and_digits(str(device_type).split("_")[-1]))
+    if not model or not code:
+        return True
+    return code.group(0) in _letters_and_digits(model)
+
+
+def model_mismatches(rows, models):
+    """``host: model_detected M does not fit device_type T`` for each registered unit of another model."""
+    return [problem(row["hostname"], "model_detected %s does not fit device_type %s" % (
+        models[row["hostname"]], row["device_type"]))
+        for row in rows if not model_fits(row["device_type"], models.get(row["hostname"]))]
+
+
 # --- the plan --------------------------------------------------------------------------------
 def fortiztp_provisioned(record):
     return bool(record) and record.get("provisionStatus") == "provisioned" and \
@@ -322,7 +347,7 @@ def device_timings(events):
     return timings, reasons
 
 
-def build_report(site, manifest, events, play_hosts, error=None, plan=None, fortiztp_enabled=True):
+def build_report(site, manifest, events, play_hosts, error=None, plan=None, fortiztp_enabled=True, models=None):
     """The rollout report: per device its status, reason and timings, counts, and the result.
 
     ``result`` is ``success`` only when there was no error and every host of the play is
@@ -355,6 +380,10 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
                         "config_generated": seen.get("config_generated") or seen.get("config_failed"),
                         "deployment_started": started, "settled": settled, "deploy_seconds": deploy_seconds},
         }
+        model = (models or {}).get(device.get("hostname"))
+        if model:
+            row["model_detected"] = model
+            row["model_fits"] = model_fits(device.get("device_type"), model)
         if plan is not None:
             row["planned"] = (planned.get(device.get("hostname")) or {}).get("actions", [])
             row["planned_reason"] = (planned.get(device.get("hostname")) or {}).get("reason")

@@ -185,6 +185,11 @@ results:
     error:
       description: For a failed item, the API's C(code) and C(message).
       type: dict
+    model_detected:
+      description:
+        - For a serial registered or replaced now, the model the service derives from it (for example
+          C(IE-3300-8T2S-E)), when the API says. Compare it with the planned device type to catch a wrong unit.
+      type: str
     line:
       description: Line of the CSV file the item came from.
       type: int
@@ -274,14 +279,15 @@ def outcome(item, status=None, error=None):
 
 
 def register(client, params, to_write):
-    """Write the items; returns (device id -> (status, error), api_error or None)."""
-    done = {}
+    """Write the items; returns (device id -> (status, error), api_error or None, device id -> model_detected)."""
+    done, models = {}, {}
     common = dict(verification_method=params["verification_method"], operator_id=params["operator_id"])
     if params["device_id"]:
         item = to_write[0]
-        client.register_serial(item["device_id"], item["serial_number"], **common)
+        answer = client.register_serial(item["device_id"], item["serial_number"], **common) or {}
         done[item["device_id"]] = (item["status"], None)
-        return done, None
+        models[item["device_id"]] = answer.get("model_detected")
+        return done, None, models
     by_manifest = {}
     for item in to_write:
         by_manifest.setdefault(item["manifest_id"], []).append(item)
@@ -298,13 +304,14 @@ def register(client, params, to_write):
                         done[item["device_id"]] = (FAILED, {"code": "NO_RESULT", "message": "the API returned no result for this item"})
                     elif reply.get("status") == "success":
                         done[item["device_id"]] = (item["status"], None)
+                        models[item["device_id"]] = reply.get("model_detected")
                     else:
                         error = reply.get("error") or {}
                         done[item["device_id"]] = (FAILED, {"code": error.get("code") or "FAILED",
                                                             "message": error.get("message") or ""})
     except ApiError as exc:
-        return done, exc
-    return done, None
+        return done, exc, models
+    return done, None, models
 
 
 def make_work(module):
@@ -324,9 +331,9 @@ def make_work(module):
                        "details": dict((k, first[k]) for k in ("field", "value", "line", "index") if k in first)})
 
         to_write = write_order(plan)
-        done, api_error = {}, None
+        done, api_error, models = {}, None, {}
         if to_write and not module.check_mode:
-            done, api_error = register(client, params, to_write)
+            done, api_error, models = register(client, params, to_write)
         elif module.check_mode:
             done = dict((i["device_id"], (i["status"], None)) for i in to_write)
 
@@ -337,6 +344,8 @@ def make_work(module):
             elif item["device_id"] in done:
                 status, error = done[item["device_id"]]
                 results.append(outcome(item, status, error))
+                if models.get(item["device_id"]):
+                    results[-1]["model_detected"] = models[item["device_id"]]
             else:  # not attempted: an earlier call failed as a whole
                 results.append(outcome(item, FAILED, {"code": "NOT_ATTEMPTED", "message": "not sent: an earlier call failed"}))
         summary = dict((s, sum(1 for r in results if r["status"] == s)) for s in (UNCHANGED, REGISTERED, REPLACED, FAILED))

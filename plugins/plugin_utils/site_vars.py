@@ -80,6 +80,10 @@ SITE_VARIABLES = {
         "serials_replace", "bool", False, ("rollout", "serials"),
         "Replace a serial that differs from the inventory's (an RMA swap). Without it, the preflight names "
         "every mismatch and the rollout stops before any write."),
+    "serials_strict_model": Variable(
+        "strict_model", "bool", False, ("rollout", "serials"),
+        "Fail the rollout before any config is built or deployed when a registered serial's detected model does not "
+        "fit the device's planned type (a wrong unit on the floor); without it the report and a warning show it."),
     "serials_verification_method": Variable("verification_method", "str", "api", ("rollout", "serials"),
                                             "How the serials were verified.",
                                             choices=["barcode_scan", "csv_import", "manual", "api"]),

@@ -157,3 +157,30 @@ def test_template_change_and_version_bump_redeploy_only_the_devices_concerned(la
     rerun = rollout(lab, tmp_path, hosts, ztp_config_templates=templates)
     assert rerun.rc == 0 and rerun.changed_tasks == [], rerun.output[-4000:]
     assert lab.counters()["writes"] == 0
+
+
+@pytest.mark.slow
+def test_a_unit_of_another_model_is_reported_and_stops_a_strict_rollout(lab, tmp_path):
+    first = rollout(lab, tmp_path, inventory(tmp_path))
+    assert first.rc == 0, first.output[-6000:]
+    site = manifest(lab)
+    by_id = {d["id"]: d["hostname"] for d in site["devices"]}
+    # A FortiGate scanned onto a switch (the lab detects FortiGate-60F from its prefix).
+    hosts = yaml.safe_load(open(inventory(tmp_path / "wrong")).read())
+    hosts["all"]["children"]["floor_a"]["children"]["floor_a_switches"]["hosts"]["sw-prod-02"]["serial_number"] = \
+        "FGT60FTK20000012"
+    wrong = tmp_path / "wrong" / "site" / "hosts.yml"
+    wrong.write_text(yaml.safe_dump(hosts))
+
+    seen = {e["id"] for e in events(lab, site["id"])}
+    strict = rollout(lab, tmp_path, str(wrong), serials_replace=True, serials_strict_model=True)
+    assert strict.rc != 0
+    message = "sw-prod-02: model_detected FortiGate-60F does not fit device_type cisco_ie3300"
+    assert message in strict.output, strict.output[-4000:]
+    new = new_events(lab, site["id"], seen)
+    assert deployed_in(new, by_id) == [] and not [e for e in new if e["event_type"] == "config_generated"]
+    report = json.loads((tmp_path / "out" / "reports" / "site_floor_a" / "rollout-report.json").read_text())
+    assert report["result"] == "failed" and "serials_strict_model" in report["error"]
+    row = [d for d in report["devices"] if d["hostname"] == "sw-prod-02"][0]
+    assert (row["model_detected"], row["model_fits"]) == ("FortiGate-60F", False)
+    assert "does not fit" in (tmp_path / "out" / "reports" / "site_floor_a" / "rollout-report.html").read_text()

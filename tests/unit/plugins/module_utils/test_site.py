@@ -708,3 +708,24 @@ def test_rules_do_not_change_their_input():
     build_report(site(), current, EVENTS, ["sw-01"], plan=plan)
     manifest_problems(current, devices, site())
     assert (current, devices) == before
+
+
+@pytest.mark.parametrize("device_type, model, fits", [
+    ("cisco_ie3300", "IE-3300-8T2S-E", True),
+    ("cisco_ie3300", "IE-3300-8U2X-E", True),
+    ("fortigate_60f", "FortiGate-60F", True),
+    ("fortinet_fap231f", "FortiAP-231F", True),
+    ("cisco_ie3300", "FortiGate-60F", False),
+    ("fortigate_60f", "IE-3300-8T2S-E", False),
+    ("fortinet_fap231f", "FortiGate-60F", False),
+    ("cisco_ie3300", None, True),       # nothing detected: nothing to tell
+    ("generic_switch", "Anything", True),  # a type without a model code
+])
+def test_model_fits_the_planned_device_type(device_type, model, fits):
+    assert rules.model_fits(device_type, model) is fits
+
+
+def test_model_mismatches_name_host_model_and_type():
+    rows = [{"hostname": "sw-1", "device_type": "cisco_ie3300"}, {"hostname": "fw-1", "device_type": "fortigate_60f"}]
+    models = {"sw-1": "FortiGate-60F", "fw-1": "FortiGate-60F"}
+    assert rules.model_mismatches(rows, models) == ["sw-1: model_detected FortiGate-60F does not fit device_type cisco_ie3300"]
