@@ -55,6 +55,9 @@ class ActionModule(SiteAction):
             "changed": False,  # the report describes the site; writing it changes nothing there
             "report": report, "report_json": report_json, "report_html": report_html,
             "artifact": rules.artifact(report, report_json, report_html),
+            # What set_stats publishes, from this task: the run's summary for AWX (job artifacts).
+            "ansible_stats": {"data": {"breakwater_ztp_rollout": rules.artifact(report, report_json, report_html)},
+                              "per_host": False, "aggregate": False},
             "summary": rules.summary_text(report),
             "failure": rules.failure_text(report, report_html) if report["result"] == "failed" else None,
             "files_changed": changed,

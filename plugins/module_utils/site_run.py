@@ -19,7 +19,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
 # has its own session (BreakwaterClient.for_thread).
 DOWNLOAD_WORKERS = 16
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
-    DONE, PENDING, index_by_serial, progress, script_oids_by_name, serial_filter, split_list,
+    DONE, PENDING, index_by_serial, progress, script_by_name, serial_filter, split_list,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest, undeployed_devices
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
@@ -64,9 +64,10 @@ def fortimanager_ready(site, fortimanagers, scripts=None):
     wanted_sn, wanted_ip = sorted(site.get("fortimanager_sn") or []), sorted(site.get("fortimanager_ip") or [])
     wanted_script = None
     if site.get("fortiztp_script"):
-        wanted_script = script_oids_by_name(scripts or []).get(site["fortiztp_script"])
-        if wanted_script is None:
+        script = script_by_name(scripts or [], site["fortiztp_script"], option="ztp_fortiztp_script")
+        if script is None:
             return False  # the script is created first, then set on the target
+        wanted_script = script.get("oid")
     for target in fortimanagers or []:
         if sorted(split_list(target.get("sn"))) == wanted_sn and sorted(split_list(target.get("ip"))) == wanted_ip \
                 and (wanted_script is None or target.get("scriptOid") == wanted_script):

@@ -18,7 +18,8 @@ description:
   - With C(rollout_cable_schedule) (default V(true)) it saves the manifest's cable schedule as
     C(cable-schedule.pdf) in the same folder (one more call) and the report links it.
   - In check mode (C(ansible_check_mode)) with a O(plan), the report is the plan, each device with its planned actions.
-  - Returns what C(ansible.builtin.set_stats) should publish for AWX (RV(artifact)).
+  - Publishes RV(artifact) as C(ansible.builtin.set_stats) does (C(breakwater_ztp_rollout), not per host), so AWX
+    shows it in the job's artifacts with no further task.
 author:
   - breakwater.ztp maintainers (@breakwater-ztp)
 options:
@@ -76,6 +77,10 @@ summary:
   description: One line, the result and the counts per status.
   returned: success
   type: str
+ansible_stats:
+  description: The stats the task publishes, C(breakwater_ztp_rollout) = RV(artifact).
+  returned: success
+  type: dict
 failure:
   description: When the result is C(failed), the message the play fails with (the devices not online and why).
   returned: success
