@@ -51,13 +51,13 @@ class ActionModule(SiteAction):
         changed = write_file(report_json, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
         changed |= write_file(report_html, self.render(args["template"], report).encode("utf-8"))
         self.progress(rules.summary_text(report) + " Report: %s" % report_html)
+        artifact = rules.artifact(report, report_json, report_html)
+        # The whole report is in the files; the result carries the artifact (counts and per-device
+        # outcomes), which is also what set_stats would publish: the job's artifacts in AWX.
         return {
             "changed": False,  # the report describes the site; writing it changes nothing there
-            "report": report, "report_json": report_json, "report_html": report_html,
-            "artifact": rules.artifact(report, report_json, report_html),
-            # What set_stats publishes, from this task: the run's summary for AWX (job artifacts).
-            "ansible_stats": {"data": {"breakwater_ztp_rollout": rules.artifact(report, report_json, report_html)},
-                              "per_host": False, "aggregate": False},
+            "report_json": report_json, "report_html": report_html, "artifact": artifact,
+            "ansible_stats": {"data": {"breakwater_ztp_rollout": artifact}, "per_host": False, "aggregate": False},
             "summary": rules.summary_text(report),
             "failure": rules.failure_text(report, report_html) if report["result"] == "failed" else None,
             "files_changed": changed,

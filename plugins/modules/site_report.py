@@ -57,10 +57,6 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-report:
-  description: The report as written to RV(report_json).
-  returned: success
-  type: dict
 report_json:
   description: Path of the JSON report.
   returned: success
