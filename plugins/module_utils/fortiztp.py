@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - Windows controllers are not supported 
 
 from ansible.module_utils.basic import env_fallback
 
+from ansible_collections.breakwater.ztp.plugins.module_utils import polling
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_private_folder
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import (
@@ -178,18 +179,18 @@ class FortiCloudAuth(object):
     """Access tokens for FortiZTP: a given one, or a shared, refreshed password-grant login."""
 
     def __init__(self, auth_url=DEFAULT_AUTH_URL, client_id=DEFAULT_CLIENT_ID, api_id=None, password=None,
-                 access_token=None, cache=None, clock=time.time, sleep=time.sleep, **options):
+                 access_token=None, cache=None, clock=time.time, sleep=None, **options):
         self.api_id = api_id
         self.password = password
         self.client_id = client_id
         self.given_token = access_token
         self.cache = cache if cache is not None else _MemoryCache()
         self.clock = clock
-        self.sleep = sleep
+        self.sleep = sleep or polling.sleep  # the one real sleep of the collection
         self.relogins = 0
         self.logins = 0
         self.http = HttpClient(auth_url, error_parser=parse_fortiztp_error,
-                               secrets=[password, access_token], sleep=sleep, **options)
+                               secrets=[password, access_token], sleep=self.sleep, **options)
 
     def secrets(self):
         entry = self.cache.read() if not self.given_token else None
