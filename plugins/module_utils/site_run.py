@@ -40,20 +40,25 @@ def read_breakwater(client, site):
     return templates, manifest
 
 
-def read_fortiztp(client, site, devices, manifest=None):
-    """(records by serial, FortiManager targets, scripts) of the site's Fortinet devices, or empties.
-
-    The records include the serials Breakwater still holds for those devices when the inventory
-    names another (an RMA swap): the unit swapped out is unprovisioned if FortiZTP has it provisioned.
-    """
+def read_fortiztp(client, site, devices):
+    """(records by serial, FortiManager targets, scripts) of the site's Fortinet devices, or empties."""
     fortinet = [d["serial_number"] for d in rules.fortinet_devices(site, devices)]
     if not site["fortiztp_enabled"] or not fortinet:
         return {}, [], []
-    fortinet += rules.swapped_serials(site, devices, manifest)
     records = index_by_serial(client.list_devices(serials=serial_filter(fortinet)), fortinet)
     fortimanagers = client.list_fortimanagers() if site.get("fortimanager_sn") else []
     scripts = client.list_scripts() if site.get("fortiztp_script") else []
     return records, fortimanagers, scripts
+
+
+def read_swapped(client, site, devices, manifest, records):
+    """``records`` plus FortiZTP's records of the serials an RMA swaps out (Breakwater still holds
+    them for devices the inventory gives another): a unit swapped out is unprovisioned if FortiZTP
+    has it provisioned. No call when there is no swap."""
+    swapped = [s for s in rules.swapped_serials(site, devices, manifest) if s not in records]
+    if swapped:
+        records = dict(records, **index_by_serial(client.list_devices(serials=serial_filter(swapped)), swapped))
+    return records
 
 
 def fortimanager_ready(site, fortimanagers, scripts=None):

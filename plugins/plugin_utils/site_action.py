@@ -14,6 +14,7 @@ import importlib
 import json
 import os
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
@@ -109,24 +110,34 @@ class SiteState(object):
         With ``check_health`` (the plan of a rollout), both services' status is read too.
         """
         site = self.site
-        templates, manifest = [], None
-        if with_breakwater:
-            templates, manifest = site_run.read_breakwater(self.client("breakwater"), site)
+        health = check_health and site["require_healthy"]
+        # FortiZTP is read beside Breakwater, in a thread of its own with its own client, when the
+        # inventory already says which Fortinet devices there are (a play on localhost learns it
+        # from the manifest, so reads it after).
+        fortiztp = None
+        if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
+            fortiztp = self.client("fortiztp")
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            beside = pool.submit(read_fortiztp_side, fortiztp, site, self.devices, health) if fortiztp else None
+            templates, manifest, bw_status = [], None, None
+            if with_breakwater:
+                bw = self.client("breakwater")
+                templates, manifest = site_run.read_breakwater(bw, site)
+                bw_status = bw.get_status() if health else None
+            (records, fortimanagers, scripts), fz_system = beside.result() if beside else (({}, [], []), None)
         if not self.devices and manifest:
             self.devices = [{"hostname": d.get("hostname"), "serial_number": d.get("serial_number") or "",
                              "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
-        records, fortimanagers, scripts = {}, [], []
-        uses_fortiztp = with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices)
-        if uses_fortiztp:
-            records, fortimanagers, scripts = site_run.read_fortiztp(self.client("fortiztp"), site, self.devices,
-                                                                     manifest)
+            if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
+                fortiztp = self.client("fortiztp")
+                (records, fortimanagers, scripts), fz_system = read_fortiztp_side(fortiztp, site, self.devices, health)
+        if fortiztp:
+            records = site_run.read_swapped(fortiztp, site, self.devices, manifest, records)
         self.health_warnings = []
         health_problems = []
-        if check_health and site["require_healthy"]:
+        if health:
             # An outage stops the rollout before any write (rollout_require_healthy: false skips the check).
-            health_problems, self.health_warnings = assess_services(
-                self.client("breakwater").get_status() if with_breakwater else None,
-                self.client("fortiztp").get_system() if uses_fortiztp else None)
+            health_problems, self.health_warnings = assess_services(bw_status, fz_system)
             health_problems = [rules.problem("rollout_require_healthy", p) for p in health_problems]
         problems = health_problems + (rules.template_problems(self.devices, templates, site["config_templates"])
                     + rules.manifest_problems(manifest, self.devices, site)
@@ -158,6 +169,11 @@ class SiteState(object):
         except (IOError, OSError, ValueError) as exc:
             raise SiteVariableError("plan: cannot read the plan file %s (%s); run breakwater.ztp.site_plan first" % (
                 path, exc))
+
+
+def read_fortiztp_side(client, site, devices, health):
+    """((records, FortiManager targets, scripts), system status or None): FortiZTP's part of a read."""
+    return site_run.read_fortiztp(client, site, devices), client.get_system() if health else None
 
 
 class SiteAction(ActionBase):

@@ -287,6 +287,19 @@ def test_read_fortiztp_lists_only_what_the_site_uses():
     assert client.calls == {"list_devices": 1}
 
 
+def test_read_swapped_adds_the_serials_an_rma_swaps_out_and_costs_nothing_without_one():
+    manifest = {"devices": [{"hostname": "fw-01", "serial_number": "FGT60F0000000009"},
+                            {"hostname": "fw-02", "serial_number": "FGT60F0000000002"}]}
+    known = {"FGT60F0000000001": record("FGT60F0000000001", status="unprovisioned")}
+    client = FakeFortiZTP([[record("FGT60F0000000009")]])
+    records = site_run.read_swapped(client, site(), DEVICES, manifest, known)
+    assert sorted(records) == ["FGT60F0000000001", "FGT60F0000000009"]
+    assert client.log == [("list_devices", {"serials": ["FGT60F0000000009"]})]
+    untouched = FakeFortiZTP([])
+    assert site_run.read_swapped(untouched, site(), DEVICES, {"devices": []}, known) == known
+    assert untouched.calls == {}
+
+
 @pytest.mark.parametrize("overrides, devices", [
     ({"fortiztp_enabled": False}, DEVICES),
     ({}, DEVICES[:1]),  # no Fortinet device
