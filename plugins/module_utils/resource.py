@@ -183,5 +183,3 @@ def run_task(module, client_factory, work):
 def resource_task(module, resource_cls):
     """The work of a resource module: ``resource_cls(module, client).run()``."""
     return lambda client, params: resource_cls(module, client).run()
-
-

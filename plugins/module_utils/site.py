@@ -161,7 +161,7 @@ def model_fits(device_type, model):
     ``FortiGate-60F``, ``FortiAP-231F``). Without a model, or a type without a code, nothing
     can be told: it fits.
     """
-    code = re.search(r"\d[a-z0-9]*$", _letters_and_digits(str(device_type).split("_")[-1]))
+    code = re.search(r"\d[a-z0-9]*$", _letters_and_digits(str(device_type).rsplit("_", maxsplit=1)[-1]))
     if not model or not code:
         return True
     return code.group(0) in _letters_and_digits(model)
@@ -297,8 +297,8 @@ def plan_text(plan):
         {"create": "create it", "update": "update %s" % ", ".join(manifest.get("changes") or [])}.get(
             manifest.get("action"), "unchanged"))]
     for row in plan["devices"]:
-        lines.append("  %-24s %-18s %s (%s)" % (row["hostname"], row["status"], ", ".join(row["actions"]) or "nothing",
-                                               row["reason"]))
+        lines.append("  %-24s %-18s %s (%s)" % (
+            row["hostname"], row["status"], ", ".join(row["actions"]) or "nothing", row["reason"]))
     counts = plan.get("counts") or {}
     lines.append("Total: %d device(s); %s" % (len(plan["devices"]), ", ".join(
         "%s %d" % (a, counts[a]) for a in ACTIONS if a in counts) or "nothing to do"))

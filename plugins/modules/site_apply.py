@@ -13,8 +13,8 @@ description:
   - Runs on the controller, once for the whole play, reading the site and its connections from the
     play's variables as M(breakwater.ztp.site_plan) does. Where a module owns a write (M(breakwater.ztp.manifest),
     M(breakwater.ztp.serial), M(breakwater.ztp.fortiztp_script), M(breakwater.ztp.fortiztp_fortimanager),
-    M(breakwater.ztp.fortiztp_device)), the step runs that module's own logic in-process, with the site's clients. Given the O(plan) of M(breakwater.ztp.site_plan),
-    it acts on the devices the plan names and makes no call when the plan has nothing for this step;
+    M(breakwater.ztp.fortiztp_device)), the step runs that module's own logic in-process, with the site's clients.
+  - Given the O(plan) of M(breakwater.ztp.site_plan), it acts on the devices the plan names and makes no call when the plan has nothing for this step;
     without a plan it reads the site itself (the roles C(manifest), C(serials), C(configs) and
     C(fortiztp_provision) used on their own).
   - C(manifest) creates or updates the manifest (module M(breakwater.ztp.manifest)); C(serials)

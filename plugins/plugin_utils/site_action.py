@@ -130,7 +130,8 @@ class SiteState(object):
                              "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
             if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
                 fortiztp = self.client("fortiztp")
-                (records, fortimanagers, scripts), fz_system = read_fortiztp_side(fortiztp, site, self.devices, health)
+                side = read_fortiztp_side(fortiztp, site, self.devices, health)
+                (records, fortimanagers, scripts), fz_system = side
         if fortiztp:
             records = site_run.read_swapped(fortiztp, site, self.devices, manifest, records)
         self.health_warnings = []

@@ -90,7 +90,7 @@ def check_latency(lab, latency_ms):
     fault = lab._lab("GET", "/faults").json()["faults"][0]
     assert fault["status"] is None and fault["count"] is None and fault["rate"] == 1, fault
     times = []
-    for _ in range(25):
+    for attempt in range(25):
         started = time.monotonic()
         resp = lab.bw("GET", "/templates")
         times.append(time.monotonic() - started)
@@ -164,7 +164,7 @@ def verdict(ok):
 
 
 def main(argv=None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--repeat", type=int, default=3, help="runs per contender and size (default 3)")
     parser.add_argument("--sizes", type=int, nargs="+", default=[10, 1000])
     parser.add_argument("--latency-ms", type=int, default=50)
@@ -264,7 +264,7 @@ def report(runs):
         print("   rerun time per task (seconds; outside tasks = ansible-playbook start, inventory, recap):")
         for seconds, name in sorted(rerun["tasks"], reverse=True)[:8]:
             print("   %7.1f  %s" % (seconds, name))
-        print("   %7.1f  (outside tasks)" % (rerun["wall"] - sum(s for s, _ in rerun["tasks"])))
+        print("   %7.1f  (outside tasks)" % (rerun["wall"] - sum(s for s, _task in rerun["tasks"])))
     size = max(runs["sizes"], default=None)
     if size is not None:
         print("where site_rollout spends its time at %d devices (median of %d runs, seconds):" % (size, runs["repeat"]))
@@ -275,7 +275,7 @@ def report(runs):
         for name, values in sorted(per_task.items(), key=lambda item: -statistics.median(item[1]))[:10]:
             print("   %7.1f  %s" % (statistics.median(values), name))
         print("   %7.1f  (outside tasks = ansible-playbook start, inventory, recap)" % statistics.median(
-            r["wall"] - sum(s for s, _ in r["tasks"]) for r in runs["sizes"][size]["site_rollout"]))
+            r["wall"] - sum(s for s, _task in r["tasks"]) for r in runs["sizes"][size]["site_rollout"]))
         phases = {}
         for run in runs["sizes"][size]["floor"]:
             for name, seconds in (run.get("phases") or {}).items():

@@ -159,7 +159,7 @@ def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, 
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--devices", type=int, help="start a lab and roll out a synthetic site of N devices")
     for name in ("url", "token", "api-id", "password", "site-id", "manifest-name", "inventory"):
         parser.add_argument("--" + name)

@@ -109,7 +109,8 @@ MODULE_CASES = [
     case("config unknown hostname", "config", {"manifest": "manifest_123", "hostnames": ["sw-nowhere"]},
          "hostnames", "sw-nowhere"),
     case("config max_workers 0", "config", {"manifest": "manifest_123", "max_workers": 0}, "max_workers", 0),
-    case("config wait_timeout 0", "config", {"manifest": "manifest_123", "wait_timeout": 0}, "wait_timeout", 0),
+    # The one rule for every wait: 0 looks once (accepted), a negative timeout is refused.
+    case("config wait_timeout -1", "config", {"manifest": "manifest_123", "wait_timeout": -1}, "wait_timeout", -1),
     case("config unknown format", "config", {"manifest": "manifest_123", "format": "xml"}, "format", "xml"),
     case("cable_schedule dest under a file", "cable_schedule",
          {"manifest": "manifest_123", "dest": "{{ work_dir }}/a-file/cs.pdf"}, "dest", "a-file/cs.pdf"),

@@ -51,13 +51,13 @@ PROVISIONED = {"deviceSN": "FGT60F0000000001", "provisionStatus": "provisioned",
 TEMPLATE_OF = {"cisco_ie3300": "template_switch_basic", "fortigate_60f": "template_firewall_dmz"}
 
 
-def manifest(status="deployed", device_status="online", devices=DEVICES, **overrides):
+def manifest(status="deployed", device_status="online", devices=None, **overrides):
     """An existing manifest holding ``devices`` (their inventory serial) in ``device_status``."""
     body = {
         "id": "manifest_123", "name": "Plant A", "site_id": "site_456", "status": status,
         "topology_source": "helm_topology_789", "description": None, "config_templates": dict(TEMPLATE_OF),
         "devices": [dict(d, id="device_%d" % (i + 1), status=device_status, status_reason=None,
-                         config_template=TEMPLATE_OF[d["device_type"]]) for i, d in enumerate(devices)],
+                         config_template=TEMPLATE_OF[d["device_type"]]) for i, d in enumerate(DEVICES if devices is None else devices)],
     }
     body.update(overrides)
     return body
@@ -114,7 +114,7 @@ def test_duplicate_serial_after_normalisation_names_both_hosts():
 
 
 def test_an_invalid_serial_is_not_reported_as_a_duplicate():
-    _, problems = inventory_devices([
+    _devices, problems = inventory_devices([
         ("sw-01", {"serial_number": "bad-1", "device_type": "cisco_ie3300"}),
         ("sw-02", {"serial_number": "bad-1", "device_type": "cisco_ie3300"}),
     ])
@@ -483,18 +483,18 @@ def test_device_timings_and_reasons():
     ({"reason": "BOOT_TIMEOUT", "code": "X", "message": "y"}, "BOOT_TIMEOUT"),  # the reason wins
 ])
 def test_failure_reasons_from_events(details, expected):
-    _, reasons = device_timings([event("config_failed", "2026-03-01T10:00:10Z", "device_1", **details)])
+    _timings, reasons = device_timings([event("config_failed", "2026-03-01T10:00:10Z", "device_1", **details)])
     assert reasons == {"device_1": expected}
 
 
 def test_failure_reason_with_a_message_but_no_code():
-    _, reasons = device_timings([event("config_failed", "2026-03-01T10:00:10Z", "device_1",
+    _timings, reasons = device_timings([event("config_failed", "2026-03-01T10:00:10Z", "device_1",
                                        message="variable vlan_list is undefined")])
     assert reasons == {"device_1": "variable vlan_list is undefined"}
 
 
 def test_the_last_failure_gives_the_reason():
-    _, reasons = device_timings([
+    _timings, reasons = device_timings([
         event("device_failed", "2026-03-01T10:00:00Z", "device_1", reason="BOOT_TIMEOUT"),
         event("device_failed", "2026-03-01T11:00:00Z", "device_1", reason="ZTP_NOT_PROVISIONED"),
     ])

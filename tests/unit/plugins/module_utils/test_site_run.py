@@ -233,7 +233,7 @@ def test_an_ambiguous_name_names_ztp_manifest_name():
 
 def test_ztp_manifest_id_picks_the_manifest_without_listing():
     client = FakeBreakwater([manifest(), manifest(id="manifest_124")], TEMPLATES)
-    _, found = site_run.read_breakwater(client, site(manifest_id="manifest_124"))
+    _templates, found = site_run.read_breakwater(client, site(manifest_id="manifest_124"))
     assert found["id"] == "manifest_124"
     assert client.calls == {"list_templates": 1, "get_manifest": 1}
 
@@ -404,7 +404,7 @@ def test_generate_configs_for_no_known_host_calls_nothing():
 
 def test_generate_configs_asks_for_the_hosts_given_only():
     client = config_client(config_outcomes={"device_3": ("config_generated", {})})
-    generated, _ = site_run.generate_configs(client, manifest(), ["fw-01", "sw-99"], False, 0, 3)
+    generated, _failures = site_run.generate_configs(client, manifest(), ["fw-01", "sw-99"], False, 0, 3)
     assert [d["hostname"] for d in generated] == ["fw-01"]
     assert client.log[1][1] == ("manifest_123", ["device_3"])
 
@@ -512,7 +512,7 @@ def test_deploy_walks_to_deploying(clock, status, transitions):
     if status == "deploying":
         client._deploy_due = 1
     final, failed = site_run.deploy(client, manifest(status=status), 60, 10)
-    assert [args[1]["status"] for name, args, _ in client.log if name == "update_manifest"] == transitions
+    assert [args[1]["status"] for name, args, _kwargs in client.log if name == "update_manifest"] == transitions
     assert final["status"] == "deployed" and failed == []
     assert "list_events" not in client.calls
 
@@ -547,7 +547,7 @@ def test_deploy_returns_the_devices_not_online_with_reasons(clock):
 def test_deploy_prefers_the_status_reason(clock):
     client = FakeBreakwater([manifest()])
     client.deploy_result = ("ready", {"device_3": ("failed", "BOOT_TIMEOUT")})
-    _, failed = site_run.deploy(client, manifest(), 60, 10)
+    _final, failed = site_run.deploy(client, manifest(), 60, 10)
     assert [(f["hostname"], f["status_reason"]) for f in failed] == [("fw-01", "BOOT_TIMEOUT")]
     assert "list_events" not in client.calls
 

@@ -184,7 +184,7 @@ def test_breakwater_connection_from_the_environment(monkeypatch):
     assert (params["url"], params["api_token"]) == ("https://env.example.com", "from-env")
     assert secrets == ["from-env"]
     # A variable wins over the environment; an empty one does not count.
-    params, _ = connection({"breakwater_url": "https://var.example.com", "breakwater_api_token": ""}, "breakwater")
+    params, _secrets = connection({"breakwater_url": "https://var.example.com", "breakwater_api_token": ""}, "breakwater")
     assert (params["url"], params["api_token"]) == ("https://var.example.com", "from-env")
 
 
