@@ -140,7 +140,8 @@ class SiteState(object):
             # An outage stops the rollout before any write (rollout_require_healthy: false skips the check).
             health_problems, self.health_warnings = assess_services(bw_status, fz_system)
             health_problems = [rules.problem("rollout_require_healthy", p) for p in health_problems]
-        problems = health_problems + (rules.template_problems(self.devices, templates, site["config_templates"])
+        problems = (health_problems
+                    + rules.template_problems(self.devices, templates, site["config_templates"])
                     + rules.manifest_problems(manifest, self.devices, site)
                     + rules.fortiztp_problems(site, self.devices, records, fortimanagers, scripts))
         state = {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers,

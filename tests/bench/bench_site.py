@@ -100,8 +100,8 @@ def check_latency(lab, latency_ms):
     fz = time.monotonic() - started  # OAuth login + FortiZTP call: two delayed calls
     hits = lab._lab("GET", "/faults").json()["faults"][0]["hits"]
     print("latency fault: status %s, count %s; 25 GET /templates: min %.0f ms, median %.0f ms; "
-          "OAuth + FortiZTP GET %.0f ms; hits %d" % (fault["status"], fault["count"], min(times) * 1000,
-                                                      statistics.median(times) * 1000, fz * 1000, hits))
+          "OAuth + FortiZTP GET %.0f ms; hits %d" % (
+              fault["status"], fault["count"], min(times) * 1000, statistics.median(times) * 1000, fz * 1000, hits))
     if latency_ms and min(times) < latency_ms / 1000.0:
         print("WARNING: a call took less than the injected latency")
 
@@ -187,8 +187,8 @@ def main(argv=None) -> int:
     lab, proc = start_lab()
     try:
         settings = lab.settings()
-        runs["lab"] = {k: settings[k] for k in ("speed", "boot_seconds", "config_seconds",
-                                               "fortiztp_waiting_seconds", "fortiztp_provisioning_seconds")}
+        keys = ("speed", "boot_seconds", "config_seconds", "fortiztp_waiting_seconds", "fortiztp_provisioning_seconds")
+        runs["lab"] = {k: settings[k] for k in keys}
         print("%s, %s CPUs, load %s; lab settings %s" % (runs["date"], runs["cpus"], runs["load_start"], runs["lab"]))
         check_latency(lab, args.latency_ms)
         with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
