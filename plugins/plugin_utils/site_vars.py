@@ -43,7 +43,7 @@ SITE_VARIABLES = {
     "ztp_manifest_name": Variable(
         "manifest_name", "str", None, ALL_STEPS,
         "Name of the site's manifest; with O(ztp_site_id) it identifies the manifest (two manifests of "
-        "the site with that name are an error: set O(ztp_manifest_id))."),
+        "the site with that name are an error: set C(ztp_manifest_id))."),
     "ztp_manifest_id": Variable("manifest_id", "str", None, SITE,
                                 "Id of the manifest, when the name is not unique in the site; must exist."),
     "ztp_manifest_description": Variable("description", "str", None, ("rollout", "manifest"),
