@@ -11,7 +11,8 @@ from ansible_collections.breakwater.ztp.plugins.module_utils import site as rule
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
-from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, write_file
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_waits
 
 STEPS = ("manifest", "serials", "configs", "fortiztp", "deploy")
@@ -21,6 +22,12 @@ STEP_ACTIONS = {
     "fortiztp": (rules.PROVISION_FORTIZTP,),
     "deploy": (rules.DEPLOY,),
 }
+
+
+def save_config(path, data):
+    return write_if_changed(path, data, "configs_dest")
+
+
 ARGUMENT_SPEC = dict(
     step=dict(type="str", required=True, choices=list(STEPS)),
     plan=dict(type="path"),
@@ -132,7 +139,7 @@ class ActionModule(SiteAction):
             manifest = self.manifest_now(state, plan)
             devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
                        and d["id"] in set(m["id"] for m in missing)]
-            written = site_run.save_configs(state.client("breakwater"), devices, dest, fmt, write_file)
+            written = site_run.save_configs(state.client("breakwater"), devices, dest, fmt, save_config)
             return {"changed": bool(written), "generated": [], "written": written}
         manifest = self.manifest_now(state, plan)
         bw = state.client("breakwater")
@@ -151,7 +158,7 @@ class ActionModule(SiteAction):
         if not args["save_all_configs"]:
             missing = set(d["id"] for d in site_run.missing_config_files(devices, dest, fmt, os.path.exists))
             devices = [d for d in devices if d["id"] in regenerated or d["id"] in missing]
-        written = site_run.save_configs(bw, devices, dest, fmt, write_file)
+        written = site_run.save_configs(bw, devices, dest, fmt, save_config)
         return {"changed": bool(generated or written), "generated": sorted(d["hostname"] for d in generated),
                 "written": written}
 

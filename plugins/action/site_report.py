@@ -12,9 +12,11 @@ import jinja2
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
-from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, write_file
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
 
 CABLE_SCHEDULE = "cable-schedule.pdf"
+FOLDER = "rollout_report_dir"  # the variable named when the report cannot be written
 ARGUMENT_SPEC = dict(
     plan=dict(type="path"),
     error=dict(type="str"),
@@ -44,12 +46,12 @@ class ActionModule(SiteAction):
         report["cable_schedule"] = None
         if site["cable_schedule"] and manifest and manifest.get("cable_schedule"):
             # The crew cables the floor from it: it travels with the report (a relative link).
-            write_file(os.path.join(folder, CABLE_SCHEDULE), bw.get_cable_schedule(manifest["id"]))
+            write_if_changed(os.path.join(folder, CABLE_SCHEDULE), bw.get_cable_schedule(manifest["id"]), FOLDER)
             report["cable_schedule"] = CABLE_SCHEDULE
         report_json = os.path.join(folder, "rollout-report.json")
         report_html = os.path.join(folder, "rollout-report.html")
-        changed = write_file(report_json, (json.dumps(report, indent=2) + "\n").encode("utf-8"))
-        changed |= write_file(report_html, self.render(args["template"], report).encode("utf-8"))
+        changed = write_if_changed(report_json, (json.dumps(report, indent=2) + "\n").encode("utf-8"), FOLDER)
+        changed |= write_if_changed(report_html, self.render(args["template"], report).encode("utf-8"), FOLDER)
         self.progress(rules.summary_text(report) + " Report: %s" % report_html)
         artifact = rules.artifact(report, report_json, report_html)
         # The whole report is in the files; the result carries the artifact (counts and per-device

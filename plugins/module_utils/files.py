@@ -60,13 +60,32 @@ def read_bytes(path, option="dest"):
 
 def write_atomically(module, path, data, option="dest"):
     """Write ``data`` to ``path`` through a temporary file in the same directory (no torn files)."""
+    _write_through_temp(path, data, module.atomic_move, option)
+
+
+def write_if_changed(path, data, option):
+    """On the controller (the site plugins): write ``data`` unless ``path`` holds it already,
+    creating the folder; True when the file changed. Errors name ``option`` and the path."""
+    if read_bytes(path, option) == data:
+        return False
+    ensure_directory(option, os.path.dirname(os.path.abspath(path)))
+    _write_through_temp(path, data, _replace_readable, option)
+    return True
+
+
+def _replace_readable(tmp, path):
+    os.chmod(tmp, 0o644)  # a report or config to read, as the modules' files are
+    os.replace(tmp, path)
+
+
+def _write_through_temp(path, data, move, option):
     directory = os.path.dirname(os.path.abspath(path))
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
-        module.atomic_move(tmp, os.path.abspath(path))
+        move(tmp, os.path.abspath(path))
     except OSError as exc:
         raise InputError(option, path, "cannot be written: %s" % (exc.strerror or exc))
     finally:

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -21,6 +20,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.health import assess_services
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
@@ -58,7 +58,6 @@ class SiteState(object):
         self.site = site_definition(variables)
         self._devices = None
         self._clients = {}
-        self.secrets = []
 
     def _read_inventory(self):
         raw = self.variables.task_vars
@@ -84,8 +83,7 @@ class SiteState(object):
 
     def client(self, api):
         if api not in self._clients:
-            params, secrets = connection(self.variables, api)
-            self.secrets.extend(secrets)
+            params = connection(self.variables, api)[0]
             self.connection_params = getattr(self, "connection_params", {})
             self.connection_params[api] = params
             factory = BreakwaterClient if api == "breakwater" else FortiZTPClient
@@ -161,7 +159,7 @@ class SiteState(object):
         return os.path.join(self.site["report_dir"], "rollout-plan.json")
 
     def save_plan(self, plan):
-        write_file(self.plan_file, (json.dumps(plan, indent=1) + "\n").encode("utf-8"))
+        write_if_changed(self.plan_file, (json.dumps(plan, indent=1) + "\n").encode("utf-8"), "rollout_report_dir")
         return self.plan_file
 
     def load_plan(self, path):
@@ -272,23 +270,3 @@ class InProcessModule(object):
                 done.result["warnings"] = self.warnings
             return done.result
         raise TaskFailure("the module ended without a result")
-
-
-def write_file(path, data):
-    """Write ``data`` to ``path`` atomically; True when the content changed."""
-    if os.path.exists(path):
-        with open(path, "rb") as handle:
-            if handle.read() == data:
-                return False
-    directory = os.path.dirname(os.path.abspath(path))
-    os.makedirs(directory, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".%s." % os.path.basename(path))
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return True

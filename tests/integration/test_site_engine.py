@@ -175,3 +175,15 @@ def test_a_new_pre_run_script_is_created_with_its_content_and_set_on_the_target(
     rerun = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=dict(output_vars(tmp_path), **script))
     assert rerun.rc == 0 and rerun.changed_tasks == [], rerun.output[-4000:]
     assert lab.counters()["writes"] == 0
+
+
+def test_a_report_folder_that_cannot_be_written_names_the_variable(lab, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    lab.reset_counters()
+    run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"),
+                       extra_vars=dict(output_vars(tmp_path), rollout_report_dir=str(blocker / "reports")))
+    assert run.rc != 0
+    assert "rollout_report_dir" in run.output and str(blocker) in run.output, run.output[-3000:]
+    assert "Traceback" not in run.output
+    assert lab.counters()["writes"] == 0  # the plan, written first, could not be saved: nothing started

@@ -10,7 +10,7 @@ import os
 import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import (
-    ensure_directory, read_bytes, safe_file_name, write_atomically,
+    ensure_directory, read_bytes, safe_file_name, write_atomically, write_if_changed,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError
 
@@ -64,3 +64,21 @@ def test_read_bytes_of_a_folder_is_an_input_error(tmp_path):
     with pytest.raises(InputError) as caught:
         read_bytes(str(tmp_path))
     assert caught.value.field == "dest" and caught.value.value == str(tmp_path)
+
+
+def test_write_if_changed_creates_the_folder_and_skips_the_same_content(tmp_path):
+    path = str(tmp_path / "reports" / "site_1" / "rollout-report.json")
+    assert write_if_changed(path, b"{}\n", "rollout_report_dir") is True
+    assert open(path, "rb").read() == b"{}\n"
+    assert oct(os.stat(path).st_mode & 0o777) == "0o644"
+    assert write_if_changed(path, b"{}\n", "rollout_report_dir") is False
+    assert write_if_changed(path, b"[]\n", "rollout_report_dir") is True
+    assert [p for p in os.listdir(os.path.dirname(path)) if p.startswith(".")] == []  # no temp file left
+
+
+def test_write_if_changed_names_the_option_when_the_folder_cannot_be_made(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("x")
+    with pytest.raises(InputError) as caught:
+        write_if_changed(str(blocker / "reports" / "r.json"), b"{}", "rollout_report_dir")
+    assert caught.value.field == "rollout_report_dir"
