@@ -8,14 +8,17 @@ from __future__ import annotations
 import os
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import polling
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
-from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
+from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest, undeployed_devices
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_waits
 
 STEPS = ("manifest", "serials", "configs", "fortiztp", "deploy")
+# The steps a wave runs for its own devices; the manifest and the serials are the site's, whole.
+WAVE_STEPS = ("configs", "fortiztp", "deploy")
 STEP_ACTIONS = {
     "serials": rules.SERIAL_ACTIONS,
     "configs": rules.CONFIG_ACTIONS,
@@ -33,10 +36,15 @@ ARGUMENT_SPEC = dict(
     plan=dict(type="path"),
     fortiztp_state=dict(type="str", choices=["provisioned", "unprovisioned"], default="provisioned"),
     save_all_configs=dict(type="bool", default=False),
+    wave=dict(type="int"),
 )
 
 
 class ActionModule(SiteAction):
+    wave_prefix = ""
+
+    def wave_progress(self, line):
+        self.progress(self.wave_prefix + line)
 
     def run_site(self, state, task_vars):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
@@ -54,6 +62,10 @@ class ActionModule(SiteAction):
         if step == "fortiztp" and args["fortiztp_state"] == "unprovisioned":
             fortinet = set(plan["fortinet_serials"])
             rows = [r for r in plan["devices"] if r["serial_number"] in fortinet]
+        if step in WAVE_STEPS:
+            rows = rules.wave_rows(plan, args["wave"], rows)
+            self.wave_prefix = "%s: " % rules.wave_label(plan, args["wave"]) \
+                if args["wave"] and len(plan.get("waves") or []) > 1 else ""
         if self.check_mode:
             return self.predicted(step, plan, rows)
         return getattr(self, "step_%s" % step)(state, plan, rows, args, task_vars)
@@ -129,10 +141,11 @@ class ActionModule(SiteAction):
     def step_configs(self, state, plan, rows, args, task_vars):
         site = state.site
         dest, fmt = site["configs_dest"], site["configs_format"]
+        scope = rules.wave_rows(plan, args["wave"], plan["devices"])
+        hostnames = set(r["hostname"] for r in scope)
         if not rows and not args["save_all_configs"] and os.path.isdir(dest):
             # Nothing to generate: download only the configs whose file is missing (none on a rerun).
-            hostnames = set(r["hostname"] for r in plan["devices"])
-            known = [dict(r) for r in plan["devices"] if r["id"]]
+            known = [dict(r) for r in scope if r["id"]]
             missing = site_run.missing_config_files(known, dest, fmt, os.path.exists)
             if not missing:
                 return {"changed": False, "generated": [], "written": []}
@@ -146,13 +159,16 @@ class ActionModule(SiteAction):
         force = site["configs_force"] or any(rules.REGENERATE_CONFIG in r["actions"] for r in rows)
         generated, failures = site_run.generate_configs(
             bw, manifest, [r["hostname"] for r in rows], force, site["configs_wait_timeout"],
-            site["configs_poll_interval"], on_poll=self.progress)
+            site["configs_poll_interval"], on_poll=self.wave_progress)
         if failures:
-            raise TaskFailure("%d config(s) failed: %s" % (len(failures), "; ".join(
+            message = "%s%d config(s) failed: %s" % (self.wave_prefix, len(failures), "; ".join(
                 "%s: %s (template %s, variable %s)" % (f["hostname"], f["code"], f["template_id"], f["variable"])
-                for f in failures)), changed=bool(generated or failures), failed_devices=failures)
+                for f in failures))
+            if len(failures) > site["max_failures"]:
+                raise TaskFailure(message + self.stopping(plan, args["wave"]), changed=bool(generated or failures),
+                                  failed_devices=failures)
+            self.warnings.append(message + " (within rollout_max_failures %d: the others go on)" % site["max_failures"])
         manifest = bw.get_manifest(manifest["id"])
-        hostnames = set(r["hostname"] for r in plan["devices"])
         regenerated = set(d["id"] for d in generated)
         devices = [d for d in manifest["devices"] if d["hostname"] in hostnames and d.get("status") in rules.HAS_CONFIG]
         if not args["save_all_configs"]:
@@ -172,15 +188,18 @@ class ActionModule(SiteAction):
                                      dict(devices=serials, state="unprovisioned"))
             return {"changed": answer["changed"], "devices": serials}
         changed = False
-        if site["fortiztp_script"] and (site["fortiztp_script_content"] or site["fortiztp_script_src"]):
-            # Its content may have changed on a site that needs nothing else: compared on every run.
-            changed |= self.run_module(state, "fortiztp_script", "fortiztp", task_vars, dict(
-                name=site["fortiztp_script"], content=site["fortiztp_script_content"],
-                src=site["fortiztp_script_src"]))["changed"]
-        if changed or not plan.get("fortimanager_ready"):
-            changed |= self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
-                sn=site["fortimanager_sn"], ip=site["fortimanager_ip"], script=site["fortiztp_script"]))["changed"]
-        swapped = [r["unprovision_serial"] for r in plan["devices"] if r.get("unprovision_serial")]
+        if self.first_wave(plan, args["wave"]):
+            # The target is the site's: set up with the first wave. The script's content may have
+            # changed on a site that needs nothing else: compared on every run.
+            if site["fortiztp_script"] and (site["fortiztp_script_content"] or site["fortiztp_script_src"]):
+                changed |= self.run_module(state, "fortiztp_script", "fortiztp", task_vars, dict(
+                    name=site["fortiztp_script"], content=site["fortiztp_script_content"],
+                    src=site["fortiztp_script_src"]))["changed"]
+            if changed or not plan.get("fortimanager_ready"):
+                changed |= self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
+                    sn=site["fortimanager_sn"], ip=site["fortimanager_ip"], script=site["fortiztp_script"]))["changed"]
+        swapped = [r["unprovision_serial"] for r in rules.wave_rows(plan, args["wave"], plan["devices"])
+                   if r.get("unprovision_serial")]
         if swapped:
             # The units an RMA swapped out leave their FortiManager.
             changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars,
@@ -192,14 +211,49 @@ class ActionModule(SiteAction):
                 wait=False))["changed"]
             if site["fortiztp_wait"]:
                 site_run.wait_provisioned(state.client("fortiztp"), serials, site["fortiztp_wait_timeout"],
-                                          site["fortiztp_poll_interval"], on_poll=self.progress)
+                                          site["fortiztp_poll_interval"], on_poll=self.wave_progress)
         return {"changed": changed, "devices": serials}
 
     def step_deploy(self, state, plan, rows, args, task_vars):
-        site = state.site
+        site, wave = state.site, args["wave"]
         if not rows:
             return {"changed": False, "failed_devices": []}
         manifest = self.manifest_now(state, plan)
-        final, failed = site_run.deploy(state.client("breakwater"), manifest, site["deploy_wait_timeout"],
-                                        site["deploy_poll_interval"], on_poll=self.progress)
-        return {"changed": True, "manifest_status": final.get("status"), "failed_devices": failed}
+        bw = state.client("breakwater")
+        scope = set(r["hostname"] for r in rules.wave_rows(plan, wave, plan["devices"]))
+        planned = set(r["hostname"] for r in rows)
+        if any(d.get("hostname") in planned and d.get("status") in rules.HAS_CONFIG and d.get("status") != "online"
+               for d in manifest.get("devices") or []):
+            final, failed = site_run.deploy(bw, manifest, site["deploy_wait_timeout"], site["deploy_poll_interval"],
+                                            on_poll=self.progress, hostnames=scope,
+                                            what="%sdeployment" % self.wave_prefix)
+            result = {"changed": True, "manifest_status": final.get("status"), "failed_devices": failed}
+        else:
+            # None of them holds a config (their configs failed, within rollout_max_failures): nothing to deploy.
+            failed = undeployed_devices(bw, manifest)
+            result = {"changed": False, "manifest_status": manifest.get("status"), "failed_devices": failed}
+        following = rules.next_wave(plan, wave) if wave else None
+        if following is None:
+            return result  # the last wave: the report tells how the site ended
+        failures = rules.wave_failures(plan, wave, failed)
+        if len(failures) > site["max_failures"]:
+            raise TaskFailure("%s%d device(s) not online (rollout_max_failures %d): %s%s" % (
+                self.wave_prefix, len(failures), site["max_failures"], ", ".join(
+                    "%s (%s: %s)" % (d["hostname"], d["status"], d["status_reason"]) for d in failures),
+                self.stopping(plan, wave)), **result)
+        if site["wave_pause"]:
+            self.progress("%sdone; wave %d starts in %d s (rollout_wave_pause)" % (
+                self.wave_prefix, following, site["wave_pause"]))
+            polling.sleep(site["wave_pause"])
+        return result
+
+    @staticmethod
+    def first_wave(plan, wave):
+        running = [w["number"] for w in plan.get("waves") or [] if w["run"]]
+        return wave is None or not running or wave == running[0]
+
+    @staticmethod
+    def stopping(plan, wave):
+        """``; waves 3, 4 not started``: what a failed wave stops."""
+        later = [str(w["number"]) for w in plan.get("waves") or [] if w["run"] and wave and w["number"] > wave]
+        return "; wave%s %s not started" % ("s" if len(later) > 1 else "", ", ".join(later)) if later else ""

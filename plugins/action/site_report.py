@@ -12,7 +12,7 @@ import jinja2
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
-from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import locked, write_if_changed
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
 
 CABLE_SCHEDULE = "cable-schedule.pdf"
@@ -25,23 +25,29 @@ ARGUMENT_SPEC = dict(
 
 
 class ActionModule(SiteAction):
-    """Reads two things (the manifest and its events); writes two files, also in check mode (a plan report)."""
+    """Reads two things (the manifest and its events; nothing after a failed plan); writes two files, also in
+    check mode (a plan report)."""
 
     def run_site(self, state, task_vars):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         site = state.site
         checking = bool(task_vars.get("ansible_check_mode"))
-        bw = state.client("breakwater")
         plan = state.load_plan(args["plan"]) if args["plan"] and os.path.exists(args["plan"]) else None
-        manifest_id = (plan or {}).get("manifest", {}).get("id")
-        manifest = find_manifest(bw, manifest_id, site["site_id"], site["manifest_name"])
-        events = bw.list_events(manifest_id=manifest["id"]) if manifest else []
-        play_hosts = [d["hostname"] for d in plan["devices"]] if plan else [d["hostname"] for d in state.devices]
+        if args["error"] and not args["plan"]:
+            # The plan itself failed (its problems are the error): nothing was written, nothing to read.
+            bw, manifest, events = None, None, []
+        else:
+            bw = state.client("breakwater")
+            manifest_id = (plan or {}).get("manifest", {}).get("id")
+            manifest = find_manifest(bw, manifest_id, site["site_id"], site["manifest_name"])
+            events = bw.list_events(manifest_id=manifest["id"]) if manifest else []
+        # The run succeeds when the devices it rolled out are online (with rollout_wave: that wave's).
+        play_hosts = rules.run_hosts(plan) if plan else [d["hostname"] for d in state.devices]
         models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []
                       if r.get("model_detected"))
         report = rules.build_report(site, manifest, events, play_hosts, error=args["error"],
                                     plan=plan if checking else None, fortiztp_enabled=site["fortiztp_enabled"],
-                                    models=models)
+                                    models=models, waves=(plan or {}).get("waves"))
         folder = site["report_dir"]
         report["cable_schedule"] = None
         if site["cable_schedule"] and manifest and manifest.get("cable_schedule"):
@@ -53,21 +59,52 @@ class ActionModule(SiteAction):
         changed = write_if_changed(report_json, (json.dumps(report, indent=2) + "\n").encode("utf-8"), FOLDER)
         changed |= write_if_changed(report_html, self.render(args["template"], report).encode("utf-8"), FOLDER)
         self.progress(rules.summary_text(report) + " Report: %s" % report_html)
+        index_html = self.write_index(state.variables.site_host, report, folder)
         artifact = rules.artifact(report, report_json, report_html)
         # The whole report is in the files; the result carries the artifact (counts and per-device
         # outcomes), which is also what set_stats would publish: the job's artifacts in AWX.
         return {
             "changed": False,  # the report describes the site; writing it changes nothing there
             "report_json": report_json, "report_html": report_html, "artifact": artifact,
-            "ansible_stats": {"data": {"breakwater_ztp_rollout": artifact}, "per_host": False, "aggregate": False},
+            "ansible_stats": self.stats(state.variables.site_host, artifact),
             "summary": rules.summary_text(report),
             "failure": rules.failure_text(report, report_html) if report["result"] == "failed" else None,
             "files_changed": changed,
+            "index_html": index_html,
         }
 
-    def render(self, template_name, report):
+    @staticmethod
+    def stats(site_host, artifact):
+        """The job's artifacts: ``breakwater_ztp_rollout`` for a run of one site; for a run of several,
+        ``breakwater_ztp_sites``, one entry per site, merged as each site reports."""
+        if site_host and len(site_host.get("sites") or []) > 1:
+            return {"data": {"breakwater_ztp_sites": {site_host["name"]: artifact}}, "per_host": False,
+                    "aggregate": True}
+        return {"data": {"breakwater_ztp_rollout": artifact}, "per_host": False, "aggregate": False}
+
+    def write_index(self, site_host, report, folder):
+        """The run's index page (breakwater.ztp.site_rollout): every site of the run with its result and
+        report, updated by each site in turn (a lock: the sites run in parallel)."""
+        if not site_host or not site_host.get("index_dir"):
+            return None
+        index_dir = site_host["index_dir"]
+        index_json, index_html = os.path.join(index_dir, "index.json"), os.path.join(index_dir, "index.html")
+        with locked(os.path.join(index_dir, ".index.lock"), "ztp_output_dir"):
+            try:
+                with open(index_json) as handle:
+                    previous = json.load(handle)
+            except (IOError, OSError, ValueError):
+                previous = None
+            index = rules.run_index(previous, site_host["run"], site_host["sites"], site_host["name"],
+                                    rules.index_entry(report, folder, index_dir))
+            write_if_changed(index_json, (json.dumps(index, indent=2) + "\n").encode("utf-8"), "ztp_output_dir")
+            write_if_changed(index_html, self.render("rollout-index.html.j2", index, "rollout_index").encode("utf-8"),
+                             "ztp_output_dir")
+        return index_html
+
+    def render(self, template_name, data, name="rollout_report"):
         path = self._find_needle("templates", template_name)
         with open(path) as handle:
             source = handle.read()
         environment = jinja2.Environment(autoescape=False, undefined=jinja2.ChainableUndefined)
-        return environment.from_string(source).render(rollout_report=report)
+        return environment.from_string(source).render(**{name: data})

@@ -9,6 +9,8 @@ A file system error becomes an InputError naming the option and the path, never 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import hashlib
 import os
 import re
@@ -42,6 +44,10 @@ def ensure_directory(option, path):
         return False
     try:
         os.makedirs(path)
+    except FileExistsError:
+        if os.path.isdir(path):
+            return False  # made meanwhile by another writer (sites rolled out in parallel)
+        raise InputError(option, path, "cannot be created: a file of that name exists")
     except OSError as exc:
         raise InputError(option, path, "cannot be created: %s" % (exc.strerror or exc))
     return True
@@ -71,6 +77,22 @@ def write_if_changed(path, data, option):
     ensure_directory(option, os.path.dirname(os.path.abspath(path)))
     _write_through_temp(path, data, _replace_readable, option)
     return True
+
+
+@contextlib.contextmanager
+def locked(path, option):
+    """Hold an exclusive lock on ``path`` (created if missing) while the block runs: writers of a
+    file that several processes update (the run's index page) take turns."""
+    ensure_directory(option, os.path.dirname(path) or ".")
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise InputError(option, path, "cannot be opened: %s" % (exc.strerror or exc))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def _replace_readable(tmp, path):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import re
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.serials import normalize_serial, serial_problem
@@ -174,6 +175,70 @@ def model_mismatches(rows, models):
         for row in rows if not model_fits(row["device_type"], models.get(row["hostname"]))]
 
 
+# --- sites -----------------------------------------------------------------------------------
+SITE_KEYS = ("ztp_site_id", "ztp_manifest_id", "ztp_manifest_name")
+
+
+def group_sites(hosts):
+    """(sites, problems) from ``[(hostname, host_vars), ...]``: the devices of each site, in order.
+
+    A site is the devices sharing ``ztp_site_id`` and manifest (``ztp_manifest_id``, else
+    ``ztp_manifest_name``), usually a group with those variables. Hosts without
+    ``serial_number`` and ``device_type`` are not devices. Each site is ``{"name", "site_id",
+    "manifest", "hosts", "vars_from"}``; its name is its site id, with the manifest when the
+    site id holds several.
+    """
+    sites, problems, order = {}, [], []
+    for hostname, host_vars in hosts:
+        if host_vars.get("serial_number") is None and host_vars.get("device_type") is None:
+            continue
+        site_id = host_vars.get("ztp_site_id")
+        manifest = host_vars.get("ztp_manifest_id") or host_vars.get("ztp_manifest_name")
+        if not site_id or not manifest:
+            problems.append(problem(hostname, "no %s: a device belongs to a site (set ztp_site_id and "
+                                    "ztp_manifest_name on its group)" % ("ztp_site_id" if not site_id
+                                                                         else "ztp_manifest_name")))
+            continue
+        key = (str(site_id), str(manifest))
+        if key not in sites:
+            sites[key] = {"site_id": key[0], "manifest": key[1], "hosts": [], "vars_from": hostname}
+            order.append(key)
+        sites[key]["hosts"].append(hostname)
+    per_site_id = status_counts([{"id": key[0]} for key in order], "id")
+    for key in order:
+        slug = re.sub(r"[^a-z0-9]+", "_", key[1].lower()).strip("_")
+        sites[key]["name"] = key[0] if per_site_id[key[0]] == 1 else "%s-%s" % (key[0], slug)
+    return [sites[key] for key in order], problems
+
+
+def index_entry(report, report_dir, index_dir):
+    """A site's line in the run's index page: its result and counts, and where its report is."""
+    return {
+        "site_id": report["site_id"], "manifest": report["manifest"]["name"], "result": report["result"],
+        "error": report.get("error"), "counts": report["counts"], "device_total": report["device_total"],
+        "report_html": relative_link(index_dir, report_dir, "rollout-report.html"),
+        "report_json": relative_link(index_dir, report_dir, "rollout-report.json"),
+    }
+
+
+def relative_link(index_dir, report_dir, name):
+    """The index links with relative URLs, so the folder can be moved or served."""
+    return os.path.relpath(os.path.join(report_dir, name), index_dir)
+
+
+def run_index(previous, run, sites, name, entry):
+    """The run's index after site ``name`` reported: every site of the run, those not reported yet
+    as ``running``; an index of an earlier run is started afresh. ``result`` is failed as soon as one
+    site failed, else running until every site reported."""
+    index = previous if previous and previous.get("run") == run else {"run": run, "sites": {}}
+    for site in sites:
+        index["sites"].setdefault(site, {"result": "running"})
+    index["sites"][name] = entry
+    results = [s["result"] for s in index["sites"].values()]
+    index["result"] = "failed" if "failed" in results else ("running" if "running" in results else results[0])
+    return index
+
+
 # --- the plan --------------------------------------------------------------------------------
 def fortiztp_provisioned(record):
     return bool(record) and record.get("provisionStatus") == "provisioned" and \
@@ -285,6 +350,115 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None):
     }
 
 
+# --- waves -----------------------------------------------------------------------------------
+def plan_waves(devices, wave_members=None, wave_size=None, only_wave=None):
+    """(waves, problems, warnings): the site's devices cut into waves, rolled out in order.
+
+    ``wave_members`` is ``[(pattern, hostnames it matches), ...]`` from ``rollout_waves``: a device
+    is in the first wave whose pattern matches it, and every device must be in one. Else
+    ``wave_size`` cuts the devices in inventory order; with neither there is one wave. Each wave
+    is ``{"number", "pattern", "hosts", "run"}``; ``run`` is false for the waves ``only_wave``
+    (``rollout_wave``) leaves out. An empty wave keeps its number, so that ``rollout_wave``
+    means the same wave in every job of a workflow.
+    """
+    problems, warnings = [], []
+    names = [d["hostname"] for d in devices]
+    if wave_members and wave_size:
+        problems.append(problem("rollout_wave_size", "%s: set rollout_waves or rollout_wave_size, not both" % wave_size))
+    if wave_members:
+        placed, waves = set(), []
+        for number, (pattern, matched) in enumerate(wave_members, start=1):
+            matched = set(matched)
+            hosts = [name for name in names if name in matched and name not in placed]
+            placed.update(hosts)
+            if not hosts:
+                warnings.append("rollout_waves[%d] (%s) matches no device of the site that an earlier wave does "
+                                "not hold: wave %d has nothing to do" % (number - 1, pattern, number))
+            waves.append({"number": number, "pattern": pattern, "hosts": hosts})
+        left = [name for name in names if name not in placed]
+        if left:
+            problems.append(problem("rollout_waves", "%s in no wave (a last wave 'all' takes the rest)" % ", ".join(left)))
+    elif wave_size is not None:
+        if wave_size < 1:
+            problems.append(problem("rollout_wave_size", "%s is not a whole number above 0" % wave_size))
+            wave_size = len(names) or 1
+        waves = [{"number": n + 1, "pattern": None, "hosts": names[i:i + wave_size]}
+                 for n, i in enumerate(range(0, len(names), wave_size))] or [{"number": 1, "pattern": None, "hosts": []}]
+    else:
+        waves = [{"number": 1, "pattern": None, "hosts": names}]
+    if only_wave is not None and not 1 <= only_wave <= len(waves):
+        problems.append(problem("rollout_wave", "%s: the site has %d wave(s), numbered from 1" % (only_wave, len(waves))))
+    for wave in waves:
+        wave["run"] = only_wave is None or wave["number"] == only_wave
+    return waves, problems, warnings
+
+
+def apply_waves(plan, waves):
+    """Put the waves in the plan: each device row gets its wave; devices of waves this run leaves
+    out keep only their serial actions (a site's serials are registered whole). Returns the warnings
+    for devices Breakwater would deploy with an earlier wave (it deploys every device holding a
+    config that is not online)."""
+    wave_of = dict((host, wave["number"]) for wave in waves for host in wave["hosts"])
+    running = set(wave["number"] for wave in waves if wave["run"])
+    plan["waves"] = waves
+    for row in plan["devices"]:
+        row["wave"] = wave_of.get(row["hostname"], 1)
+        if row["wave"] not in running and any(a not in SERIAL_ACTIONS for a in row["actions"]):
+            row["actions"] = [a for a in row["actions"] if a in SERIAL_ACTIONS]
+            row["reason"] = "wave %d, not in this run" % row["wave"]
+    counts = dict((action, sum(1 for r in plan["devices"] if action in r["actions"])) for action in ACTIONS)
+    plan["counts"] = dict((k, v) for k, v in counts.items() if v)
+    plan["changed"] = bool(plan["manifest"]["action"]) or any(r["actions"] for r in plan["devices"])
+    deploying = [wave["number"] for wave in waves if wave["run"] and any(
+        DEPLOY in r["actions"] for r in plan["devices"] if r["wave"] == wave["number"])]
+    if len(waves) < 2 or not deploying:
+        return []
+    return ["%s (wave %d) holds a config and is not online: Breakwater deploys it with wave %d (a deployment "
+            "deploys every device that holds a config)" % (r["hostname"], r["wave"], deploying[0])
+            for r in plan["devices"] if r["wave"] > deploying[0] and r["status"] in HAS_CONFIG
+            and r["status"] != "online" and not any(a in SERIAL_ACTIONS for a in r["actions"])]
+
+
+def waves_text(plan):
+    """`` in 3 waves (this run: wave 2)``, or nothing for a rollout in one wave."""
+    waves = plan.get("waves") or []
+    if len(waves) < 2:
+        return ""
+    running = [str(w["number"]) for w in waves if w["run"]]
+    return " in %d waves%s" % (len(waves), "" if len(running) == len(waves) else " (this run: wave %s)" % ", ".join(
+        running))
+
+
+def run_hosts(plan):
+    """The devices this run rolls out: those of its waves (all but with ``rollout_wave``)."""
+    running = set(w["number"] for w in plan.get("waves") or [] if w["run"])
+    return [r["hostname"] for r in plan["devices"] if not running or r.get("wave", 1) in running]
+
+
+def wave_rows(plan, wave, rows):
+    """``rows`` of wave number ``wave`` (all of them when ``wave`` is None: a rollout without waves)."""
+    if wave is None:
+        return rows
+    return [row for row in rows if row.get("wave", 1) == wave]
+
+
+def wave_label(plan, wave):
+    """``wave 2 of 3``, for progress lines and messages."""
+    return "wave %d of %d" % (wave, len(plan.get("waves") or [None]))
+
+
+def wave_failures(plan, wave, undeployed):
+    """The devices of wave number ``wave`` among ``undeployed`` (the manifest's devices not online)."""
+    hosts = set(host for w in plan.get("waves") or [] if w["number"] == wave for host in w["hosts"])
+    return [device for device in undeployed if device.get("hostname") in hosts]
+
+
+def next_wave(plan, wave):
+    """The number of the next wave this run rolls out after ``wave``, or None."""
+    later = [w["number"] for w in plan.get("waves") or [] if w["run"] and w["number"] > wave]
+    return later[0] if later else None
+
+
 def devices_with(plan, *actions):
     return [row for row in plan["devices"] if any(a in row["actions"] for a in actions)]
 
@@ -296,11 +470,17 @@ def plan_text(plan):
         plan.get("site_id"), manifest.get("name"), manifest.get("id") or "new",
         {"create": "create it", "update": "update %s" % ", ".join(manifest.get("changes") or [])}.get(
             manifest.get("action"), "unchanged"))]
-    for row in plan["devices"]:
-        lines.append("  %-24s %-18s %s (%s)" % (
-            row["hostname"], row["status"], ", ".join(row["actions"]) or "nothing", row["reason"]))
+    waves = plan.get("waves") or []
+    for wave in waves if len(waves) > 1 else [None]:
+        if wave:
+            lines.append(" Wave %d of %d%s%s:" % (wave["number"], len(waves), " (%s)" % wave["pattern"]
+                                                  if wave["pattern"] else "", "" if wave["run"] else ", not in this run"))
+        for row in plan["devices"]:
+            if wave is None or row.get("wave") == wave["number"]:
+                lines.append("  %-24s %-18s %s (%s)" % (
+                    row["hostname"], row["status"], ", ".join(row["actions"]) or "nothing", row["reason"]))
     counts = plan.get("counts") or {}
-    lines.append("Total: %d device(s); %s" % (len(plan["devices"]), ", ".join(
+    lines.append("Total: %d device(s)%s; %s" % (len(plan["devices"]), waves_text(plan), ", ".join(
         "%s %d" % (a, counts[a]) for a in ACTIONS if a in counts) or "nothing to do"))
     return "\n".join(lines) + "\n"
 
@@ -347,7 +527,29 @@ def device_timings(events):
     return timings, reasons
 
 
-def build_report(site, manifest, events, play_hosts, error=None, plan=None, fortiztp_enabled=True, models=None):
+def wave_results(waves, rows):
+    """Per wave: its devices' statuses and how it ended (online, failed, not started or incomplete)."""
+    status = dict((row["hostname"], row["status"]) for row in rows)
+    results = []
+    for wave in waves:
+        counts = status_counts([{"status": status.get(host)} for host in wave["hosts"]])
+        if not wave["hosts"] or counts.get("online", 0) == len(wave["hosts"]):
+            result = "online"
+        elif any(counts.get(s) for s in FAILED_STATUSES):
+            result = "failed"
+        elif not wave["run"]:
+            result = "not in this run"
+        elif not counts.get("online") and not counts.get("deploying"):
+            result = "not started"
+        else:
+            result = "incomplete"
+        results.append({"number": wave["number"], "pattern": wave.get("pattern"), "devices": len(wave["hosts"]),
+                        "in_run": wave["run"], "counts": counts, "result": result})
+    return results
+
+
+def build_report(site, manifest, events, play_hosts, error=None, plan=None, fortiztp_enabled=True, models=None,
+                 waves=None):
     """The rollout report: per device its status, reason and timings, counts, and the result.
 
     ``result`` is ``success`` only when there was no error and every host of the play is
@@ -403,6 +605,10 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
     else:
         result = "success" if not error and online_in_play == len(in_play) else "failed"
     stamps = [e.get("timestamp") for e in events or [] if e.get("timestamp")]
+    if waves and len(waves) > 1:
+        wave_of = dict((host, wave["number"]) for wave in waves for host in wave["hosts"])
+        for row in rows:
+            row["wave"] = wave_of.get(row["hostname"])
     return {
         "site_id": site.get("site_id"),
         "manifest": {"id": manifest.get("id"), "name": site.get("manifest_name"), "status": manifest.get("status"),
@@ -414,6 +620,7 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
         "device_total": len(rows),
         "as_of": max(stamps) if stamps else None,
         "devices": rows,
+        "waves": wave_results(waves, rows) if waves and len(waves) > 1 else [],
         "plan": plan,
     }
 
@@ -431,10 +638,13 @@ def summary_text(report):
 
 def failure_text(report, report_html):
     error = report.get("error")
-    return "Rollout of %s failed%s. Devices: %s. Not online: %s. Report: %s" % (
-        report["manifest"]["name"], " at %s" % error if error else "",
-        ", ".join("%s=%s" % (k, v) for k, v in sorted(report["counts"].items(), key=lambda kv: str(kv[0]))),
-        not_online_text(report), report_html)
+    devices = ""
+    if report["devices"]:  # none when the plan failed: nothing was read
+        devices = " Devices: %s. Not online: %s." % (
+            ", ".join("%s=%s" % (k, v) for k, v in sorted(report["counts"].items(), key=lambda kv: str(kv[0]))),
+            not_online_text(report) or "none")
+    return "Rollout of %s failed%s.%s Report: %s" % (
+        report["manifest"]["name"], " at %s" % error if error else "", devices, report_html)
 
 
 def artifact(report, report_json, report_html):

@@ -167,10 +167,11 @@ def wait_provisioned(client, serials, timeout, interval, on_poll=None):
 
 
 # --- deployment --------------------------------------------------------------------------------
-def deploy(client, manifest, timeout, interval, on_poll=None):
+def deploy(client, manifest, timeout, interval, on_poll=None, hostnames=None, what="deployment"):
     """Start the deployment (walking draft -> ready -> deploying) and wait for it to settle.
 
-    Returns (manifest, devices not online with their reasons).
+    Returns (manifest, devices not online with their reasons). The progress lines count the
+    devices of ``hostnames`` (a wave), else all.
     """
     status = manifest.get("status")
     if status == "deployed":
@@ -183,8 +184,8 @@ def deploy(client, manifest, timeout, interval, on_poll=None):
 
     def report(current, elapsed):
         if on_poll:
-            devices = current.get("devices") or []
-            on_poll(rules.progress_line("deployment", rules.status_counts(devices), len(devices), "online"))
+            devices = [d for d in current.get("devices") or [] if hostnames is None or d.get("hostname") in hostnames]
+            on_poll(rules.progress_line(what, rules.status_counts(devices), len(devices), "online"))
 
     try:
         final = poll(lambda: client.get_manifest(manifest["id"]), lambda m: m.get("status") != "deploying",

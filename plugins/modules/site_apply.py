@@ -33,8 +33,10 @@ options:
     required: true
     choices: [manifest, serials, configs, fortiztp, deploy]
   plan:
-    description: The plan returned by M(breakwater.ztp.site_plan) (or by an earlier step); without it the step reads the site.
-    type: dict
+    description:
+      - The plan file written by M(breakwater.ztp.site_plan) (its RV(breakwater.ztp.site_plan#module:plan_file));
+        the C(manifest) step adds the id of a manifest it creates. Without it the step reads the site and plans itself.
+    type: path
   fortiztp_state:
     description: With O(step=fortiztp), provision the site's Fortinet devices or return them to unprovisioned.
     type: str
@@ -44,6 +46,13 @@ options:
     description: With O(step=configs), download every config, not only the generated and the missing ones.
     type: bool
     default: false
+  wave:
+    description:
+      - With O(step=configs), O(step=fortiztp) or O(step=deploy), work on the devices of this wave of the plan only
+        (numbered from 1; the plan's waves come from C(rollout_waves) or C(rollout_wave_size)). Without it, on every device.
+      - With O(step=deploy), when the plan has a next wave, more than C(rollout_max_failures) devices of this wave not
+        online fail the task (the next waves do not start); else it waits C(rollout_wave_pause) seconds.
+    type: int
 attributes:
   check_mode:
     support: full
@@ -62,7 +71,15 @@ EXAMPLES = r"""
 - name: The serials are registered
   breakwater.ztp.site_apply:
     step: serials
-    plan: "{{ rollout_plan.plan }}"
+    plan: "{{ rollout_plan.plan_file }}"
+  run_once: true
+  delegate_to: localhost
+
+- name: Deploy the second wave of the plan
+  breakwater.ztp.site_apply:
+    step: deploy
+    plan: "{{ rollout_plan.plan_file }}"
+    wave: 2
   run_once: true
   delegate_to: localhost
 
@@ -75,9 +92,9 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-plan:
-  description: The plan, with the manifest's id once the C(manifest) step has created it; give it to the next step.
-  returned: success
+manifest:
+  description: With O(step=manifest), the manifest as the service returns it.
+  returned: when O(step=manifest) changed it
   type: dict
 devices:
   description: Hostnames (or, for C(fortiztp), serial numbers) the step acted on or would act on.
@@ -99,6 +116,15 @@ failed_devices:
   returned: when O(step=configs) or O(step=deploy)
   type: list
   elements: dict
+manifest_status:
+  description: With O(step=deploy), the manifest's status when the deployment settled.
+  returned: when O(step=deploy) deployed
+  type: str
+model_mismatches:
+  description: With O(step=serials), the registered units whose detected model does not fit their device type.
+  returned: when O(step=serials) registered units with a detected model
+  type: list
+  elements: str
 api_calls:
   description: API calls the step made (the modules whose logic it runs in-process share its clients and count).
   returned: always

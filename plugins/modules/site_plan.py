@@ -21,7 +21,9 @@ description:
     type has a template, an existing manifest is not being deployed, knows every host and holds
     their serials (unless C(serials_replace=true)), and FortiZTP knows every Fortinet device.
   - Returns the plan, per device, of what a rollout does (register or replace the serial, generate
-    or regenerate the config, provision in FortiZTP, deploy), with the reason.
+    or regenerate the config, provision in FortiZTP, deploy), with the reason, and cuts the devices
+    into waves (C(rollout_waves) or C(rollout_wave_size); one wave without them). A device in no
+    wave, or C(rollout_wave) outside the waves, is refused before any call.
 author:
   - breakwater.ztp maintainers (@breakwater-ztp)
 options: {}
@@ -51,32 +53,28 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
-plan:
-  description: What a rollout does.
-  returned: success, and on a failed check after the reads
+plan_file:
+  description:
+    - The plan, written to C(rollout-plan.json) in the report folder (C(rollout_report_dir)); give it to
+      M(breakwater.ztp.site_apply) and M(breakwater.ztp.site_report). Per device C(hostname), C(device_type),
+      C(serial_number), C(id), C(status), C(wave), C(actions) (register or replace the serial, generate or
+      regenerate the config, provision in FortiZTP, deploy) and C(reason); the manifest and its action; the waves.
+  returned: success
+  type: str
+manifest:
+  description: The manifest (C(id) is null for a new one), its C(status) and its C(action) (C(create), C(update) or null).
+  returned: success
   type: dict
-  contains:
-    site_id:
-      description: The site.
-      type: str
-      returned: always
-    manifest:
-      description: The manifest (C(id) is null for a new one) and its C(action) (C(create), C(update) or null).
-      type: dict
-      returned: always
-    devices:
-      description: Per device C(hostname), C(device_type), C(serial_number), C(id), C(status), C(actions) and C(reason).
-      type: list
-      elements: dict
-      returned: always
-    counts:
-      description: Devices per planned action.
-      type: dict
-      returned: always
-    changed:
-      description: Whether a rollout would change anything.
-      type: bool
-      returned: always
+counts:
+  description: Devices per planned action.
+  returned: success
+  type: dict
+  sample: {"register_serial": 7, "generate_config": 7, "provision_fortiztp": 3, "deploy": 7}
+waves:
+  description: The numbers of the waves this run rolls out, in order (C([1]) without waves; the one of C(rollout_wave)).
+  returned: success
+  type: list
+  elements: int
 problems:
   description: Every reason the rollout cannot start, each naming the host or setting, the field and the value.
   returned: failure

@@ -24,8 +24,12 @@ author:
   - breakwater.ztp maintainers (@breakwater-ztp)
 options:
   plan:
-    description: The plan of M(breakwater.ztp.site_plan); its manifest id saves a look-up, and in check mode it is the report.
-    type: dict
+    description:
+      - The plan file of M(breakwater.ztp.site_plan); its manifest id saves a look-up, its waves give the report's
+        waves table, and in check mode it is the report.
+      - Without it but with O(error) (the plan itself failed), the report is written from the inventory and the
+        error alone, with no call.
+    type: path
   error:
     description: What failed during the rollout, shown in the report (which then fails).
     type: str
@@ -49,7 +53,7 @@ seealso:
 EXAMPLES = r"""
 - name: Write the report
   breakwater.ztp.site_report:
-    plan: "{{ rollout_plan.plan }}"
+    plan: "{{ rollout_plan.plan_file }}"
   run_once: true
   delegate_to: localhost
   check_mode: false
@@ -79,6 +83,17 @@ ansible_stats:
   type: dict
 failure:
   description: When the result is C(failed), the message the play fails with (the devices not online and why).
+  returned: success
+  type: str
+files_changed:
+  description: Whether the report files changed (a rerun that changes nothing writes the same report).
+  returned: success
+  type: bool
+index_html:
+  description:
+    - On a site host of C(breakwater.ztp.site_rollout) (a run over sites), the run's index page
+      (C(<ztp_output_dir>/reports/index.html), beside C(index.json)), which this task updated with the site's
+      line; null otherwise.
   returned: success
   type: str
 """

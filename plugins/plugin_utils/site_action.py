@@ -15,6 +15,8 @@ import json
 import os
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible.errors import AnsibleError
+from ansible.inventory.manager import InventoryManager
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
@@ -34,14 +36,31 @@ from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import (
 display = Display()
 
 
+# What breakwater.ztp.site_rollout gives each site host (breakwater.ztp.site_inventory): the site's
+# devices, the host its variables are read from, and the run's sites (for the index page).
+SITE_HOST_VARIABLE = "breakwater_ztp_site"
+
+
 class TemplatedVariables(object):
-    """The task's variables, each templated when read (an action plugin gets them raw)."""
+    """The task's variables, each templated when read (an action plugin gets them raw).
+
+    On a site host (a play over sites, one host each) the site's variables are its first
+    device's, as the inventory gives them (group_vars of the site's group), over the task's own
+    (role defaults, play vars).
+    """
 
     def __init__(self, task_vars, templar):
         self.task_vars = task_vars
         self.templar = templar
+        site_host = task_vars.get(SITE_HOST_VARIABLE)
+        self.site_host = templar.template(site_host) if site_host else None
+        self.source = None
+        if self.site_host and self.site_host.get("vars_from"):
+            self.source = task_vars["hostvars"][self.site_host["vars_from"]]
 
     def get(self, name, default=None):
+        if self.source is not None and name in self.source:
+            return self.source[name]
         if name not in self.task_vars:
             return default
         return self.templar.template(self.task_vars[name])
@@ -61,8 +80,10 @@ class SiteState(object):
 
     def _read_inventory(self):
         raw = self.variables.task_vars
+        site_host = self.variables.site_host
+        hostnames = site_host["hosts"] if site_host else raw.get("ansible_play_hosts_all")
         self._devices, self._inventory_problems = rules.inventory_devices(
-            play_hosts(raw.get("hostvars") or {}, raw.get("ansible_play_hosts_all")))
+            play_hosts(raw.get("hostvars") or {}, hostnames))
 
     @property
     def devices(self):
@@ -169,6 +190,23 @@ class SiteState(object):
         except (IOError, OSError, ValueError) as exc:
             raise SiteVariableError("plan: cannot read the plan file %s (%s); run breakwater.ztp.site_plan first" % (
                 path, exc))
+
+
+def wave_members(loader, groups, patterns):
+    """[(pattern, hostnames it matches), ...] for ``rollout_waves``, matched as a play's ``hosts`` is
+    (groups, hosts, globs, ``a:b``, ``a:&b``, ``a:!b``), over the inventory's groups."""
+    inventory = InventoryManager(loader, parse=False)
+    for group, hosts in groups.items():
+        inventory.add_group(group)
+        for host in hosts:
+            inventory.add_host(host, group=group)
+    members = []
+    for index, pattern in enumerate(patterns):
+        try:
+            members.append((pattern, [host.name for host in inventory.get_hosts(pattern=pattern)]))
+        except AnsibleError as exc:
+            raise SiteVariableError("rollout_waves[%d]: %s is not an inventory pattern (%s)" % (index, pattern, exc))
+    return members
 
 
 def read_fortiztp_side(client, site, devices, health):

@@ -126,6 +126,23 @@ SITE_VARIABLES = {
                                      "Seconds to wait for the deployment to end."),
     "rollout_poll_interval": Variable("deploy_poll_interval", "int", 10, ("rollout",),
                                       "Seconds between two polls of the manifest while it deploys."),
+    "rollout_waves": Variable(
+        "waves", "list", None, ("rollout",),
+        "Waves, rolled out in order: each an inventory pattern or group (C(floor_a_firewalls), C(sw-prod-0[1:2]), "
+        "C(all)); a device is in the first wave that matches it, and every device must be in one. Each wave gets its "
+        "configs, FortiZTP provisioning, deployment and check before the next starts.", elements="str"),
+    "rollout_wave_size": Variable("wave_size", "int", None, ("rollout",),
+                                  "Instead of O(rollout_waves): waves of this many devices, in inventory order."),
+    "rollout_wave": Variable(
+        "only_wave", "int", None, ("rollout",),
+        "Roll out this wave only (numbered from 1), for example one job per wave in an AWX workflow with an approval "
+        "between them. The site's manifest and serials are still brought up to date as a whole."),
+    "rollout_max_failures": Variable(
+        "max_failures", "int", 0, ("rollout",),
+        "Failed devices a wave may have (configs or deployment) and the next waves still start; more stop them. "
+        "The run still fails unless every device ends online."),
+    "rollout_wave_pause": Variable("wave_pause", "int", 0, ("rollout",),
+                                   "Seconds to wait after a wave has come online before the next one starts."),
     "rollout_cable_schedule": Variable(
         "cable_schedule", "bool", True, ("rollout", "site_report"),
         "Save the site's cable schedule (PDF) beside the report as C(cable-schedule.pdf); the report links it."),
@@ -208,6 +225,13 @@ def check_waits(site):
     names = dict((variable.key, name) for name, variable in SITE_VARIABLES.items())
     for timeout, interval in WAITS:
         check_wait_options(site[timeout], site[interval], names[timeout], names[interval])
+
+
+def check_wave_settings(site):
+    """Counts that cannot be negative, named after their variables; before any write."""
+    for name, key in (("rollout_max_failures", "max_failures"), ("rollout_wave_pause", "wave_pause")):
+        if site[key] < 0:
+            raise SiteVariableError("%s: %s is below 0" % (name, site[key]))
 
 
 def connection(variables, api):

@@ -222,8 +222,10 @@ def test_preflight_refuses_duplicate_and_missing_serials_without_writing(lab, tm
         assert "Preflight: 1 inventory problem(s), nothing written" in run.output
         counters = lab.counters()
         assert counters["writes"] == 0, counters
-        assert counters["total"] == 0, counters  # it stopped before even the read checks
-        assert not (tmp_path / name / "reports").exists()  # nothing started, so no report either
+        assert counters["total"] == 0, counters  # it stopped before even the read checks, report included
+        # The report says so (every site of a run has one, for the run's index), from the inventory alone.
+        report = json.loads((tmp_path / name / "reports" / "rollout-report.json").read_text())
+        assert report["result"] == "failed" and message in report["error"], report
 
 
 def test_register_serials_from_csv_and_build_configs(lab, tmp_path):

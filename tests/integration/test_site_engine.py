@@ -141,8 +141,9 @@ BAD_ROLLOUT_INPUT = [
     ({"fortiztp_retries": "often"}, "fortiztp_retries", "often"),
     ({"rollout_wait_timeout": "soon"}, "rollout_wait_timeout", "soon"),
     ({"rollout_poll_interval": 0}, "rollout_poll_interval", "0"),
-    # Caught by the role's argument validation, whose message names the variable and its type.
-    ({"ztp_config_templates": "template_switch_basic"}, "argument 'ztp_config_templates' is of type str", None),
+    # Caught when the sites are found, before the role's argument validation.
+    ({"ztp_config_templates": "template_switch_basic"}, "ztp_config_templates: 'template_switch_basic' is not a "
+     "dictionary", None),
     ({"ztp_config_templates": {"cisco_ie3300": "template_nope"}}, "ztp_config_templates.cisco_ie3300",
      "template_nope"),
     ({"ztp_site_id": ""}, "ztp_site_id", None),

@@ -47,3 +47,39 @@ def test_a_failure_comes_back_as_the_modules_failed_result():
     result = in_process(manifest, {"name": "Floor B", "status": "ready"}, client)
     assert result == run_module(manifest, {"name": "Floor B", "status": "ready"}, FakeBreakwater())
     assert result["failed"] and result["field"] == "site_id" and client.writes == []
+
+
+class PlainTemplar(object):
+    def template(self, value):
+        return value
+
+
+def test_on_a_site_host_the_site_variables_are_its_first_devices_over_the_task_vars():
+    from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteState, TemplatedVariables
+
+    hostvars = {
+        "fw-b": {"serial_number": "FGT60FTK20000002", "device_type": "fortigate_60f", "ztp_site_id": "site_b",
+                 "ztp_manifest_name": "Floor B", "rollout_wait_timeout": 60},
+        "sw-b": {"serial_number": "FDO2401B001", "device_type": "cisco_ie3300", "ztp_site_id": "site_b",
+                 "ztp_manifest_name": "Floor B"},
+        "sw-a": {"serial_number": "FDO2401A001", "device_type": "cisco_ie3300", "ztp_site_id": "site_a"},
+    }
+    task_vars = {"hostvars": hostvars, "ansible_play_hosts_all": ["site_b"], "rollout_wait_timeout": 3600,
+                 "rollout_poll_interval": 5,
+                 "breakwater_ztp_site": {"hosts": ["fw-b", "sw-b"], "vars_from": "fw-b", "name": "site_b"}}
+    state = SiteState(TemplatedVariables(task_vars, PlainTemplar()))
+    assert (state.site["site_id"], state.site["manifest_name"]) == ("site_b", "Floor B")
+    assert state.site["deploy_wait_timeout"] == 60  # the device's (inventory) over the play's
+    assert state.site["deploy_poll_interval"] == 5  # not on the device: the task's
+    assert [d["hostname"] for d in state.devices] == ["fw-b", "sw-b"] and state.inventory_problems == []
+
+
+def test_without_a_site_host_the_devices_are_the_plays_hosts():
+    from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteState, TemplatedVariables
+
+    task_vars = {"hostvars": {"sw-a": {"serial_number": "FDO2401A001", "device_type": "cisco_ie3300"},
+                              "localhost": {}},
+                 "ansible_play_hosts_all": ["sw-a", "localhost"], "ztp_site_id": "site_a",
+                 "ztp_manifest_name": "Floor A"}
+    state = SiteState(TemplatedVariables(task_vars, PlainTemplar()))
+    assert state.site["site_id"] == "site_a" and [d["hostname"] for d in state.devices] == ["sw-a"]

@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, breakwater.ztp maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""breakwater.ztp.site_inventory: the sites among the play's hosts, for a play over sites."""
+
+from __future__ import annotations
+
+import os
+import time
+import uuid
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import TemplatedVariables
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import SiteVariableError, site_definition
+
+# What a host's variables say of the site it belongs to.
+SITE_HOST_KEYS = ("serial_number", "device_type") + rules.SITE_KEYS
+
+
+class ActionModule(ActionBase):
+    """No call: reads the inventory, returns one entry per site (run it once, on the controller)."""
+
+    TRANSFERS_FILES = False
+    _requires_connection = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        self.validate_argument_spec(argument_spec={})
+        task_vars = task_vars or {}
+        hostvars = task_vars.get("hostvars") or {}
+        hosts = []
+        for hostname in task_vars.get("ansible_play_hosts_all") or []:
+            host = hostvars[hostname]
+            hosts.append((hostname, dict((key, host[key]) for key in SITE_HOST_KEYS if key in host)))
+        sites, problems = rules.group_sites(hosts)
+        if not sites and not problems:
+            # No device among the hosts (a play on localhost): one site, from this host's variables,
+            # over every device of its manifest.
+            here = task_vars.get("inventory_hostname")
+            sites = [{"site_id": None, "manifest": None, "hosts": [], "vars_from": here, "name": None}]
+        try:
+            for site in sites:
+                templar = self._templar.copy_with_new_env(available_variables=task_vars)
+                variables = TemplatedVariables(dict(task_vars, breakwater_ztp_site=site), templar)
+                definition = site_definition(variables)
+                site["name"] = site["name"] or definition["site_id"]
+                site["report_dir"] = definition["report_dir"]
+        except SiteVariableError as exc:
+            return dict(result, failed=True, msg=str(exc))
+        for site in sites:
+            if site["name"] in hostvars:
+                site["name"] = "%s_site" % site["name"]  # an inventory host of that name keeps its own
+        problems += report_dir_problems(sites)
+        if problems:
+            return dict(result, failed=True, problems=problems, msg="Sites: %d problem(s), nothing written: %s" % (
+                len(problems), "; ".join(problems)))
+        output = self._templar.template(task_vars.get("ztp_output_dir") or ".")
+        run = "%s-%s" % (time.strftime("%Y%m%dT%H%M%S"), uuid.uuid4().hex[:8])
+        index_dir = os.path.join(os.path.expanduser(str(output)), "reports")
+        report_dirs = dict((site["name"], site["report_dir"]) for site in sites)
+        groups = task_vars.get("groups") or {}
+        for site in sites:
+            # The site's host joins its first device's groups, so it sees the site's group_vars as
+            # that device does (the role's argument validation, task names).
+            site["groups"] = sorted(name for name, members in groups.items()
+                                    if name not in ("all", "ungrouped") and site["vars_from"] in members)
+        for site in sites:
+            site.update(run=run, index_dir=index_dir, sites=sorted(report_dirs))
+        result.update(changed=False, sites=sites, run=run, index_dir=index_dir)
+        return result
+
+
+def report_dir_problems(sites):
+    """Two sites writing one report folder would overwrite each other's plan and report."""
+    seen, problems = {}, []
+    for site in sites:
+        folder = os.path.abspath(site["report_dir"])
+        if folder in seen:
+            problems.append(rules.problem("rollout_report_dir", "%s is the report folder of both %s and %s; set "
+                                          "rollout_report_dir (or ztp_output_dir) per site" % (
+                                              site["report_dir"], seen[folder], site["name"])))
+        seen[folder] = site["name"]
+    return problems

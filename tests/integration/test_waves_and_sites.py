@@ -1,0 +1,192 @@
+"""Waves and many sites in one run (issue 11, second part), against the lab: the order of the
+waves in the lab's events, a failed wave stopping the next, one wave per job, and two sites
+rolled out in parallel with a report each and an index; check mode plans what the run then does."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.helpers.ansible import REPO, run_playbook
+
+TWO_SITES = REPO / "examples" / "two_sites"
+ROLLOUT = "playbooks/site_rollout.yml"
+FIREWALLS, SWITCHES, ACCESS_POINTS = ["fw-prod-01"], ["sw-prod-01", "sw-prod-02", "sw-prod-03", "sw-prod-04"], \
+    ["ap-prod-01", "ap-prod-02"]
+FLOOR_B = ["fw-prodb-01", "sw-prodb-01", "sw-prodb-02"]
+
+
+def inventory(tmp_path: Path, floor_a=None, floor_b=None, only=None) -> str:
+    """The two-sites example, copied, with changes to each site's group_vars; ``only`` keeps one site."""
+    site = tmp_path / "inventory"
+    (site / "group_vars").mkdir(parents=True, exist_ok=True)
+    hosts = yaml.safe_load((TWO_SITES / "hosts.yml").read_text())
+    if only:
+        hosts["all"]["children"] = {only: hosts["all"]["children"][only]}
+    (site / "hosts.yml").write_text(yaml.safe_dump(hosts))
+    for name, changes in (("floor_a", floor_a), ("floor_b", floor_b), ("all", None)):
+        variables = yaml.safe_load((TWO_SITES / "group_vars" / ("%s.yml" % name)).read_text())
+        variables.update(changes or {})
+        (site / "group_vars" / ("%s.yml" % name)).write_text(yaml.safe_dump(variables))
+    return str(site / "hosts.yml")
+
+
+def rollout(lab, tmp_path, hosts, check=False, **extra):
+    return run_playbook(lab, ROLLOUT, inventory=hosts, check=check, diff=check,
+                        extra_vars=dict({"ztp_output_dir": str(tmp_path / "out")}, **extra))
+
+
+def report(tmp_path, site="site_floor_a") -> dict:
+    return json.loads((tmp_path / "out" / "reports" / site / "rollout-report.json").read_text())
+
+
+def manifest(lab, site_id="site_floor_a") -> dict:
+    [summary] = lab.bw("GET", "/manifests", params={"site_id": site_id}).json()["manifests"]
+    return lab.bw("GET", "/manifests/%s" % summary["id"]).json()
+
+
+def deployments(lab, site) -> list:
+    """The hostnames of each deployment of the manifest, in order (deployment_started events)."""
+    by_id = {d["id"]: d["hostname"] for d in site["devices"]}
+    answer = lab.bw("GET", "/events", params={"manifest_id": site["id"]}).json()["events"]
+    return [sorted(by_id[i] for i in e["details"]["devices"]) for e in answer if e["event_type"] == "deployment_started"]
+
+
+@pytest.mark.slow
+def test_three_waves_deploy_in_order_and_check_mode_plans_them(lab, tmp_path):
+    hosts = inventory(tmp_path, only="floor_a")
+    lab.reset_counters()
+    plan = rollout(lab, tmp_path, hosts, check=True)
+    assert plan.rc == 0, plan.output[-6000:]
+    assert lab.counters()["writes"] == 0
+    planned = report(tmp_path)
+    assert planned["result"] == "plan"
+    assert [(w["number"], w["devices"]) for w in planned["waves"]] == [(1, 1), (2, 4), (3, 2)]
+    assert {d["hostname"]: d["wave"] for d in planned["devices"]}["ap-prod-01"] == 3
+    assert " Wave 2 of 3 (floor_a_switches):" in plan.output
+    actions = {d["hostname"]: d["planned"] for d in planned["devices"]}
+
+    run = rollout(lab, tmp_path, hosts, rollout_wave_pause=1)
+    assert run.rc == 0, run.output[-6000:]
+    assert "wave 1 of 3: done; wave 2 starts in 1 s (rollout_wave_pause)" in run.output
+    site = manifest(lab)
+    assert site["status"] == "deployed" and {d["status"] for d in site["devices"]} == {"online"}
+    assert deployments(lab, site) == [FIREWALLS, SWITCHES, sorted(ACCESS_POINTS)]
+    # The plan named what the run then did: every device planned to be deployed was, in its wave.
+    assert sorted(h for h, a in actions.items() if "deploy" in a) == sorted(FIREWALLS + SWITCHES + ACCESS_POINTS)
+    assert "wave 2 of 3: deployment: online 4/4" in run.output
+    done = report(tmp_path)
+    assert done["result"] == "success" and [w["result"] for w in done["waves"]] == ["online"] * 3
+
+    lab.reset_counters()
+    rerun = rollout(lab, tmp_path, hosts)
+    assert rerun.rc == 0 and rerun.changed_tasks == [], rerun.output[-4000:]
+    assert lab.counters()["writes"] == 0
+
+
+@pytest.mark.slow
+def test_a_wave_whose_template_fails_stops_the_next_waves(lab, tmp_path):
+    broken = {"ztp_config_templates": {"cisco_ie3300": "template_switch_broken", "fortigate_60f": "template_firewall_dmz",
+                                       "fortinet_fap231f": "template_ap_basic"}}
+    hosts = inventory(tmp_path, floor_a=broken, only="floor_a")
+    run = rollout(lab, tmp_path, hosts)
+    assert run.rc != 0
+    site = manifest(lab)
+    status = {d["hostname"]: d["status"] for d in site["devices"]}
+    assert status["fw-prod-01"] == "online"
+    assert {status[h] for h in SWITCHES} == {"config_failed"}
+    # Wave 3 never started: its devices were never deploying (no event), and have no config.
+    assert deployments(lab, site) == [FIREWALLS]
+    assert {status[h] for h in ACCESS_POINTS} == {"serial_registered"}
+    failed = report(tmp_path)
+    assert failed["result"] == "failed"
+    assert "wave 2 of 3: 4 config(s) failed" in failed["error"] and "wave 3 not started" in failed["error"]
+    assert [w["result"] for w in failed["waves"]] == ["online", "failed", "not started"]
+    assert "wave 2 of 3: 4 config(s) failed" in run.output
+
+
+@pytest.mark.slow
+def test_failures_within_rollout_max_failures_let_the_next_waves_go_on(lab, tmp_path):
+    broken = {"ztp_config_templates": {"cisco_ie3300": "template_switch_broken", "fortigate_60f": "template_firewall_dmz",
+                                       "fortinet_fap231f": "template_ap_basic"}, "rollout_max_failures": 4}
+    run = rollout(lab, tmp_path, inventory(tmp_path, floor_a=broken, only="floor_a"))
+    assert run.rc != 0  # not every device is online
+    assert "wave 2 of 3: 4 config(s) failed" in run.output and "within rollout_max_failures 4" in run.output
+    site = manifest(lab)
+    assert deployments(lab, site) == [FIREWALLS, sorted(ACCESS_POINTS)]
+    assert [w["result"] for w in report(tmp_path)["waves"]] == ["online", "failed", "online"]
+
+
+@pytest.mark.slow
+def test_one_wave_per_run_as_an_approval_workflow_would(lab, tmp_path):
+    hosts = inventory(tmp_path, only="floor_a")
+    first = rollout(lab, tmp_path, hosts, rollout_wave=1)
+    assert first.rc == 0, first.output[-6000:]
+    site = manifest(lab)
+    status = {d["hostname"]: d["status"] for d in site["devices"]}
+    assert status["fw-prod-01"] == "online"
+    # The whole site's serials are registered; the other waves wait for their job.
+    assert {status[h] for h in SWITCHES + ACCESS_POINTS} == {"serial_registered"}
+    assert deployments(lab, site) == [FIREWALLS]
+
+    lab.reset_counters()
+    plan = rollout(lab, tmp_path, hosts, check=True, rollout_wave=2)
+    assert plan.rc == 0, plan.output[-6000:]
+    assert lab.counters()["writes"] == 0
+    planned = {d["hostname"]: d["planned"] for d in report(tmp_path)["devices"]}
+    assert planned["sw-prod-01"] == ["generate_config", "deploy"] and planned["ap-prod-01"] == []
+    assert planned["fw-prod-01"] == []
+
+    second = rollout(lab, tmp_path, hosts, rollout_wave=2)
+    assert second.rc == 0, second.output[-6000:]
+    assert deployments(lab, manifest(lab)) == [FIREWALLS, SWITCHES]
+
+    refused = rollout(lab, tmp_path, hosts, rollout_wave=4)
+    assert refused.rc != 0 and "rollout_wave: 4: the site has 3 wave(s)" in refused.output
+
+
+@pytest.mark.slow
+def test_two_sites_in_one_run_with_a_report_each_and_an_index(lab, tmp_path):
+    hosts = inventory(tmp_path)
+    lab.reset_counters()
+    plan = rollout(lab, tmp_path, hosts, check=True)
+    assert plan.rc == 0, plan.output[-6000:]
+    assert lab.counters()["writes"] == 0
+    assert report(tmp_path, "site_floor_b")["result"] == "plan"
+
+    run = rollout(lab, tmp_path, hosts)
+    assert run.rc == 0, run.output[-6000:]
+    for site_id, devices in (("site_floor_a", 7), ("site_floor_b", 3)):
+        site = manifest(lab, site_id)
+        assert site["status"] == "deployed" and len(site["devices"]) == devices
+        assert report(tmp_path, site_id)["result"] == "success"
+    index = json.loads((tmp_path / "out" / "reports" / "index.json").read_text())
+    assert index["result"] == "success"
+    assert {name: s["result"] for name, s in index["sites"].items()} == {"site_floor_a": "success",
+                                                                         "site_floor_b": "success"}
+    page = (tmp_path / "out" / "reports" / "index.html").read_text()
+    assert 'href="site_floor_b/rollout-report.html"' in page
+    # The job's artifacts: one entry per site (AWX merges them).
+    task = "Write the report and publish its summary (AWX job artifacts)"
+    stats = [r["result"]["ansible_stats"] for r in run.results(task)]
+    published = sorted(name for s in stats for name in s["data"]["breakwater_ztp_sites"])
+    assert published == ["site_floor_a", "site_floor_b"]
+    assert all(s["aggregate"] for s in stats)
+
+
+@pytest.mark.slow
+def test_a_broken_site_does_not_stop_the_other(lab, tmp_path):
+    # Floor B names a template that does not exist: its preflight fails, Floor A is rolled out anyway.
+    hosts = inventory(tmp_path, floor_b={"ztp_config_templates": {"cisco_ie3300": "template_missing"}})
+    run = rollout(lab, tmp_path, hosts)
+    assert run.rc != 0
+    assert "ztp_config_templates.cisco_ie3300: template template_missing does not exist" in run.output
+    assert manifest(lab)["status"] == "deployed"
+    assert lab.bw("GET", "/manifests", params={"site_id": "site_floor_b"}).json()["manifests"] == []
+    index = json.loads((tmp_path / "out" / "reports" / "index.json").read_text())
+    assert index["result"] == "failed"
+    assert {name: s["result"] for name, s in index["sites"].items()} == {"site_floor_a": "success",
+                                                                         "site_floor_b": "failed"}
+    assert "template_missing" in index["sites"]["site_floor_b"]["error"]
