@@ -14,7 +14,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import fi
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
-from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_waits
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_counts, check_waits
 
 STEPS = ("manifest", "serials", "configs", "fortiztp", "deploy")
 # The steps a wave runs for its own devices; the manifest and the serials are the site's, whole.
@@ -50,6 +50,7 @@ class ActionModule(SiteAction):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         step = args["step"]
         check_waits(state.site)
+        check_counts(state.site)
         plan = state.load_plan(args["plan"]) if args["plan"] else None
         if plan is None:
             # On its own (not after site_plan): plan this step from a fresh read.
@@ -152,7 +153,8 @@ class ActionModule(SiteAction):
             manifest = self.manifest_now(state, plan)
             devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
                        and d["id"] in set(m["id"] for m in missing)]
-            written = site_run.save_configs(state.client("breakwater"), devices, dest, fmt, save_config)
+            written = site_run.save_configs(state.client("breakwater"), devices, dest, fmt, save_config,
+                                             site["download_workers"])
             return {"changed": bool(written), "generated": [], "written": written}
         manifest = self.manifest_now(state, plan)
         bw = state.client("breakwater")
@@ -174,7 +176,7 @@ class ActionModule(SiteAction):
         if not args["save_all_configs"]:
             missing = set(d["id"] for d in site_run.missing_config_files(devices, dest, fmt, os.path.exists))
             devices = [d for d in devices if d["id"] in regenerated or d["id"] in missing]
-        written = site_run.save_configs(bw, devices, dest, fmt, save_config)
+        written = site_run.save_configs(bw, devices, dest, fmt, save_config, site["download_workers"])
         return {"changed": bool(generated or written), "generated": sorted(d["hostname"] for d in generated),
                 "written": written}
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, wave_members
-from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_wave_settings, check_waits
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_counts, check_waits
 
 
 class ActionModule(SiteAction):
@@ -17,7 +17,7 @@ class ActionModule(SiteAction):
         self.validate_argument_spec(argument_spec={})
         site = state.site
         check_waits(site)
-        check_wave_settings(site)
+        check_counts(site)
         if state.inventory_problems:
             raise TaskFailure("Preflight: %d inventory problem(s), nothing written: %s" % (
                 len(state.inventory_problems), "; ".join(state.inventory_problems)),

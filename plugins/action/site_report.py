@@ -11,6 +11,7 @@ import os
 import jinja2
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import locked, write_if_changed
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
@@ -39,8 +40,13 @@ class ActionModule(SiteAction):
         else:
             bw = state.client("breakwater")
             manifest_id = (plan or {}).get("manifest", {}).get("id")
-            manifest = find_manifest(bw, manifest_id, site["site_id"], site["manifest_name"])
-            events = bw.list_events(manifest_id=manifest["id"]) if manifest else []
+            if manifest_id:  # known from the plan: the manifest and its events at once
+                manifest, events = site_run.in_parallel(
+                    bw, lambda twin: find_manifest(twin, manifest_id, site["site_id"], site["manifest_name"]),
+                    lambda twin: twin.list_events(manifest_id=manifest_id))
+            else:
+                manifest = find_manifest(bw, None, site["site_id"], site["manifest_name"])
+                events = bw.list_events(manifest_id=manifest["id"]) if manifest else []
         # The run succeeds when the devices it rolled out are online (with rollout_wave: that wave's).
         play_hosts = rules.run_hosts(plan) if plan else [d["hostname"] for d in state.devices]
         models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []

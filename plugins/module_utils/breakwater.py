@@ -65,18 +65,11 @@ class BreakwaterClient(object):
         counts its own calls; ``add_calls`` adds them to this client once the thread is done.
         """
         twin = copy.copy(self)
-        twin.http = copy.copy(self.http)
-        session = type(self.http.session)()
-        session.verify = self.http.session.verify
-        session.headers.update(self.http.session.headers)
-        twin.http.session = session
-        twin.http.calls = 0
+        twin.http = self.http.for_thread()
         return twin
 
     def add_calls(self, twin):
-        with self.http.calls_lock:
-            self.http.calls += twin.http.calls
-        twin.http.session.close()
+        self.http.add_calls(twin.http)
 
     # Manifests
     def list_manifests(self, site_id=None, status=None):

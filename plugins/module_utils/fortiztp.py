@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import binascii
 import contextlib
+import copy
 import hashlib
 import json
 import os
@@ -340,6 +341,20 @@ class FortiZTPClient(object):
     def calls(self):
         """API and OAuth calls made so far, so modules can report what they cost of the hourly budget."""
         return self.http.calls + self.auth.http.calls
+
+    def for_thread(self):
+        """A twin for one worker thread (its own HTTP session), sharing the login: log in first
+        (``login``), so that the threads do not each log in."""
+        twin = copy.copy(self)
+        twin.http = self.http.for_thread()
+        return twin
+
+    def add_calls(self, twin):
+        self.http.add_calls(twin.http)
+
+    def login(self):
+        """Get the token now (from the cache, or a login) rather than with the first call."""
+        self.auth.token()
 
     # Devices
     def list_devices(self, provision_status=None, device_type=None, serials=None, use_cache=None):

@@ -9,6 +9,7 @@ Every module, inventory plugin and role of the collection talks HTTP through
 
 from __future__ import annotations
 
+import copy
 import email.utils
 import json as jsonlib
 import random
@@ -179,6 +180,25 @@ class HttpClient(object):
         self.session.verify = self.verify
         self.sent_secrets = []  # credentials actually sent, masked even once auth has replaced them
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    def for_thread(self):
+        """A twin for one worker thread: same settings and auth, its own requests Session.
+
+        requests does not promise that a Session is safe to share between threads. The twin
+        counts its own calls; ``add_calls`` adds them to this client once the thread is done.
+        """
+        twin = copy.copy(self)
+        session = type(self.session)()
+        session.verify = self.session.verify
+        session.headers.update(self.session.headers)
+        twin.session = session
+        twin.calls = 0
+        return twin
+
+    def add_calls(self, twin):
+        with self.calls_lock:
+            self.calls += twin.calls
+        twin.session.close()
 
     def known_secrets(self):
         found = self.secrets + self.sent_secrets

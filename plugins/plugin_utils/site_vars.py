@@ -100,6 +100,10 @@ SITE_VARIABLES = {
                                "Format of the saved configs (C(.cfg) text or C(.json)).", choices=["text", "json"]),
     "configs_dest": Variable("configs_dest", "path", None, ("rollout", "configs"),
                              "Folder of the intended configs; default C(<ztp_output_dir>/configs/<ztp_site_id>)."),
+    "configs_download_workers": Variable(
+        "download_workers", "int", 16, ("rollout", "configs"),
+        "Configs downloaded at once (the API has one GET per device's config); a config whose saved file is "
+        "current is not downloaded again."),
     "configs_wait_timeout": Variable("configs_wait_timeout", "int", 900, ("rollout", "configs"),
                                      "Seconds to wait for config generation."),
     "configs_poll_interval": Variable("configs_poll_interval", "int", 3, ("rollout", "configs"),
@@ -227,11 +231,12 @@ def check_waits(site):
         check_wait_options(site[timeout], site[interval], names[timeout], names[interval])
 
 
-def check_wave_settings(site):
-    """Counts that cannot be negative, named after their variables; before any write."""
-    for name, key in (("rollout_max_failures", "max_failures"), ("rollout_wave_pause", "wave_pause")):
-        if site[key] < 0:
-            raise SiteVariableError("%s: %s is below 0" % (name, site[key]))
+def check_counts(site):
+    """Counts out of their range, named after their variables; before any write."""
+    for name, key, least in (("rollout_max_failures", "max_failures", 0), ("rollout_wave_pause", "wave_pause", 0),
+                             ("configs_download_workers", "download_workers", 1)):
+        if site[key] < least:
+            raise SiteVariableError("%s: %s is below %d" % (name, site[key], least))
 
 
 def connection(variables, api):

@@ -201,7 +201,8 @@ TEMPLATES = [{"id": "template_switch_basic", "device_type": "cisco_ie3300"}]
 # --- read_breakwater -----------------------------------------------------------------------------
 def test_read_breakwater_by_name():
     client = FakeBreakwater([manifest(), manifest(id="manifest_999", site_id="site_other")], TEMPLATES)
-    templates, found = site_run.read_breakwater(client, site())
+    templates, found, status = site_run.read_breakwater(client, site())
+    assert status is None
     assert templates == TEMPLATES
     assert found["id"] == "manifest_123" and len(found["devices"]) == 3
     assert client.calls == {"list_templates": 1, "list_manifests": 1, "get_manifest": 1}
@@ -210,7 +211,7 @@ def test_read_breakwater_by_name():
 
 def test_read_breakwater_of_a_new_site():
     client = FakeBreakwater([manifest(name="Other")], TEMPLATES)
-    assert site_run.read_breakwater(client, site()) == (TEMPLATES, None)
+    assert site_run.read_breakwater(client, site()) == (TEMPLATES, None, None)
     assert client.calls == {"list_templates": 1, "list_manifests": 1}
 
 
@@ -233,7 +234,7 @@ def test_an_ambiguous_name_names_ztp_manifest_name():
 
 def test_ztp_manifest_id_picks_the_manifest_without_listing():
     client = FakeBreakwater([manifest(), manifest(id="manifest_124")], TEMPLATES)
-    _templates, found = site_run.read_breakwater(client, site(manifest_id="manifest_124"))
+    found = site_run.read_breakwater(client, site(manifest_id="manifest_124"))[1]
     assert found["id"] == "manifest_124"
     assert client.calls == {"list_templates": 1, "get_manifest": 1}
 
@@ -273,7 +274,9 @@ FMG = {"oid": 1, "sn": "FMG-VM0000000001", "ip": "10.0.0.10", "scriptOid": None}
 def test_read_fortiztp_reads_the_fortinet_devices_once():
     client = FakeFortiZTP([[record("FGT60F0000000001"), record("FGT60F0000000002"), record("FGT60F0000009999")]],
                           [FMG], [{"oid": 1, "name": "fmg-preconfig"}])
-    records, fortimanagers, scripts = site_run.read_fortiztp(client, site(fortiztp_script="fmg-preconfig"), DEVICES)
+    records, fortimanagers, scripts, system = site_run.read_fortiztp(client, site(fortiztp_script="fmg-preconfig"),
+                                                                     DEVICES)
+    assert system is None
     assert sorted(records) == ["FGT60F0000000001", "FGT60F0000000002"]  # another site's device is left out
     assert fortimanagers == [FMG] and scripts == [{"oid": 1, "name": "fmg-preconfig"}]
     assert client.calls == {"list_devices": 1, "list_fortimanagers": 1, "list_scripts": 1}
@@ -282,7 +285,7 @@ def test_read_fortiztp_reads_the_fortinet_devices_once():
 
 def test_read_fortiztp_lists_only_what_the_site_uses():
     client = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
-    records, fortimanagers, scripts = site_run.read_fortiztp(client, site(fortimanager_sn=[]), DEVICES)
+    records, fortimanagers, scripts = site_run.read_fortiztp(client, site(fortimanager_sn=[]), DEVICES)[:3]
     assert (fortimanagers, scripts) == ([], [])
     assert client.calls == {"list_devices": 1}
 
@@ -307,7 +310,7 @@ def test_read_swapped_adds_the_serials_an_rma_swaps_out_and_costs_nothing_withou
 ])
 def test_read_fortiztp_without_fortinet_devices_calls_nothing(overrides, devices):
     client = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
-    assert site_run.read_fortiztp(client, site(**overrides), devices) == ({}, [], [])
+    assert site_run.read_fortiztp(client, site(**overrides), devices) == ({}, [], [], None)
     assert client.calls == {}
 
 
@@ -559,3 +562,40 @@ def test_deploy_timeout(clock):
         site_run.deploy(client, manifest(), 30, 10)
     assert caught.value.msg == "deployment: still waiting after 30 seconds: manifest manifest_123 still deploying"
     assert caught.value.result == {"changed": True}
+
+
+# --- in_parallel -----------------------------------------------------------------------------------
+class Twinned(object):
+    """A client with thread twins, as BreakwaterClient and FortiZTPClient have: counts calls per twin."""
+
+    def __init__(self):
+        self.calls, self.twins = 0, []
+
+    def for_thread(self):
+        twin = Twinned()
+        self.twins.append(twin)
+        return twin
+
+    def add_calls(self, twin):
+        self.calls += twin.calls
+
+    def read(self, value):
+        self.calls += 1
+        if isinstance(value, Exception):
+            raise value
+        return value
+
+
+def test_in_parallel_reads_with_a_twin_each_and_counts_every_call():
+    client = Twinned()
+    answers = site_run.in_parallel(client, lambda c: c.read("a"), None, lambda c: c.read("b"))
+    assert answers == ["a", None, "b"]
+    assert len(client.twins) == 2 and client.calls == 2
+
+
+def test_in_parallel_raises_the_first_error_once_every_read_ended():
+    client = Twinned()
+    with pytest.raises(ApiError):
+        site_run.in_parallel(client, lambda c: c.read(ApiError(500, "INTERNAL_ERROR", "boom")),
+                             lambda c: c.read("b"))
+    assert client.calls == 2  # both ran; the calls of both counted
