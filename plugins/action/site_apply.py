@@ -154,7 +154,7 @@ class ActionModule(SiteAction):
             devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
                        and d["id"] in set(m["id"] for m in missing)]
             written = site_run.save_configs(state.client("breakwater"), devices, dest, fmt, save_config,
-                                             site["download_workers"])
+                                            site["download_workers"])
             return {"changed": bool(written), "generated": [], "written": written}
         manifest = self.manifest_now(state, plan)
         bw = state.client("breakwater")

@@ -37,7 +37,7 @@ def in_parallel(client, *reads):
     wanted = [read for read in reads if read is not None]
     if not hasattr(client, "for_thread") or len(wanted) < 2:
         return [read(client) if read is not None else None for read in reads]
-    twins = [client.for_thread() for _ in wanted]
+    twins = [client.for_thread() for _read in wanted]
     try:
         with ThreadPoolExecutor(max_workers=len(wanted)) as pool:
             futures = [pool.submit(read, twin) for read, twin in zip(wanted, twins)]
