@@ -67,7 +67,9 @@ class ActionModule(ActionBase):
             site["groups"] = sorted(name for name, members in groups.items()
                                     if name not in ("all", "ungrouped") and site["vars_from"] in members)
         for site in sites:
-            site.update(run=run, index_dir=index_dir, sites=sorted(report_dirs))
+            site.update(run=run, index_dir=index_dir, sites=sorted(report_dirs), device_count=len(site["hosts"]))
+            site["devices"] = rules.pack_devices(site) if "devices" in site else ""
+            del site["hosts"]
         result.update(changed=False, sites=sites, run=run, index_dir=index_dir)
         return result
 

@@ -36,17 +36,20 @@ class ActionModule(SiteAction):
         plan = state.load_plan(args["plan"]) if args["plan"] and os.path.exists(args["plan"]) else None
         if args["error"] and not args["plan"]:
             # The plan itself failed (its problems are the error): nothing was written, nothing to read.
-            bw, manifest, events = None, None, []
+            bw, manifest, events, pdf = None, None, [], None
         else:
             bw = state.client("breakwater")
-            manifest_id = (plan or {}).get("manifest", {}).get("id")
-            if manifest_id:  # known from the plan: the manifest and its events at once
-                manifest, events = site_run.in_parallel(
+            planned = (plan or {}).get("manifest") or {}
+            manifest_id = planned.get("id")
+            if manifest_id:  # known from the plan: the manifest, its events and its cable schedule at once
+                manifest, events, pdf = site_run.in_parallel(
                     bw, lambda twin: find_manifest(twin, manifest_id, site["site_id"], site["manifest_name"]),
-                    lambda twin: twin.list_events(manifest_id=manifest_id))
+                    lambda twin: twin.list_events(manifest_id=manifest_id),
+                    (lambda twin: twin.get_cable_schedule(manifest_id))
+                    if site["cable_schedule"] and planned.get("cable_schedule") else None)
             else:
                 manifest = find_manifest(bw, None, site["site_id"], site["manifest_name"])
-                events = bw.list_events(manifest_id=manifest["id"]) if manifest else []
+                events, pdf = bw.list_events(manifest_id=manifest["id"]) if manifest else [], None
         # The run succeeds when the devices it rolled out are online (with rollout_wave: that wave's).
         play_hosts = rules.run_hosts(plan) if plan else [d["hostname"] for d in state.devices]
         models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []
@@ -58,12 +61,17 @@ class ActionModule(SiteAction):
         report["cable_schedule"] = None
         if site["cable_schedule"] and manifest and manifest.get("cable_schedule"):
             # The crew cables the floor from it: it travels with the report (a relative link).
-            write_if_changed(os.path.join(folder, CABLE_SCHEDULE), bw.get_cable_schedule(manifest["id"]), FOLDER)
+            if pdf is None:
+                pdf = bw.get_cable_schedule(manifest["id"])
+            write_if_changed(os.path.join(folder, CABLE_SCHEDULE), pdf, FOLDER)
             report["cable_schedule"] = CABLE_SCHEDULE
         report_json = os.path.join(folder, "rollout-report.json")
         report_html = os.path.join(folder, "rollout-report.html")
         changed = write_if_changed(report_json, (json.dumps(report, indent=2) + "\n").encode("utf-8"), FOLDER)
-        changed |= write_if_changed(report_html, self.render(args["template"], report).encode("utf-8"), FOLDER)
+        template = self._find_needle("templates", args["template"])
+        if changed or not os.path.exists(report_html) or os.path.getmtime(report_html) < os.path.getmtime(template):
+            # Else the same report through the same template: the page it gave is still current.
+            changed |= write_if_changed(report_html, self.render(template, report).encode("utf-8"), FOLDER)
         self.progress(rules.summary_text(report) + " Report: %s" % report_html)
         index_html = self.write_index(state.variables.site_host, report, folder)
         artifact = rules.artifact(report, report_json, report_html)
@@ -104,12 +112,11 @@ class ActionModule(SiteAction):
             index = rules.run_index(previous, site_host["run"], site_host["sites"], site_host["name"],
                                     rules.index_entry(report, folder, index_dir))
             write_if_changed(index_json, (json.dumps(index, indent=2) + "\n").encode("utf-8"), "ztp_output_dir")
-            write_if_changed(index_html, self.render("rollout-index.html.j2", index, "rollout_index").encode("utf-8"),
-                             "ztp_output_dir")
+            page = self.render(self._find_needle("templates", "rollout-index.html.j2"), index, "rollout_index")
+            write_if_changed(index_html, page.encode("utf-8"), "ztp_output_dir")
         return index_html
 
-    def render(self, template_name, data, name="rollout_report"):
-        path = self._find_needle("templates", template_name)
+    def render(self, path, data, name="rollout_report"):
         with open(path) as handle:
             source = handle.read()
         environment = jinja2.Environment(autoescape=False, undefined=jinja2.ChainableUndefined)

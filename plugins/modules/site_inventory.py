@@ -79,14 +79,18 @@ sites:
       description: Its C(ztp_manifest_id) or C(ztp_manifest_name).
       type: str
       returned: always
-    hosts:
-      description: Its device hosts.
-      type: list
-      elements: str
-      returned: always
     devices:
-      description: Per device host its C(serial_number) and C(device_type), as the inventory gives them (read once).
-      type: dict
+      description:
+        - Its device hosts, in inventory order, with their C(serial_number) and C(device_type) as the inventory
+          gives them (read once), as JSON text C([[hostname, serial_number, device_type], ...]); one string is
+          much cheaper for Ansible to pass to the site's host than 1,000 entries.
+        - Empty for a site without device hosts (a play on localhost).
+      type: str
+      returned: always
+      sample: '[["fw-prod-01","FGT60FTK20000001","fortigate_60f"],["sw-prod-01","FDO2401A001","cisco_ie3300"]]'
+    device_count:
+      description: How many device hosts it has.
+      type: int
       returned: always
     vars_from:
       description: The host the site's variables are read from (its first device).

@@ -81,12 +81,13 @@ class SiteState(object):
     def _read_inventory(self):
         raw = self.variables.task_vars
         site_host = self.variables.site_host
-        if site_host and site_host.get("devices") is not None:
+        if site_host and site_host.get("devices"):
             # Read from the inventory once, when the sites were found.
-            hosts = [(name, site_host["devices"][name]) for name in site_host["hosts"]]
+            hosts = rules.unpack_devices(site_host["devices"])
+        elif site_host:
+            hosts = []  # a site without device hosts: the manifest's devices
         else:
-            hostnames = site_host["hosts"] if site_host else raw.get("ansible_play_hosts_all")
-            hosts = play_hosts(raw.get("hostvars") or {}, hostnames)
+            hosts = play_hosts(raw.get("hostvars") or {}, raw.get("ansible_play_hosts_all"))
         self._devices, self._inventory_problems = rules.inventory_devices(hosts)
 
     @property

@@ -266,7 +266,7 @@ def test_plan_for_a_new_site():
     plan = plan_site(site(description="Plant A"), DEVICES, None, {})
     assert plan["site_id"] == "site_456"
     assert plan["manifest"] == {"id": None, "name": "Plant A", "status": None, "action": "create",
-                                "changes": ["description"]}
+                                "changes": ["description"], "cable_schedule": False}
     for device in plan["devices"]:
         assert device["status"] == "pending" and device["id"] is None
     assert row(plan, "sw-01")["actions"] == [REGISTER_SERIAL, GENERATE_CONFIG, DEPLOY]
@@ -287,7 +287,10 @@ def test_a_new_site_without_description_is_still_created():
 def test_plan_for_a_fully_online_site_does_nothing():
     plan = plan_site(site(), DEVICES, manifest(), RECORDS)
     assert plan["manifest"] == {"id": "manifest_123", "name": "Plant A", "status": "deployed", "action": None,
-                                "changes": []}
+                                "changes": [], "cable_schedule": False}
+    with_pdf = plan_site(site(), DEVICES, manifest(cable_schedule="/manifests/manifest_123/cable-schedule.pdf"),
+                         RECORDS)
+    assert with_pdf["manifest"]["cable_schedule"] is True  # the report fetches it with the manifest
     assert [r["actions"] for r in plan["devices"]] == [[], [], []]
     assert set(r["reason"] for r in plan["devices"]) == {"online, nothing to do"}
     assert [r["id"] for r in plan["devices"]] == ["device_1", "device_2", "device_3"]

@@ -139,6 +139,10 @@ def test_sites_are_the_devices_sharing_site_and_manifest():
         ("s1-a", ["fw-a", "sw-a"], "fw-a"), ("s2", ["fw-b"], "fw-b"), ("s1-hall_c", ["sw-c"], "sw-c")]
     assert problems == ["sw-x: no ztp_manifest_name: a device belongs to a site (set ztp_site_id and "
                         "ztp_manifest_name on its group)"]
+    packed = rules.pack_devices(sites[0])
+    assert packed == '[["fw-a","A1","t"],["sw-a","A2","t"]]'
+    assert rules.unpack_devices(packed) == [("fw-a", {"serial_number": "A1", "device_type": "t"}),
+                                            ("sw-a", {"serial_number": "A2", "device_type": "t"})]
 
 
 def test_the_index_of_a_run_lists_every_site_and_starts_afresh_for_a_new_run():

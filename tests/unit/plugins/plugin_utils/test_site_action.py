@@ -2,6 +2,8 @@
 same result as the module's own process, with the site's client."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
@@ -66,7 +68,9 @@ def test_on_a_site_host_the_site_variables_are_its_first_devices_over_the_task_v
     }
     task_vars = {"hostvars": hostvars, "ansible_play_hosts_all": ["site_b"], "rollout_wait_timeout": 3600,
                  "rollout_poll_interval": 5,
-                 "breakwater_ztp_site": {"hosts": ["fw-b", "sw-b"], "vars_from": "fw-b", "name": "site_b"}}
+                 "breakwater_ztp_site": {"devices": json.dumps([["fw-b", "FGT60FTK20000002", "fortigate_60f"],
+                                                                ["sw-b", "FDO2401B001", "cisco_ie3300"]]),
+                                         "vars_from": "fw-b", "name": "site_b"}}
     state = SiteState(TemplatedVariables(task_vars, PlainTemplar()))
     assert (state.site["site_id"], state.site["manifest_name"]) == ("site_b", "Floor B")
     assert state.site["deploy_wait_timeout"] == 60  # the device's (inventory) over the play's
