@@ -9,10 +9,11 @@ import os
 import time
 import uuid
 
+from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
-from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import TemplatedVariables
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import TemplatedVariables, inventory_of
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import SiteVariableError, site_definition
 
 # What a host's variables say of the site it belongs to.
@@ -70,8 +71,33 @@ class ActionModule(ActionBase):
             site.update(run=run, index_dir=index_dir, sites=sorted(report_dirs), device_count=len(site["hosts"]))
             site["devices"] = rules.pack_devices(site) if "devices" in site else ""
             del site["hosts"]
+        limited = left_out_by_limit(self._loader, groups, sites, task_vars.get("ansible_limit"))
+        if limited:
+            return dict(result, failed=True, msg=limited)
         result.update(changed=False, sites=sites, run=run, index_dir=index_dir)
         return result
+
+
+def left_out_by_limit(loader, groups, sites, limit):
+    """Why ``--limit`` would leave a site's host out of the play over sites (which would then roll out
+    nothing and succeed), or None. A limit to the site's group keeps it; a limit to some devices does not."""
+    if not limit or str(limit).startswith("@"):
+        return None
+    inventory = inventory_of(loader, groups)
+    for site in sites:
+        for group in ["breakwater_ztp_sites"] + site["groups"]:
+            inventory.add_group(group)
+            inventory.add_host(site["name"], group=group)
+    try:
+        kept = set(host.name for host in inventory.get_hosts(pattern=limit))
+    except AnsibleError:
+        return None  # Ansible has judged the limit already
+    left = [site["name"] for site in sites if site["name"] not in kept]
+    if not left:
+        return None
+    return ("--limit %s leaves out the host that rolls out %s (it is in group breakwater_ztp_sites and in the groups "
+            "of the site's first device): limit to a group of the site, or pick devices with -e rollout_hosts=%s "
+            "instead of --limit" % (limit, ", ".join(left), limit))
 
 
 def report_dir_problems(sites):

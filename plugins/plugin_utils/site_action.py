@@ -195,14 +195,20 @@ class SiteState(object):
                 path, exc))
 
 
-def wave_members(loader, groups, patterns):
-    """[(pattern, hostnames it matches), ...] for ``rollout_waves``, matched as a play's ``hosts`` is
-    (groups, hosts, globs, ``a:b``, ``a:&b``, ``a:!b``), over the inventory's groups."""
+def inventory_of(loader, groups):
+    """An inventory of the run's groups and hosts (the ``groups`` variable), to match patterns with."""
     inventory = InventoryManager(loader, parse=False)
     for group, hosts in groups.items():
         inventory.add_group(group)
         for host in hosts:
             inventory.add_host(host, group=group)
+    return inventory
+
+
+def wave_members(loader, groups, patterns):
+    """[(pattern, hostnames it matches), ...] for ``rollout_waves``, matched as a play's ``hosts`` is
+    (groups, hosts, globs, ``a:b``, ``a:&b``, ``a:!b``), over the inventory's groups."""
+    inventory = inventory_of(loader, groups)
     members = []
     for index, pattern in enumerate(patterns):
         try:

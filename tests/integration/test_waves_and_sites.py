@@ -162,6 +162,12 @@ def test_two_sites_in_one_run_with_a_report_each_and_an_index(lab, tmp_path):
         site = manifest(lab, site_id)
         assert site["status"] == "deployed" and len(site["devices"]) == devices
         assert report(tmp_path, site_id)["result"] == "success"
+    # In parallel: Floor B's deployment started before Floor A (three waves) had ended its last one.
+    stamps = {}
+    for site_id in ("site_floor_a", "site_floor_b"):
+        answer = lab.bw("GET", "/events", params={"manifest_id": manifest(lab, site_id)["id"]}).json()["events"]
+        stamps[site_id] = [e["timestamp"] for e in answer if e["event_type"] in ("deployment_started", "device_online")]
+    assert min(stamps["site_floor_b"]) < max(stamps["site_floor_a"])
     index = json.loads((tmp_path / "out" / "reports" / "index.json").read_text())
     assert index["result"] == "success"
     assert {name: s["result"] for name, s in index["sites"].items()} == {"site_floor_a": "success",
@@ -190,3 +196,20 @@ def test_a_broken_site_does_not_stop_the_other(lab, tmp_path):
     assert {name: s["result"] for name, s in index["sites"].items()} == {"site_floor_a": "success",
                                                                          "site_floor_b": "failed"}
     assert "template_missing" in index["sites"]["site_floor_b"]["error"]
+
+
+def test_a_limit_to_some_devices_is_refused_and_a_limit_to_a_site_rolls_out_that_site(lab, tmp_path):
+    hosts = inventory(tmp_path)
+    refused = run_playbook(lab, ROLLOUT, inventory=hosts, args=["--limit", "sw-prod-01"],
+                           extra_vars={"ztp_output_dir": str(tmp_path / "out")})
+    assert refused.rc != 0
+    assert "--limit sw-prod-01 leaves out the host that rolls out site_floor_a" in refused.output
+    assert "-e rollout_hosts=sw-prod-01" in refused.output
+
+    lab.reset_counters()
+    floor_b = run_playbook(lab, ROLLOUT, inventory=hosts, args=["--limit", "floor_b"], check=True,
+                           extra_vars={"ztp_output_dir": str(tmp_path / "out")})
+    assert floor_b.rc == 0, floor_b.output[-4000:]
+    assert lab.counters()["writes"] == 0
+    assert report(tmp_path, "site_floor_b")["result"] == "plan"
+    assert not (tmp_path / "out" / "reports" / "site_floor_a").exists()
