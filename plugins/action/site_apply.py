@@ -64,7 +64,7 @@ class ActionModule(SiteAction):
             fortinet = set(plan["fortinet_serials"])
             rows = [r for r in plan["devices"] if r["serial_number"] in fortinet]
         if step in WAVE_STEPS:
-            rows = rules.wave_rows(plan, args["wave"], rows)
+            rows = rules.wave_rows(args["wave"], rows)
             self.wave_prefix = "%s: " % rules.wave_label(plan, args["wave"]) \
                 if args["wave"] and len(plan.get("waves") or []) > 1 else ""
         if self.check_mode:
@@ -142,7 +142,7 @@ class ActionModule(SiteAction):
     def step_configs(self, state, plan, rows, args, task_vars):
         site = state.site
         dest, fmt = site["configs_dest"], site["configs_format"]
-        scope = rules.wave_rows(plan, args["wave"], plan["devices"])
+        scope = rules.wave_rows(args["wave"], plan["devices"])
         hostnames = set(r["hostname"] for r in scope)
         if not rows and not args["save_all_configs"] and os.path.isdir(dest):
             # Nothing to generate: download only the configs whose file is missing (none on a rerun).
@@ -200,7 +200,7 @@ class ActionModule(SiteAction):
             if changed or not plan.get("fortimanager_ready"):
                 changed |= self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
                     sn=site["fortimanager_sn"], ip=site["fortimanager_ip"], script=site["fortiztp_script"]))["changed"]
-        swapped = [r["unprovision_serial"] for r in rules.wave_rows(plan, args["wave"], plan["devices"])
+        swapped = [r["unprovision_serial"] for r in rules.wave_rows(args["wave"], plan["devices"])
                    if r.get("unprovision_serial")]
         if swapped:
             # The units an RMA swapped out leave their FortiManager.
@@ -222,7 +222,7 @@ class ActionModule(SiteAction):
             return {"changed": False, "failed_devices": []}
         manifest = self.manifest_now(state, plan)
         bw = state.client("breakwater")
-        scope = set(r["hostname"] for r in rules.wave_rows(plan, wave, plan["devices"]))
+        scope = set(r["hostname"] for r in rules.wave_rows(wave, plan["devices"]))
         planned = set(r["hostname"] for r in rows)
         if any(d.get("hostname") in planned and d.get("status") in rules.HAS_CONFIG and d.get("status") != "online"
                for d in manifest.get("devices") or []):
@@ -251,11 +251,11 @@ class ActionModule(SiteAction):
 
     @staticmethod
     def first_wave(plan, wave):
-        running = [w["number"] for w in plan.get("waves") or [] if w["run"]]
+        running = rules.running_waves(plan)
         return wave is None or not running or wave == running[0]
 
     @staticmethod
     def stopping(plan, wave):
         """``; waves 3, 4 not started``: what a failed wave stops."""
-        later = [str(w["number"]) for w in plan.get("waves") or [] if w["run"] and wave and w["number"] > wave]
+        later = [str(number) for number in rules.later_waves(plan, wave)] if wave else []
         return "; wave%s %s not started" % ("s" if len(later) > 1 else "", ", ".join(later)) if later else ""

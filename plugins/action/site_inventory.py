@@ -41,9 +41,9 @@ class ActionModule(ActionBase):
             # over every device of its manifest.
             here = task_vars.get("inventory_hostname")
             sites = [{"site_id": None, "manifest": None, "hosts": [], "vars_from": here, "name": None}]
+        templar = self._templar.copy_with_new_env(available_variables=task_vars)
         try:
             for site in sites:
-                templar = self._templar.copy_with_new_env(available_variables=task_vars)
                 variables = TemplatedVariables(dict(task_vars, breakwater_ztp_site=site), templar)
                 definition = site_definition(variables)
                 site["name"] = site["name"] or definition["site_id"]

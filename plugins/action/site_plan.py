@@ -48,7 +48,7 @@ class ActionModule(SiteAction):
         # templating it into every step's arguments would cost seconds per step.
         plan_file = state.save_plan(plan)
         result = {"plan_file": plan_file, "manifest": plan["manifest"], "counts": plan["counts"],
-                  "waves": [wave["number"] for wave in plan["waves"] if wave["run"]],
+                  "waves": rules.running_waves(plan),
                   "changed": self.check_mode and plan["changed"], "warnings": warnings}
         if self.diff_mode:
             result["diff"] = {"prepared": rules.plan_text(plan)}

@@ -414,8 +414,8 @@ def apply_waves(plan, waves):
     for devices Breakwater would deploy with an earlier wave (it deploys every device holding a
     config that is not online)."""
     wave_of = dict((host, wave["number"]) for wave in waves for host in wave["hosts"])
-    running = set(wave["number"] for wave in waves if wave["run"])
     plan["waves"] = waves
+    running = running_waves(plan)
     for row in plan["devices"]:
         row["wave"] = wave_of.get(row["hostname"], 1)
         if row["wave"] not in running and any(a not in SERIAL_ACTIONS for a in row["actions"]):
@@ -424,8 +424,8 @@ def apply_waves(plan, waves):
     counts = dict((action, sum(1 for r in plan["devices"] if action in r["actions"])) for action in ACTIONS)
     plan["counts"] = dict((k, v) for k, v in counts.items() if v)
     plan["changed"] = bool(plan["manifest"]["action"]) or any(r["actions"] for r in plan["devices"])
-    deploying = [wave["number"] for wave in waves if wave["run"] and any(
-        DEPLOY in r["actions"] for r in plan["devices"] if r["wave"] == wave["number"])]
+    deploying = [number for number in running if any(
+        DEPLOY in r["actions"] for r in plan["devices"] if r["wave"] == number)]
     if len(waves) < 2 or not deploying:
         return []
     return ["%s (wave %d) holds a config and is not online: Breakwater deploys it with wave %d (a deployment "
@@ -439,18 +439,28 @@ def waves_text(plan):
     waves = plan.get("waves") or []
     if len(waves) < 2:
         return ""
-    running = [str(w["number"]) for w in waves if w["run"]]
+    running = running_waves(plan)
     return " in %d waves%s" % (len(waves), "" if len(running) == len(waves) else " (this run: wave %s)" % ", ".join(
-        running))
+        str(number) for number in running))
+
+
+def running_waves(plan):
+    """The numbers of the waves this run rolls out, in order (all but with ``rollout_wave``)."""
+    return [wave["number"] for wave in plan.get("waves") or [] if wave["run"]]
+
+
+def later_waves(plan, wave):
+    """The numbers of the waves this run rolls out after wave number ``wave``."""
+    return [number for number in running_waves(plan) if number > wave]
 
 
 def run_hosts(plan):
     """The devices this run rolls out: those of its waves (all but with ``rollout_wave``)."""
-    running = set(w["number"] for w in plan.get("waves") or [] if w["run"])
+    running = running_waves(plan)
     return [r["hostname"] for r in plan["devices"] if not running or r.get("wave", 1) in running]
 
 
-def wave_rows(plan, wave, rows):
+def wave_rows(wave, rows):
     """``rows`` of wave number ``wave`` (all of them when ``wave`` is None: a rollout without waves)."""
     if wave is None:
         return rows
@@ -470,7 +480,7 @@ def wave_failures(plan, wave, undeployed):
 
 def next_wave(plan, wave):
     """The number of the next wave this run rolls out after ``wave``, or None."""
-    later = [w["number"] for w in plan.get("waves") or [] if w["run"] and w["number"] > wave]
+    later = later_waves(plan, wave)
     return later[0] if later else None
 
 

@@ -108,8 +108,8 @@ def test_a_wave_is_judged_by_its_own_devices():
     assert rules.wave_failures(result, 2, undeployed) == [{"hostname": "sw-02", "status": "failed"}]
     assert rules.wave_failures(result, 1, undeployed) == []
     assert rules.next_wave(result, 1) == 2 and rules.next_wave(result, 3) is None
-    assert rules.wave_rows(result, 2, result["devices"]) == result["devices"][1:3]
-    assert rules.wave_rows(result, None, result["devices"]) == result["devices"]
+    assert rules.wave_rows(2, result["devices"]) == result["devices"][1:3]
+    assert rules.wave_rows(None, result["devices"]) == result["devices"]
 
 
 def test_the_report_tells_how_each_wave_ended():
