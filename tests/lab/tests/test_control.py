@@ -188,3 +188,18 @@ def test_a_fault_after_processing_keeps_the_write_and_loses_the_answer(lab):
     with pytest.raises(requests.exceptions.ConnectionError):
         lab.bw("POST", "/devices/device_003/serial", json={"serial_number": "FDO2401A002"})
     assert lab.bw("GET", "/devices", params={"search": "sw-prod-02"}).json()["devices"][0]["serial_number"] == "FDO2401A002"
+
+
+def test_kept_alive_connection_answers_without_a_delayed_ack_stall(lab):
+    # Without TCP_NODELAY on the lab's accepted sockets each kept-alive request waits ~40 ms
+    # for the client's delayed ACK; 40 requests then take about 1.8 s. The bound is loose
+    # (25 ms a request) so a busy machine cannot make it flake, yet the stall always breaks it.
+    session = requests.Session()
+    headers = {"Authorization": f"Bearer {lab.breakwater_token}"}
+    assert session.get(lab.breakwater_url + "/templates", headers=headers,
+                       timeout=10).status_code == 200
+    started = time.monotonic()
+    for _request in range(40):
+        assert session.get(lab.breakwater_url + "/templates", headers=headers,
+                           timeout=10).status_code == 200
+    assert time.monotonic() - started < 40 * 0.025

@@ -28,8 +28,12 @@ def write_atomically(path: str, text: str) -> None:
 
 def serve(defaults: dict, host: str, port: int, url_file: str | None) -> None:
     _app, asgi = create_app(defaults)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio sets TCP_NODELAY on accepted sockets only when the socket's
+    # proto says TCP; without it a response's second write waits ~40 ms for the client's
+    # delayed ACK (Nagle) on every kept-alive request.
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     sock.bind((host, port))
     url = f"http://{host}:{sock.getsockname()[1]}"
     config = uvicorn.Config(asgi, http=LabH11Protocol, lifespan="off", log_level="warning",
