@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Run every test of breakwater.ztp, or the steps named as arguments:
-#   bash scripts/test.sh                  # all steps
+#   bash scripts/test.sh                  # all steps (after setup, in parallel lanes)
+#   bash scripts/test.sh quick            # the quick lane: units, lab, one rollout + rerun, lint
 #   bash scripts/test.sh sanity units     # a selection ("sanity"/"units" = both Python pairs)
 #   bash scripts/test.sh --list           # the step names
-# Every step runs even when an earlier one failed; the exit status is non-zero if any failed,
-# and a summary (status and time per step, the pytest summary line) is printed at the end.
+# Every step runs even when an earlier one failed; the exit status is non-zero if any failed
+# (or a step name is unknown), and a summary (status and time per step) is printed at the end.
 set -euo pipefail
 
 # shellcheck source=scripts/lib.sh
@@ -12,6 +13,16 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
 ALL_STEPS=(setup pytest sanity-py311 sanity-py312 units-py311 units-py312 lint shellcheck build docs docsite importer changelog molecule)
+# Steps that run only when named (not part of "all": the full pytest step covers them).
+EXTRA_STEPS=(pytest-quick)
+# The quick lane: setup, then what catches most mistakes in a few minutes.
+QUICK_STEPS=(setup pytest-quick lint)
+# How "all" runs after setup: each lane runs its steps in order, the lanes side by side. pytest
+# spends much of its time waiting for the lab's emulated devices, which the other lane fills.
+LANES=(
+    "pytest"
+    "build sanity-py311 sanity-py312 units-py311 units-py312 lint shellcheck docs docsite importer changelog molecule"
+)
 
 # Exit status a step uses to say "nothing to do here" (shown as SKIP with its note, not a failure).
 SKIP=77
@@ -28,7 +39,7 @@ cleanup() {
 trap cleanup EXIT
 
 # A step writes one line here to explain a SKIP or add a remark to the summary.
-note() { printf '%s\n' "$*" >"$RUN_TMP/note"; }
+note() { printf '%s\n' "$*" >"$RUN_TMP/${STEP:-run}.note"; }
 skip() { note "$*"; warn "skipped: $*"; exit "$SKIP"; }
 
 need_venv() {
@@ -82,6 +93,18 @@ step_pytest() {
     read -ra extra <<<"${PYTEST_ARGS:--n 2}"
     # No -x: every failure is reported. The pytest config (testpaths, markers, no cache) is pytest.ini.
     "$VENV/bin/python" -m pytest -q "${extra[@]}"
+}
+
+# The quick lane's pytest: the unit tests, the lab's own tests, and one rollout of the example
+# site against the lab with its rerun (changed=0, no write).
+QUICK_TESTS=(tests/unit tests/lab/tests
+    tests/integration/test_rollout.py::test_rollout_of_the_example_site_then_rerun_unchanged)
+step_pytest_quick() {
+    need_venv "$VENV"
+    ansible_env
+    local extra=()
+    read -ra extra <<<"${PYTEST_ARGS:--n 2}"
+    "$VENV/bin/python" -m pytest -q "${extra[@]}" "${QUICK_TESTS[@]}"
 }
 
 # ansible-test from the staged copy, with the venv's Python first on PATH so --python X.Y
@@ -268,71 +291,128 @@ step_molecule() {
 
 # ---------------------------------------------------------------------------------- driver
 
+# Fills STEPS from the arguments; an unknown name fails the whole run before any step.
+STEPS=()
 expand_steps() {
     local arg
     for arg in "$@"; do
         case "$arg" in
-            all) printf '%s\n' "${ALL_STEPS[@]}" ;;
-            sanity|units) printf '%s\n' "$arg-py311" "$arg-py312" ;;
+            all) STEPS+=("${ALL_STEPS[@]}") ;;
+            quick) STEPS+=("${QUICK_STEPS[@]}") ;;
+            sanity|units) STEPS+=("$arg-py311" "$arg-py312") ;;
             *)
-                if [[ " ${ALL_STEPS[*]} " != *" $arg "* ]]; then
-                    die "unknown step '$arg' (steps: ${ALL_STEPS[*]}; groups: all sanity units)"
+                if [[ " ${ALL_STEPS[*]} ${EXTRA_STEPS[*]} " != *" $arg "* ]]; then
+                    err "unknown step '$arg' (steps: ${ALL_STEPS[*]} ${EXTRA_STEPS[*]}; groups: all quick sanity units)"
+                    return 1
                 fi
-                printf '%s\n' "$arg"
+                STEPS+=("$arg")
                 ;;
         esac
     done
 }
 
-main() {
-    if [[ "${1:-}" == --list || "${1:-}" == -l ]]; then
-        printf '%s\n' "${ALL_STEPS[@]}"
-        return 0
-    fi
-    if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
-        sed -n '2,7p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
-        return 0
-    fi
-    local steps=()
-    mapfile -t steps < <(expand_steps "${@:-all}")
-
-    local step rc started elapsed status msg overall=0 total_started=$SECONDS
-    local -a summary=()
-    for step in "${steps[@]}"; do
-        printf '\n%s======== %s ========%s\n' "$_c_bold" "$step" "$_c_off"
-        rm -f "$RUN_TMP/note"
-        started=$SECONDS
-        # A child shell with its own errexit: in "f || x" bash would ignore set -e inside f.
-        set +e
-        # The ERR trap (inherited by functions through -E) names the command that ended a step.
+# run_step STEP: runs it in a child shell with its own errexit (in "f || x" bash would ignore
+# set -e inside f), its output in $RUN_TMP/STEP.log (and on the terminal unless QUIET_STEP=1),
+# its exit status in $RUN_TMP/STEP.rc and its time in $RUN_TMP/STEP.time.
+run_step() {
+    local step="$1" started=$SECONDS rc
+    rm -f "$RUN_TMP/$step.note"
+    set +e
+    if [[ -n "${QUIET_STEP:-}" ]]; then
         (
             set -eEuo pipefail
+            STEP="$step"
+            # The ERR trap (inherited by functions through -E) names the command that ended a step.
+            trap 'err "step $step: \"$BASH_COMMAND\" failed (exit $?) at line $LINENO"' ERR
+            "step_${step//-/_}"
+        ) >"$RUN_TMP/$step.log" 2>&1 </dev/null
+        rc=$?
+    else
+        printf '\n%s======== %s ========%s\n' "$_c_bold" "$step" "$_c_off"
+        (
+            set -eEuo pipefail
+            STEP="$step"
             trap 'err "step $step: \"$BASH_COMMAND\" failed (exit $?) at line $LINENO"' ERR
             "step_${step//-/_}"
         ) 2>&1 | tee "$RUN_TMP/$step.log"
         rc=${PIPESTATUS[0]}
-        set -e
-        elapsed=$((SECONDS - started))
-        msg="$(cat "$RUN_TMP/note" 2>/dev/null || true)"
-        if ((rc == 0)); then
-            status="${_c_green}PASS${_c_off}"
-        elif ((rc == SKIP)); then
-            status="${_c_yellow}SKIP${_c_off}"
+    fi
+    set -e
+    printf '%s\n' "$rc" >"$RUN_TMP/$step.rc"
+    printf '%s\n' "$((SECONDS - started))" >"$RUN_TMP/$step.time"
+    if ((rc != 0 && rc != SKIP)); then
+        printf '%s%s failed (exit %s)%s\n' "$_c_red" "$step" "$rc" "$_c_off"
+    fi
+}
+
+# A lane: its steps in order, each printed whole when it ends (lanes run side by side).
+run_lane() {
+    local step
+    for step in "$@"; do
+        QUIET_STEP=1 run_step "$step"
+        {
+            printf '\n%s======== %s (%ss) ========%s\n' "$_c_bold" "$step" "$(cat "$RUN_TMP/$step.time")" "$_c_off"
+            cat "$RUN_TMP/$step.log"
+        } | (flock 9; cat) 9>"$RUN_TMP/print.lock"
+    done
+}
+
+summary_line() {
+    local step="$1" rc status msg line
+    rc="$(cat "$RUN_TMP/$step.rc")"
+    msg="$(cat "$RUN_TMP/$step.note" 2>/dev/null || true)"
+    if ((rc == 0)); then
+        status="${_c_green}PASS${_c_off}"
+    elif ((rc == SKIP)); then
+        status="${_c_yellow}SKIP${_c_off}"
+    else
+        status="${_c_red}FAIL${_c_off}"
+        msg="exit $rc${msg:+; $msg}"
+    fi
+    if [[ "$step" == pytest* ]]; then
+        # pytest -q ends with e.g. "12 passed, 1 skipped in 3.21s" (or "no tests ran in ...").
+        line="$(grep -E '(passed|failed|error|errors|skipped|deselected|xfailed|xpassed|no tests ran).* in [0-9.]+s' "$RUN_TMP/$step.log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//' || true)"
+        [[ -n "$line" ]] && msg="pytest: $line${msg:+; $msg}"
+    fi
+    printf '%-13s %b %5ss  %s' "$step" "$status" "$(cat "$RUN_TMP/$step.time")" "$msg"
+}
+
+main() {
+    if [[ "${1:-}" == --list || "${1:-}" == -l ]]; then
+        printf '%s\n' "${ALL_STEPS[@]}" "${EXTRA_STEPS[@]}"
+        return 0
+    fi
+    if [[ "${1:-}" == -h || "${1:-}" == --help ]]; then
+        sed -n '2,8p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+        return 0
+    fi
+    expand_steps "${@:-all}" || return 2
+
+    local step overall=0 total_started=$SECONDS lane
+    local -a summary=() pids=()
+    if [[ $# -eq 0 || " $* " == *" all "* ]] && [[ "${TEST_PARALLEL:-1}" != 0 ]]; then
+        # Everything: setup first, then the lanes side by side.
+        run_step setup
+        if [[ "$(cat "$RUN_TMP/setup.rc")" == 0 ]]; then
+            for lane in "${LANES[@]}"; do
+                # shellcheck disable=SC2086  # a lane is a list of step names
+                run_lane $lane &
+                pids+=($!)
+            done
+            wait "${pids[@]}" || true
         else
-            status="${_c_red}FAIL${_c_off}"
-            msg="exit $rc${msg:+; $msg}"
-            overall=1
+            err "setup failed: no other step can run"
         fi
-        if [[ "$step" == pytest ]]; then
-            local line
-            # pytest -q ends with e.g. "12 passed, 1 skipped in 3.21s" (or "no tests ran in ...").
-            line="$(grep -E '(passed|failed|error|errors|skipped|deselected|xfailed|xpassed|no tests ran).* in [0-9.]+s' "$RUN_TMP/$step.log" | tail -n 1 | sed -E 's/^=+ //; s/ =+$//' || true)"
-            [[ -n "$line" ]] && msg="pytest: $line${msg:+; $msg}"
-        fi
-        summary+=("$(printf '%-13s %b %5ss  %s' "$step" "$status" "$elapsed" "$msg")")
-        if ((rc != 0 && rc != SKIP)); then
-            printf '%s%s failed (exit %s)%s\n' "$_c_red" "$step" "$rc" "$_c_off"
-        fi
+    else
+        for step in "${STEPS[@]}"; do
+            run_step "$step"
+        done
+    fi
+
+    for step in "${STEPS[@]}"; do
+        [[ -f "$RUN_TMP/$step.rc" ]] || { printf '%s\n' "$step.rc: not run" >"$RUN_TMP/$step.note"; echo 1 >"$RUN_TMP/$step.rc"; echo 0 >"$RUN_TMP/$step.time"; }
+        [[ "$(cat "$RUN_TMP/$step.rc")" == 0 || "$(cat "$RUN_TMP/$step.rc")" == "$SKIP" ]] || overall=1
+        summary+=("$(summary_line "$step")")
     done
 
     printf '\n%s======== summary (%ss) ========%s\n' "$_c_bold" "$((SECONDS - total_started))" "$_c_off"

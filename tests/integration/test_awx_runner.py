@@ -97,6 +97,7 @@ def private_data_dir(lab, tmp_path: Path) -> tuple[Path, dict]:
     return private, env
 
 
+@pytest.mark.slow
 def test_rollout_as_an_awx_job(lab, tmp_path):
     private, env = private_data_dir(lab, tmp_path)
     assert env["FORTIZTP_ACCESS_TOKEN"] == "" and env["FORTIZTP_TOKEN_CACHE_DIR"] == ""  # as AWX injects them

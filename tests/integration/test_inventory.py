@@ -214,6 +214,7 @@ def test_export_gives_plain_values(lab, tmp_path, source):
     assert "uid=" not in json.dumps(inventory)
 
 
+@pytest.mark.slow
 def test_big_manifest_one_call_per_manifest_then_cache(lab, tmp_path):
     manifest_id = lab.synthetic(10000, name="Synthetic 10k", site_id="site_10k")
     source = tmp_path / "big.breakwater_ztp.yml"

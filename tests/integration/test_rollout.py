@@ -91,6 +91,7 @@ def task_counts(run) -> tuple[int, int]:
     return len({r["task"] for r in records}), len(records)
 
 
+@pytest.mark.slow
 def test_rollout_of_the_example_site_then_rerun_unchanged(lab, tmp_path):
     run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=output_vars(tmp_path))
     assert run.rc == 0, run.output[-6000:]
@@ -177,6 +178,7 @@ def test_rollout_of_the_example_site_then_rerun_unchanged(lab, tmp_path):
     assert unprovision.changed_tasks == ["The site's Fortinet devices are unprovisioned"]
 
 
+@pytest.mark.slow
 def test_rollout_without_fortiztp_deploys_then_fails_and_reports_the_fortigate(lab, tmp_path):
     run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"),
                        extra_vars=dict(output_vars(tmp_path), rollout_fortiztp_enabled=False))

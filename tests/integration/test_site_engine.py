@@ -2,6 +2,8 @@
 as role variables, progress lines, and roles that stay thin."""
 from __future__ import annotations
 
+import pytest
+
 import json
 import re
 from pathlib import Path
@@ -44,6 +46,7 @@ def test_check_mode_on_a_new_site_plans_every_device_and_writes_nothing(lab, tmp
     assert not (tmp_path / "configs").exists()
 
 
+@pytest.mark.slow
 def test_check_mode_then_real_run_then_check_mode_again(lab, tmp_path):
     """The plan names what the real run then does; on the rolled-out site it plans nothing."""
     real = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=output_vars(tmp_path))
@@ -77,6 +80,7 @@ def test_an_ambiguous_manifest_name_is_refused_before_any_write(lab, tmp_path):
     assert lab.counters()["writes"] == 0
 
 
+@pytest.mark.slow
 def test_rollout_through_https_with_a_private_ca_given_as_role_variables(lab, tmp_path):
     cert, key = self_signed_certificate(str(tmp_path))
     with TlsFront(lab.url, cert, key) as front:
@@ -110,6 +114,7 @@ def test_roles_are_thin_and_credentials_are_given_once():
         assert path.read_text().count("module_defaults") <= 1, path
 
 
+@pytest.mark.slow
 def test_an_outage_stops_the_rollout_before_any_write_unless_told_otherwise(lab, tmp_path):
     lab.settings(service_status="Major outage")
     lab.reset_counters()
@@ -153,6 +158,7 @@ BAD_ROLLOUT_INPUT = [
 ]
 
 
+@pytest.mark.slow
 def test_bad_rollout_input_names_the_variable_and_writes_nothing(lab, tmp_path):
     for variables, name, value in BAD_ROLLOUT_INPUT:
         lab.reset_counters()
@@ -164,6 +170,7 @@ def test_bad_rollout_input_names_the_variable_and_writes_nothing(lab, tmp_path):
         assert lab.counters()["writes"] == 0, variables
 
 
+@pytest.mark.slow
 def test_a_new_pre_run_script_is_created_with_its_content_and_set_on_the_target(lab, tmp_path):
     script = {"ztp_fortiztp_script": "floor-a-prerun", "ztp_fortiztp_script_content": "config system global\nend\n"}
     run = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=dict(output_vars(tmp_path), **script))

@@ -158,12 +158,11 @@ def test_openapi_command_and_endpoint(lab):
         spec["paths"].keys()
 
 
-def test_cli_start_options_and_startup_time():
-    start = time.monotonic()
+def test_cli_start_options():
+    # How fast the lab starts is measured by tests/bench/bench_lab.py, not asserted here.
     lab, proc = start_lab(["--fixtures", "none", "--fortiztp-list-key", "devices",
                            "--breakwater-token", "other-token"])
     try:
-        assert time.monotonic() - start < 3
         assert lab.url.startswith("http://127.0.0.1:")
         assert lab.bw("GET", "/manifests", token="other-token").json()["total"] == 0
         assert "devices" in lab.fz("GET", "/devices").json()
@@ -192,14 +191,18 @@ def test_a_fault_after_processing_keeps_the_write_and_loses_the_answer(lab):
 
 def test_kept_alive_connection_answers_without_a_delayed_ack_stall(lab):
     # Without TCP_NODELAY on the lab's accepted sockets each kept-alive request waits ~40 ms
-    # for the client's delayed ACK; 40 requests then take about 1.8 s. The bound is loose
-    # (25 ms a request) so a busy machine cannot make it flake, yet the stall always breaks it.
+    # for the client's delayed ACK: 40 requests then take about 1.8 s, every time. The bound is
+    # loose (25 ms a request, ~10x the usual) and the best of three batches counts, so a busy
+    # machine cannot make it flake, yet the stall always breaks it.
     session = requests.Session()
     headers = {"Authorization": f"Bearer {lab.breakwater_token}"}
     assert session.get(lab.breakwater_url + "/templates", headers=headers,
                        timeout=10).status_code == 200
-    started = time.monotonic()
-    for _request in range(40):
-        assert session.get(lab.breakwater_url + "/templates", headers=headers,
-                           timeout=10).status_code == 200
-    assert time.monotonic() - started < 40 * 0.025
+    batches = []
+    for _batch in range(3):
+        started = time.monotonic()
+        for _request in range(40):
+            assert session.get(lab.breakwater_url + "/templates", headers=headers,
+                               timeout=10).status_code == 200
+        batches.append(time.monotonic() - started)
+    assert min(batches) < 40 * 0.025, batches
