@@ -79,9 +79,18 @@ ensure_shellcheck() {
 
 main() {
     local started=$SECONDS
-    ensure_venv "$VENV" 3.11 requirements-py311.txt requirements-dev.txt
-    ensure_venv "$VENV312" 3.12 requirements-py312.txt
-    ensure_venv "$VENV_IMPORTER" 3.11 requirements-importer.txt
+    # The three venvs side by side: their installs mostly wait on downloads.
+    local pids=() pid failed=0
+    ensure_venv "$VENV" 3.11 requirements-py311.txt requirements-dev.txt &
+    pids+=($!)
+    ensure_venv "$VENV312" 3.12 requirements-py312.txt &
+    pids+=($!)
+    ensure_venv "$VENV_IMPORTER" 3.11 requirements-importer.txt &
+    pids+=($!)
+    for pid in "${pids[@]}"; do
+        wait "$pid" || failed=1
+    done
+    ((failed == 0)) || die "a venv could not be set up (its error is above)"
     install_get_pip_standin "$VENV/bin/python"
     install_get_pip_standin "$VENV312/bin/python"
     ensure_collections_path
