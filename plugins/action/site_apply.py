@@ -190,6 +190,7 @@ class ActionModule(SiteAction):
                                      dict(devices=serials, state="unprovisioned"))
             return {"changed": answer["changed"], "devices": serials}
         changed = False
+        fortimanagers = list(plan.get("fortimanagers") or [])
         if self.first_wave(plan, args["wave"]):
             # The target is the site's: set up with the first wave. The script's content may have
             # changed on a site that needs nothing else: compared on every run.
@@ -198,8 +199,11 @@ class ActionModule(SiteAction):
                     name=site["fortiztp_script"], content=site["fortiztp_script_content"],
                     src=site["fortiztp_script_src"]))["changed"]
             if changed or not plan.get("fortimanager_ready"):
-                changed |= self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
-                    sn=site["fortimanager_sn"], ip=site["fortimanager_ip"], script=site["fortiztp_script"]))["changed"]
+                target = self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
+                    sn=site["fortimanager_sn"], ip=site["fortimanager_ip"], script=site["fortiztp_script"]))
+                changed |= target["changed"]
+                setting = target.get("fortimanager") or {}
+                fortimanagers = [f for f in fortimanagers if f.get("oid") != setting.get("oid")] + [setting]
         swapped = [r["unprovision_serial"] for r in rules.wave_rows(args["wave"], plan["devices"])
                    if r.get("unprovision_serial")]
         if swapped:
@@ -207,13 +211,22 @@ class ActionModule(SiteAction):
             changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars,
                                        dict(devices=swapped, state="unprovisioned"))["changed"]
         if serials:
-            changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(
-                devices=serials, state="provisioned", target="FortiManager",
-                fortimanager=site["fortimanager_sn"][0], use_default_script=bool(site["fortiztp_script"]),
-                wait=False))["changed"]
+            # Moved where the site wants them (the module compares by the same rule as the plan).
+            answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(
+                rules.fortiztp_options(site), devices=serials, state="provisioned", wait=False))
+            changed |= answer["changed"]
+            records = dict((d.get("deviceSN"), d) for d in answer.get("devices") or [])
             if site["fortiztp_wait"]:
-                site_run.wait_provisioned(state.client("fortiztp"), serials, site["fortiztp_wait_timeout"],
-                                          site["fortiztp_poll_interval"], on_poll=self.wave_progress)
+                records.update(site_run.wait_provisioned(
+                    state.client("fortiztp"), serials, site["fortiztp_wait_timeout"], site["fortiztp_poll_interval"],
+                    on_poll=self.wave_progress))
+            if args["plan"]:
+                # For the report: where each unit is now, by the plan's rule.
+                for row in plan["devices"]:
+                    if row["serial_number"] in records:
+                        row["fortiztp"] = rules.fortiztp_misplacement(site, records[row["serial_number"]],
+                                                                      fortimanagers)
+                state.save_plan(plan)
         return {"changed": changed, "devices": serials}
 
     def step_deploy(self, state, plan, rows, args, task_vars):

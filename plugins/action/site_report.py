@@ -56,7 +56,9 @@ class ActionModule(SiteAction):
                       if r.get("model_detected"))
         report = rules.build_report(site, manifest, events, play_hosts, error=args["error"],
                                     plan=plan if checking else None, fortiztp_enabled=site["fortiztp_enabled"],
-                                    models=models, waves=(plan or {}).get("waves"))
+                                    models=models, waves=(plan or {}).get("waves"),
+                                    fortiztp=dict((r["hostname"], r["fortiztp"]) for r in (plan or {}).get("devices") or []
+                                                  if "fortiztp" in r))
         folder = site["report_dir"]
         report["cable_schedule"] = None
         if site["cable_schedule"] and manifest and manifest.get("cable_schedule"):

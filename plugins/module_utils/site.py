@@ -17,6 +17,10 @@ import json
 import os
 import re
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
+    desired_fields, fortimanager_oids_by_serial, misplacement,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 from ansible_collections.breakwater.ztp.plugins.module_utils.serials import normalize_serial, serial_problem
 
 # What a rollout can do to a device, in the order it does it.
@@ -255,9 +259,31 @@ def run_index(previous, run, sites, name, entry):
 
 
 # --- the plan --------------------------------------------------------------------------------
-def fortiztp_provisioned(record):
-    return bool(record) and record.get("provisionStatus") == "provisioned" and \
-        record.get("provisionTarget") == "FortiManager"
+def fortiztp_options(site):
+    """The fortiztp_device options that put a Fortinet unit where the site wants it: on the site's
+    FortiManager target, with the target's script when the site has one."""
+    return {"target": "FortiManager", "fortimanager": (site.get("fortimanager_sn") or [None])[0],
+            "use_default_script": bool(site.get("fortiztp_script"))}
+
+
+def fortiztp_placement(site, fortimanagers):
+    """(FortiZTP fields, names): the fields :func:`fortiztp_options` resolve to, as the module resolves
+    them, and each FortiManager setting's oid -> serial. While the site's target does not exist yet
+    (the run sets it up before it provisions), no unit can be on it: its oid is None."""
+    names = dict((oid, sn) for sn, oids in fortimanager_oids_by_serial(fortimanagers or []).items() for oid in oids)
+    options = fortiztp_options(site)
+    spec = {"serial": None, "options": options, "sources": dict((option, option) for option in options)}
+    try:
+        return desired_fields(spec, fortimanager_oids_by_serial(fortimanagers or [])), names
+    except InputError:
+        names[None] = "%s (set up by this run)" % options["fortimanager"]
+        return dict(desired_fields(dict(spec, options=dict(options, fortimanager=None))), fortiManagerOid=None), names
+
+
+def fortiztp_misplacement(site, record, fortimanagers):
+    """Why a Fortinet unit is not where the site wants it (where it is, where it goes), or None."""
+    fields, names = fortiztp_placement(site, fortimanagers)
+    return misplacement(record, "provisioned", fields, names)
 
 
 def manifest_changes(site, manifest):
@@ -296,13 +322,15 @@ def stale_config(device, wanted_template, template_versions):
     return None
 
 
-def plan_site(site, devices, manifest, fortiztp_records=None, templates=None):
+def plan_site(site, devices, manifest, fortiztp_records=None, templates=None, fortimanagers=None):
     """What the rollout will do: the manifest's action and, per device, its actions with their reasons.
 
     ``manifest`` is the existing manifest with its devices, or None (it will be created);
-    ``templates`` the Breakwater templates (their versions tell a stale config).
+    ``templates`` the Breakwater templates (their versions tell a stale config); ``fortimanagers``
+    FortiZTP's FortiManager settings (a Fortinet unit on another one is moved).
     """
     fortiztp_records = fortiztp_records or {}
+    fields, names = fortiztp_placement(site, fortimanagers)
     template_versions = dict((t.get("id"), t.get("version")) for t in templates or [])
     fortinet = set(d["hostname"] for d in fortinet_devices(site, devices)) if site.get("fortiztp_enabled") else set()
     known = dict((d.get("hostname"), d) for d in (manifest or {}).get("devices") or [])
@@ -330,9 +358,12 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None):
         elif stale_config(current, template, template_versions):
             actions.append(REGENERATE_CONFIG)
             reasons.append(stale_config(current, template, template_versions))
-        if device["hostname"] in fortinet and not fortiztp_provisioned(fortiztp_records.get(device["serial_number"])):
+        misplaced = None
+        if device["hostname"] in fortinet:
+            misplaced = misplacement(fortiztp_records.get(device["serial_number"]), "provisioned", fields, names)
+        if misplaced:
             actions.append(PROVISION_FORTIZTP)
-            reasons.append("not provisioned to a FortiManager in FortiZTP")
+            reasons.append(misplaced)
         if actions or status != "online":
             actions.append(DEPLOY)
             reasons.append("%s, not online yet" % status if status != "online" else "changed, so deployed again")
@@ -341,9 +372,10 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None):
             "serial_number": device["serial_number"], "id": current.get("id"), "status": status,
             "actions": actions, "reason": "; ".join(reasons) if reasons else "online, nothing to do",
         }
-        swapped_out = fortiztp_records.get(have_serial) or {}
+        if device["hostname"] in fortinet:
+            row["fortiztp"] = misplaced  # where FortiZTP has it, when that is not where the site wants it
         if REPLACE_SERIAL in actions and device["hostname"] in fortinet and \
-                swapped_out.get("provisionStatus") == "provisioned":
+                misplacement(fortiztp_records.get(have_serial), "unprovisioned", {}):
             row["unprovision_serial"] = have_serial  # the unit swapped out leaves its FortiManager
         rows.append(row)
     changes = manifest_changes(site, manifest)
@@ -576,12 +608,15 @@ def wave_results(waves, rows):
 
 
 def build_report(site, manifest, events, play_hosts, error=None, plan=None, fortiztp_enabled=True, models=None,
-                 waves=None):
+                 waves=None, fortiztp=None):
     """The rollout report: per device its status, reason and timings, counts, and the result.
 
     ``result`` is ``success`` only when there was no error and every host of the play is
-    online. With a ``plan`` (check mode) each row carries the planned actions.
+    online and, for a Fortinet unit, where the site wants it in FortiZTP (``fortiztp``: hostname ->
+    why it is not, or None, from the plan's rows). With a ``plan`` (check mode) each row carries
+    the planned actions.
     """
+    fortiztp = fortiztp or {}
     manifest = manifest or {}
     timings, reasons = device_timings(events or [])
     in_play = set(play_hosts)
@@ -609,6 +644,8 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
                         "config_generated": seen.get("config_generated") or seen.get("config_failed"),
                         "deployment_started": started, "settled": settled, "deploy_seconds": deploy_seconds},
         }
+        if device.get("hostname") in fortiztp:
+            row["fortiztp"] = fortiztp[device["hostname"]]
         model = (models or {}).get(device.get("hostname"))
         if model:
             row["model_detected"] = model
@@ -623,6 +660,7 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
             rows.append({"id": None, "hostname": row["hostname"], "device_type": row["device_type"],
                          "serial_number": row["serial_number"], "status": row["status"], "reason": None,
                          "in_play": row["hostname"] in in_play, "planned": row["actions"],
+                         "fortiztp": row.get("fortiztp"),
                          "planned_reason": row["reason"],
                          "timings": dict.fromkeys(("serial_registered", "config_generated", "deployment_started",
                                                    "settled", "deploy_seconds"))})
@@ -630,7 +668,8 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
     if plan is not None:
         result = "plan"
     else:
-        result = "success" if not error and online_in_play == len(in_play) else "failed"
+        misplaced = [r for r in rows if r["in_play"] and r.get("fortiztp")]
+        result = "success" if not error and online_in_play == len(in_play) and not misplaced else "failed"
     stamps = [e.get("timestamp") for e in events or [] if e.get("timestamp")]
     if waves and len(waves) > 1:
         wave_of = dict((host, wave["number"]) for wave in waves for host in wave["hosts"])
@@ -653,9 +692,11 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
 
 
 def not_online_text(report):
-    """``fw-prod-01 (failed: ZTP_NOT_PROVISIONED), ...`` for the hosts of the play that are not online."""
-    return ", ".join("%s (%s%s)" % (d["hostname"], d["status"], ": %s" % d["reason"] if d["reason"] else "")
-                     for d in report["devices"] if d["in_play"] and d["status"] != "online")
+    """``fw-prod-01 (failed: ZTP_NOT_PROVISIONED), ...`` for the hosts of the play that are not online, or
+    not where the site wants them in FortiZTP."""
+    return ", ".join("%s (%s%s)" % (d["hostname"], d["status"], ": %s" % (d.get("fortiztp") or d["reason"])
+                                    if d.get("fortiztp") or d["reason"] else "")
+                     for d in report["devices"] if d["in_play"] and (d["status"] != "online" or d.get("fortiztp")))
 
 
 def summary_text(report):

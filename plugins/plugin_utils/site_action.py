@@ -172,7 +172,8 @@ class SiteState(object):
 
     def plan(self, state):
         plan = rules.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],
-                               state["templates"])
+                               state["templates"], state["fortimanagers"])
+        plan["fortimanagers"] = state["fortimanagers"]  # for the report's rule after the FortiZTP step
         plan["fortimanager_ready"] = site_run.fortimanager_ready(self.site, state["fortimanagers"], state["scripts"])
         plan["fortinet_serials"] = [d["serial_number"] for d in rules.fortinet_devices(self.site, self.devices)]
         return plan

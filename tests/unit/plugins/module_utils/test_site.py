@@ -272,8 +272,9 @@ def test_plan_for_a_new_site():
     assert row(plan, "sw-01")["actions"] == [REGISTER_SERIAL, GENERATE_CONFIG, DEPLOY]
     assert row(plan, "sw-01")["reason"] == "no serial in Breakwater yet; no config yet; pending, not online yet"
     assert row(plan, "fw-01")["actions"] == [REGISTER_SERIAL, GENERATE_CONFIG, PROVISION_FORTIZTP, DEPLOY]
-    assert row(plan, "fw-01")["reason"] == ("no serial in Breakwater yet; no config yet; not provisioned to a "
-                                            "FortiManager in FortiZTP; pending, not online yet")
+    assert row(plan, "fw-01")["reason"] == ("no serial in Breakwater yet; no config yet; not listed in FortiZTP, goes "
+                                            "to FortiManager FMG-VM0000000001 (set up by this run); pending, not "
+                                            "online yet")
     assert plan["counts"] == {REGISTER_SERIAL: 3, GENERATE_CONFIG: 3, PROVISION_FORTIZTP: 1, DEPLOY: 3}
     assert plan["changed"] is True
     json.dumps(plan)  # JSON-safe: it travels as a file between the steps
@@ -347,21 +348,65 @@ def test_configs_force_does_not_double_a_first_generation():
     assert [r["actions"] for r in plan["devices"]] == [[GENERATE_CONFIG, DEPLOY]] * 3
 
 
-@pytest.mark.parametrize("record", [
-    None,  # FortiZTP did not list it
-    dict(PROVISIONED, provisionStatus="unprovisioned", provisionTarget=None),
-    dict(PROVISIONED, provisionStatus="hidden"),
-    dict(PROVISIONED, provisionStatus="incomplete"),
-    dict(PROVISIONED, provisionTarget="FortiGateCloud"),
+FORTIMANAGERS = [{"oid": 1, "sn": "FMG-VM0000000001", "ip": "10.0.0.10"},
+                 {"oid": 2, "sn": "FMG-VM0000000009", "ip": "10.9.9.9"}]
+ON_SITE_TARGET = dict(PROVISIONED, fortiManagerOid=1, useDefaultScript=False)
+
+
+@pytest.mark.parametrize("record, reason", [
+    (None, "not listed in FortiZTP, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, provisionStatus="unprovisioned", provisionTarget=None, fortiManagerOid=None),
+     "unprovisioned in FortiZTP, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, provisionStatus="hidden"), "hidden in FortiZTP, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, provisionStatus="incomplete"),
+     "incomplete in FortiZTP, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, provisionTarget="FortiGateCloud", fortiManagerOid=None, region="europe"),
+     "provisioned to FortiGateCloud, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, fortiManagerOid=2),
+     "provisioned to FortiManager FMG-VM0000000009 (oid 2), goes to FortiManager FMG-VM0000000001 (oid 1)"),
 ])
-def test_plan_provisions_a_fortigate_not_provisioned_to_a_fortimanager(record):
+def test_plan_provisions_a_fortigate_not_where_the_site_wants_it_saying_where_it_is_and_goes(record, reason):
     records = {"FGT60F0000000001": record} if record else {}
-    plan = plan_site(site(), DEVICES, manifest(), records)
+    plan = plan_site(site(), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
     assert row(plan, "fw-01")["actions"] == [PROVISION_FORTIZTP, DEPLOY]
-    assert row(plan, "fw-01")["reason"] == ("not provisioned to a FortiManager in FortiZTP; changed, so deployed "
-                                            "again")
-    assert row(plan, "sw-01")["actions"] == []
+    assert row(plan, "fw-01")["reason"] == reason + "; changed, so deployed again"
+    assert row(plan, "fw-01")["fortiztp"] == reason
+    assert row(plan, "sw-01")["actions"] == [] and "fortiztp" not in row(plan, "sw-01")
     assert plan["counts"] == {PROVISION_FORTIZTP: 1, DEPLOY: 1}
+
+
+def test_plan_leaves_a_unit_on_the_site_target_with_its_script():
+    records = {"FGT60F0000000001": dict(ON_SITE_TARGET, useDefaultScript=True)}
+    plan = plan_site(site(fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
+    assert row(plan, "fw-01")["actions"] == [] and row(plan, "fw-01")["fortiztp"] is None
+    # The same unit without the site's script is moved: the module's rule compares the script too.
+    records = {"FGT60F0000000001": ON_SITE_TARGET}
+    plan = plan_site(site(fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
+    assert row(plan, "fw-01")["reason"] == ("provisioned to FortiManager FMG-VM0000000001 (oid 1), no default script, "
+                                            "goes to default script; changed, so deployed again")
+
+
+def test_the_plan_and_the_module_share_the_placement_rule():
+    """What the plan calls in place is what fortiztp_device, given the site's options, would not send."""
+    from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices
+    options = rules.fortiztp_options(site(fortiztp_script="baseline"))
+    spec = fortiztp_devices.device_specs(dict(options, serial="FGT60F0000000001"))[0]
+    fields = fortiztp_devices.desired_fields(spec, fortiztp_devices.fortimanager_oids_by_serial(FORTIMANAGERS))
+    for record in (ON_SITE_TARGET, dict(ON_SITE_TARGET, useDefaultScript=True), dict(ON_SITE_TARGET, fortiManagerOid=2)):
+        plan = plan_site(site(fortiztp_script="baseline"), DEVICES, manifest(), {"FGT60F0000000001": record},
+                         fortimanagers=FORTIMANAGERS)
+        assert (PROVISION_FORTIZTP in row(plan, "fw-01")["actions"]) == \
+            fortiztp_devices.needs_change(record, "provisioned", fields)
+
+
+def test_report_fails_a_site_whose_unit_is_online_but_on_another_fortimanager():
+    reason = "provisioned to FortiManager FMG-VM0000000009 (oid 2), goes to FortiManager FMG-VM0000000001 (oid 1)"
+    report = build_report(site(), manifest(), [], ["sw-01", "sw-02", "fw-01"], fortiztp={"fw-01": reason})
+    assert report["result"] == "failed"
+    assert row(report, "fw-01")["fortiztp"] == reason
+    assert not_online_text(report) == "fw-01 (online: %s)" % reason
+    assert build_report(site(), manifest(), [], ["sw-01", "sw-02", "fw-01"], fortiztp={"fw-01": None})["result"] == \
+        "success"
 
 
 def test_plan_with_fortiztp_disabled_never_provisions():
@@ -642,6 +687,7 @@ def test_check_mode_report_of_a_new_site_shows_the_plan():
                   "status": "pending", "reason": None, "in_play": True,
                   "planned": [REGISTER_SERIAL, GENERATE_CONFIG, PROVISION_FORTIZTP, DEPLOY],
                   "planned_reason": row(plan, "fw-01")["reason"],
+                  "fortiztp": "not listed in FortiZTP, goes to FortiManager FMG-VM0000000001 (set up by this run)",
                   "timings": dict.fromkeys(("serial_registered", "config_generated", "deployment_started",
                                             "settled", "deploy_seconds"))}
     json.dumps(report)
