@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.breakwater.ztp.plugins.module_utils import configs
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
 from ansible_collections.breakwater.ztp.plugins.module_utils import polling
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
@@ -29,6 +30,11 @@ STEP_ACTIONS = {
 
 def save_config(path, data):
     return write_if_changed(path, data, "configs_dest")
+
+
+def saved(entries):
+    """The paths configs.save_configs changed."""
+    return [entry["path"] for entry in entries if entry["changed"]]
 
 
 ARGUMENT_SPEC = dict(
@@ -147,14 +153,14 @@ class ActionModule(SiteAction):
         if not rows and not args["save_all_configs"] and os.path.isdir(dest):
             # Nothing to generate: download only the configs whose file is missing (none on a rerun).
             known = [dict(r) for r in scope if r["id"]]
-            missing = site_run.missing_config_files(known, dest, fmt, os.path.exists)
+            missing = configs.missing_config_files(known, dest, fmt, os.path.exists)
             if not missing:
                 return {"changed": False, "generated": [], "written": []}
             manifest = self.manifest_now(state, plan)
             devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
                        and d["id"] in set(m["id"] for m in missing)]
-            written = site_run.save_configs(state.client("breakwater"), devices, dest, fmt, save_config,
-                                            site["download_workers"])
+            written = saved(configs.save_configs(state.client("breakwater"), devices, dest, fmt, save_config,
+                                                 site["download_workers"]))
             return {"changed": bool(written), "generated": [], "written": written}
         manifest = self.manifest_now(state, plan)
         bw = state.client("breakwater")
@@ -172,11 +178,12 @@ class ActionModule(SiteAction):
             self.warnings.append(message + " (within rollout_max_failures %d: the others go on)" % site["max_failures"])
         manifest = bw.get_manifest(manifest["id"])
         regenerated = set(d["id"] for d in generated)
-        devices = [d for d in manifest["devices"] if d["hostname"] in hostnames and d.get("status") in rules.HAS_CONFIG]
+        devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
+                   and d.get("status") in configs.HAS_CONFIG_STATUSES]
         if not args["save_all_configs"]:
-            missing = set(d["id"] for d in site_run.missing_config_files(devices, dest, fmt, os.path.exists))
+            missing = set(d["id"] for d in configs.missing_config_files(devices, dest, fmt, os.path.exists))
             devices = [d for d in devices if d["id"] in regenerated or d["id"] in missing]
-        written = site_run.save_configs(bw, devices, dest, fmt, save_config, site["download_workers"])
+        written = saved(configs.save_configs(bw, devices, dest, fmt, save_config, site["download_workers"]))
         return {"changed": bool(generated or written), "generated": sorted(d["hostname"] for d in generated),
                 "written": written}
 
@@ -217,9 +224,9 @@ class ActionModule(SiteAction):
             changed |= answer["changed"]
             records = dict((d.get("deviceSN"), d) for d in answer.get("devices") or [])
             if site["fortiztp_wait"]:
-                records.update(site_run.wait_provisioned(
+                records = site_run.wait_provisioned(
                     state.client("fortiztp"), serials, site["fortiztp_wait_timeout"], site["fortiztp_poll_interval"],
-                    on_poll=self.wave_progress))
+                    records=records, on_poll=self.wave_progress)
             if args["plan"]:
                 # For the report: where each unit is now, by the plan's rule.
                 for row in plan["devices"]:
@@ -237,7 +244,8 @@ class ActionModule(SiteAction):
         bw = state.client("breakwater")
         scope = set(r["hostname"] for r in rules.wave_rows(wave, plan["devices"]))
         planned = set(r["hostname"] for r in rows)
-        if any(d.get("hostname") in planned and d.get("status") in rules.HAS_CONFIG and d.get("status") != "online"
+        if any(d.get("hostname") in planned and d.get("status") in configs.HAS_CONFIG_STATUSES
+               and d.get("status") != "online"
                for d in manifest.get("devices") or []):
             final, failed = site_run.deploy(bw, manifest, site["deploy_wait_timeout"], site["deploy_poll_interval"],
                                             on_poll=self.progress, hostnames=scope,

@@ -5,7 +5,8 @@
 
 fortiztp_device turns its options into one desired state per serial, checks each target's
 requirements before any call, compares with the devices as listed, and sends only those that
-differ, in chunks. Everything here is deterministic so it is unit-tested without a server.
+differ, in chunks. Everything here is deterministic so it is unit-tested without a server; the
+one wait (:func:`wait_provisioned`) takes the client as an argument.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import copy
 import ipaddress
 import re
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 # The permissive union of the provisioning targets the sources report (docs/api/fortiztp.md).
@@ -377,3 +379,35 @@ def serials_named_in(message, serials):
     """The serials of a rejected chunk that an error message names (FortiZTP names the first bad one)."""
     text = str(message or "")
     return [serial for serial in serials if serial in text]
+
+
+def wait_provisioned(client, serials, timeout, interval, records=None, on_poll=None, clock=None, pause=None):
+    """Poll FortiZTP until none of ``serials`` is still being provisioned; returns serial -> record.
+
+    The one provisioning wait of the collection (the fortiztp_device module, the site's FortiZTP
+    step). One listing of the serials still pending per poll; ``records`` just read count as the
+    first poll, so a wait on settled devices makes no call. ``on_poll(counts, total)`` runs after
+    each poll with ``{DONE, PENDING, INCOMPLETE}`` counts; a wait still pending after ``timeout``
+    seconds raises polling.WaitTimeout (its ``last``: the records): the caller decides what that becomes.
+    """
+    records = dict((s, (records or {}).get(s)) for s in serials)
+    polls = []
+
+    def pending():
+        return [s for s in serials if progress(records[s]) == PENDING]
+
+    def fetch():
+        if polls or any(records[s] is None for s in serials):
+            records.update(index_by_serial(client.list_devices(serials=serial_filter(pending())), pending()))
+        polls.append(True)
+        return records
+
+    def report(current, elapsed):
+        if on_poll:
+            counts = dict.fromkeys((DONE, PENDING, INCOMPLETE), 0)
+            for serial in serials:
+                counts[progress(current[serial])] += 1
+            on_poll(counts, len(serials))
+
+    return poll(fetch, lambda current: not pending(), timeout, interval, on_poll=report, clock=clock, pause=pause,
+                describe=lambda current: "FortiZTP still provisioning %s" % ", ".join(pending()))

@@ -17,6 +17,7 @@ import json
 import os
 import re
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.configs import HAS_CONFIG_STATUSES
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
     desired_fields, fortimanager_oids_by_serial, misplacement,
 )
@@ -34,8 +35,6 @@ ACTIONS = (REGISTER_SERIAL, REPLACE_SERIAL, GENERATE_CONFIG, REGENERATE_CONFIG, 
 SERIAL_ACTIONS = (REGISTER_SERIAL, REPLACE_SERIAL)
 CONFIG_ACTIONS = (GENERATE_CONFIG, REGENERATE_CONFIG)
 
-# Device statuses in which Breakwater holds a config; the others need one generated.
-HAS_CONFIG = frozenset(("config_generated", "deploying", "online", "failed"))
 FAILED_STATUSES = frozenset(("failed", "config_failed"))
 ISO_PATTERN = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
@@ -348,7 +347,7 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None, fo
             actions.append(REPLACE_SERIAL)
             reasons.append("serial %s replaces %s" % (device["serial_number"], have_serial))
         template = templates.get(device["device_type"])
-        if actions or status not in HAS_CONFIG:
+        if actions or status not in HAS_CONFIG_STATUSES:
             replacing = REPLACE_SERIAL in actions
             actions.append(GENERATE_CONFIG)
             reasons.append("a new serial needs a new config" if replacing else "no config yet")
@@ -462,7 +461,7 @@ def apply_waves(plan, waves):
         return []
     return ["%s (wave %d) holds a config and is not online: Breakwater deploys it with wave %d (a deployment "
             "deploys every device that holds a config)" % (r["hostname"], r["wave"], deploying[0])
-            for r in plan["devices"] if r["wave"] > deploying[0] and r["status"] in HAS_CONFIG
+            for r in plan["devices"] if r["wave"] > deploying[0] and r["status"] in HAS_CONFIG_STATUSES
             and r["status"] != "online" and not any(a in SERIAL_ACTIONS for a in r["actions"])]
 
 
@@ -644,8 +643,8 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
                         "config_generated": seen.get("config_generated") or seen.get("config_failed"),
                         "deployment_started": started, "settled": settled, "deploy_seconds": deploy_seconds},
         }
-        if device.get("hostname") in fortiztp:
-            row["fortiztp"] = fortiztp[device["hostname"]]
+        if fortiztp.get(device.get("hostname")):
+            row["fortiztp"] = fortiztp[device["hostname"]]  # only when the unit is not where the site wants it
         model = (models or {}).get(device.get("hostname"))
         if model:
             row["model_detected"] = model
@@ -660,10 +659,11 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
             rows.append({"id": None, "hostname": row["hostname"], "device_type": row["device_type"],
                          "serial_number": row["serial_number"], "status": row["status"], "reason": None,
                          "in_play": row["hostname"] in in_play, "planned": row["actions"],
-                         "fortiztp": row.get("fortiztp"),
                          "planned_reason": row["reason"],
                          "timings": dict.fromkeys(("serial_registered", "config_generated", "deployment_started",
                                                    "settled", "deploy_seconds"))})
+            if row.get("fortiztp"):
+                rows[-1]["fortiztp"] = row["fortiztp"]
             counts[row["status"]] = counts.get(row["status"], 0) + 1
     if plan is not None:
         result = "plan"
@@ -694,8 +694,10 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
 def not_online_text(report):
     """``fw-prod-01 (failed: ZTP_NOT_PROVISIONED), ...`` for the hosts of the play that are not online, or
     not where the site wants them in FortiZTP."""
-    return ", ".join("%s (%s%s)" % (d["hostname"], d["status"], ": %s" % (d.get("fortiztp") or d["reason"])
-                                    if d.get("fortiztp") or d["reason"] else "")
+    def why(device):
+        return "; ".join(text for text in (device["reason"], device.get("fortiztp")) if text)
+
+    return ", ".join("%s (%s%s)" % (d["hostname"], d["status"], ": %s" % why(d) if why(d) else "")
                      for d in report["devices"] if d["in_play"] and (d["status"] != "online" or d.get("fortiztp")))
 
 

@@ -13,21 +13,15 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
-from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
-    config_file_content, config_file_names, download_configs, event_ids, failure_of, finished_devices,
-)
+from ansible_collections.breakwater.ztp.plugins.module_utils.configs import generate_configs as generate_configs_and_wait
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
-    DONE, PENDING, index_by_serial, progress, script_by_name, serial_filter, split_list,
+    DONE, INCOMPLETE, PENDING, index_by_serial, script_by_name, serial_filter, split_list,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest, undeployed_devices
-from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import wait_provisioned as wait_for_provisioning
+from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import deploy_manifest, find_manifest
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
-
-# Parallel config downloads by default (configs_download_workers): the API has no bulk config
-# endpoint, one GET per device; each worker has its own session (BreakwaterClient.for_thread).
-DOWNLOAD_WORKERS = 16
-
 
 def in_parallel(client, *reads):
     """``[read(client), ...]``, the reads run at once, each with a twin of ``client`` (its own HTTP
@@ -113,116 +107,50 @@ def fortimanager_ready(site, fortimanagers, scripts=None):
 
 # --- configs -----------------------------------------------------------------------------------
 def generate_configs(client, manifest, hostnames, force, timeout, interval, on_poll=None):
-    """Queue the configs of ``hostnames`` and wait for each; returns (generated devices, failures).
-
-    Completion shows in the events (the API has no job endpoint): a new config_generated or
-    config_failed event per queued device.
-    """
+    """The site's config generation (configs.generate_configs) for ``hostnames``: returns (generated
+    devices, failures); a progress line per poll, a timeout fails the step."""
     by_host = dict((d.get("hostname"), d) for d in manifest.get("devices") or [])
     wanted = [by_host[h] for h in hostnames if h in by_host]
     if not wanted:
         return [], []
-    known = event_ids(client.list_events(manifest_id=manifest["id"]))
-    job = client.generate_configs(manifest["id"], [d["id"] for d in wanted], force_regenerate=force)
-    skipped = set(item.get("device_id") or item.get("id") for item in (job or {}).get("skipped") or [])
-    queued = [d for d in wanted if d["id"] not in skipped]
-    ids = set(d["id"] for d in queued)
 
-    def fetch():
-        return finished_devices(client.list_events(manifest_id=manifest["id"]), ids, known)
-
-    def report(done, elapsed):
+    def report(counts, total):
         if on_poll:
-            failed = sum(1 for e in done.values() if e.get("event_type") == "config_failed")
-            on_poll(rules.progress_line("configs", {"generated": len(done) - failed, "failed": failed,
-                                                    "pending": len(ids) - len(done)}, len(ids), "generated"))
+            on_poll(rules.progress_line("configs", counts, total, "generated"))
 
     try:
-        done = poll(fetch, lambda d: len(d) >= len(ids), timeout, interval, on_poll=report,
-                    describe=lambda d: "configs of %s" % ", ".join(sorted(
-                        x.get("hostname") for x in queued if x["id"] not in d)))
+        outcome = generate_configs_and_wait(client, manifest["id"], wanted, force, timeout, interval, on_poll=report)
     except WaitTimeout as exc:
         raise TaskFailure("config generation: %s" % exc, changed=True)
-    failures = [failure_of(d, done.get(d["id"])) for d in queued
-                if (done.get(d["id"]) or {}).get("event_type") == "config_failed"]
-    generated = [d for d in queued if (done.get(d["id"]) or {}).get("event_type") == "config_generated"]
-    return generated, failures
-
-
-def save_configs(client, devices, dest, fmt, write, workers=DOWNLOAD_WORKERS):
-    """Download the configs of ``devices``, ``workers`` at once, and write them under ``dest``; returns
-    the paths that changed. ``write(path, bytes)`` is the caller's file operation (True when the file changed).
-    """
-    names = config_file_names(devices, "json" if fmt == "json" else "cfg")
-    answers = download_configs(client, devices, fmt, workers)
-    written = []
-    for device in devices:
-        path = "%s/%s" % (dest.rstrip("/"), names[device["id"]])
-        if write(path, config_file_content(answers[device["id"]], fmt)):
-            written.append(path)
-    return written
-
-
-def missing_config_files(devices, dest, fmt, exists):
-    """The devices holding a config whose file under ``dest`` is missing."""
-    names = config_file_names(devices, "json" if fmt == "json" else "cfg")
-    return [d for d in devices if d.get("status") in rules.HAS_CONFIG
-            and not exists("%s/%s" % (dest.rstrip("/"), names[d["id"]]))]
+    return outcome["generated"], outcome["failed"]
 
 
 # --- FortiZTP ----------------------------------------------------------------------------------
-def wait_provisioned(client, serials, timeout, interval, on_poll=None):
-    """Poll FortiZTP until none of ``serials`` is still being provisioned; returns their records."""
-    def fetch():
-        return index_by_serial(client.list_devices(serials=serial_filter(serials)), serials)
-
-    def report(records, elapsed):
+def wait_provisioned(client, serials, timeout, interval, records=None, on_poll=None):
+    """The site's FortiZTP wait (fortiztp_devices.wait_provisioned): returns the records of ``serials``;
+    a progress line per poll, a timeout fails the step."""
+    def report(counts, total):
         if on_poll:
-            counts = {}
-            for serial in serials:
-                state = progress(records.get(serial))
-                counts[state] = counts.get(state, 0) + 1
-            on_poll(rules.progress_line("fortiztp", {"provisioned": counts.get(DONE, 0),
-                                                     "provisioning": counts.get(PENDING, 0),
-                                                     "incomplete": counts.get("incomplete", 0)},
-                                        len(serials), "provisioned"))
+            on_poll(rules.progress_line("fortiztp", {"provisioned": counts[DONE], "provisioning": counts[PENDING],
+                                                     "incomplete": counts[INCOMPLETE]}, total, "provisioned"))
 
     try:
-        return poll(fetch, lambda records: all(progress(records.get(s)) != PENDING for s in serials),
-                    timeout, interval, on_poll=report,
-                    describe=lambda records: "FortiZTP still provisioning %s" % ", ".join(
-                        s for s in serials if progress(records.get(s)) == PENDING))
+        return wait_for_provisioning(client, serials, timeout, interval, records=records, on_poll=report)
     except WaitTimeout as exc:
         raise TaskFailure("FortiZTP provisioning: %s" % exc, changed=True)
 
 
 # --- deployment --------------------------------------------------------------------------------
 def deploy(client, manifest, timeout, interval, on_poll=None, hostnames=None, what="deployment"):
-    """Start the deployment (walking draft -> ready -> deploying) and wait for it to settle.
-
-    Returns (manifest, devices not online with their reasons). The progress lines count the
-    devices of ``hostnames`` (a wave), else all.
-    """
-    status = manifest.get("status")
-    if status == "deployed":
-        # Every device is online (a write that takes one off online reopens the manifest): nothing to deploy.
-        return manifest, []
-    if status == "draft":
-        client.update_manifest(manifest["id"], {"status": "ready"})
-    if status != "deploying":
-        client.update_manifest(manifest["id"], {"status": "deploying"})
-
+    """The site's deployment (manifests.deploy_manifest): returns (manifest, devices not online with
+    their reasons). The progress lines count the devices of ``hostnames`` (a wave), else all; a
+    timeout fails the step."""
     def report(current, elapsed):
         if on_poll:
             devices = [d for d in current.get("devices") or [] if hostnames is None or d.get("hostname") in hostnames]
             on_poll(rules.progress_line(what, rules.status_counts(devices), len(devices), "online"))
 
     try:
-        final = poll(lambda: client.get_manifest(manifest["id"]), lambda m: m.get("status") != "deploying",
-                     timeout, interval, on_poll=report,
-                     describe=lambda m: "manifest %s still deploying" % manifest["id"])
+        return deploy_manifest(client, manifest, timeout, interval, on_poll=report)
     except WaitTimeout as exc:
         raise TaskFailure("deployment: %s" % exc, changed=True)
-    if final.get("status") == "deployed":
-        return final, []
-    return final, undeployed_devices(client, final)

@@ -16,7 +16,7 @@ import threading
 
 import pytest
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import polling, site_run
+from ansible_collections.breakwater.ztp.plugins.module_utils import configs, polling, site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
 
@@ -421,7 +421,12 @@ def test_generate_configs_timeout_names_the_pending_devices(clock):
     assert clock.sleeps == [3, 3, 3, 1]  # never past the deadline
 
 
-# --- save_configs and missing_config_files ---------------------------------------------------------
+# --- configs.save_configs and missing_config_files (the module and the site share them) ----------------
+def with_configs():
+    return [device(1, "sw-01", status="config_generated"), device(2, "sw-02", status="online"),
+            device(3, "fw-01", "fortigate_60f", serial="FGT60F0000000001")]
+
+
 def test_save_configs_writes_through_the_given_function():
     client = FakeBreakwater([manifest()])
     client.configs = {"device_1": "hostname sw-01\n", "device_2": "hostname sw-02\n"}
@@ -431,9 +436,12 @@ def test_save_configs_writes_through_the_given_function():
         written[path] = content
         return path.endswith("sw-01.cfg")  # sw-02's file was the same already
 
-    devices = manifest()["devices"][:2]
-    assert site_run.save_configs(client, devices, "/srv/intended/site_456/", "text", write) == [
-        "/srv/intended/site_456/sw-01.cfg"]
+    entries = configs.save_configs(client, with_configs(), "/srv/intended/site_456/", "text", write, 16)
+    assert entries == [
+        {"id": "device_1", "hostname": "sw-01", "path": "/srv/intended/site_456/sw-01.cfg", "changed": True},
+        {"id": "device_2", "hostname": "sw-02", "path": "/srv/intended/site_456/sw-02.cfg", "changed": False},
+        {"id": "device_3", "hostname": "fw-01", "path": "/srv/intended/site_456/fw-01.cfg", "changed": False,
+         "reason": "no config (status serial_registered)"}]
     assert written == {"/srv/intended/site_456/sw-01.cfg": b"hostname sw-01\n",
                        "/srv/intended/site_456/sw-02.cfg": b"hostname sw-02\n"}
     assert client.calls == {"get_device_config": 2}
@@ -443,8 +451,8 @@ def test_save_configs_as_json():
     client = FakeBreakwater([manifest()])
     client.configs = {"device_1": {"vlan": [10], "hostname": "sw-01"}}
     written = {}
-    site_run.save_configs(client, manifest()["devices"][:1], "out", "json",
-                          lambda path, content: written.setdefault(path, content) is not None)
+    configs.save_configs(client, with_configs()[:1], "out", "json",
+                         lambda path, content: written.setdefault(path, content) is not None, 4)
     assert list(written) == ["out/sw-01.json"]
     assert json.loads(written["out/sw-01.json"].decode("utf-8")) == {"hostname": "sw-01", "vlan": [10]}
     assert client.log == [("get_device_config", ("device_1",), {"format": "json"})]
@@ -452,7 +460,7 @@ def test_save_configs_as_json():
 
 def test_save_configs_of_no_device():
     client = FakeBreakwater([manifest()])
-    assert site_run.save_configs(client, [], "out", "text", lambda p, c: True) == []
+    assert configs.save_configs(client, [], "out", "text", lambda p, c: True, 4) == []
     assert client.calls == {}
 
 
@@ -461,9 +469,9 @@ def test_missing_config_files():
                device(3, "sw-03", status="serial_registered"), device(4, "sw-04", status="failed"),
                device(5, "sw-05", status="config_failed"), device(6, "sw/06", status="deploying")]
     present = {"/dest/sw-01.cfg"}
-    missing = site_run.missing_config_files(devices, "/dest/", "text", present.__contains__)
+    missing = configs.missing_config_files(devices, "/dest/", "text", present.__contains__)
     assert [d["hostname"] for d in missing] == ["sw-02", "sw-04", "sw/06"]
-    as_json = site_run.missing_config_files(devices[:1], "/dest", "json", {"/dest/sw-01.json"}.__contains__)
+    as_json = configs.missing_config_files(devices[:1], "/dest", "json", {"/dest/sw-01.json"}.__contains__)
     assert as_json == []
 
 
