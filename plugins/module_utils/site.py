@@ -21,6 +21,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.configs import HAS_
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
     desired_fields, fortimanager_oids_by_serial, misplacement,
 )
+from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 from ansible_collections.breakwater.ztp.plugins.module_utils.serials import normalize_serial, serial_problem
 
@@ -59,7 +60,7 @@ def inventory_devices(hosts):
         if not serial:
             problems.append(problem(hostname, "no serial_number"))
         elif serial_problem(serial):
-            problems.append(problem(hostname, "serial_number %s is not 6-20 characters A-Z, 0-9" % json.dumps(serial)))
+            problems.append(problem(hostname, "serial_number %s %s" % (json.dumps(serial), serial_problem(serial))))
         elif serial in holder:
             problems.append(problem(hostname, "serial_number %s is also the serial of %s" % (serial, holder[serial])))
         else:
@@ -181,6 +182,11 @@ def model_mismatches(rows, models):
 SITE_KEYS = ("ztp_site_id", "ztp_manifest_id", "ztp_manifest_name")
 
 
+def is_device(host_vars):
+    """A host with ``serial_number`` or ``device_type`` is a device (localhost in a play on localhost is not)."""
+    return host_vars.get("serial_number") is not None or host_vars.get("device_type") is not None
+
+
 def group_sites(hosts):
     """(sites, problems) from ``[(hostname, host_vars), ...]``: the devices of each site, in order.
 
@@ -192,7 +198,7 @@ def group_sites(hosts):
     """
     sites, problems, order = {}, [], []
     for hostname, host_vars in hosts:
-        if host_vars.get("serial_number") is None and host_vars.get("device_type") is None:
+        if not is_device(host_vars):
             continue
         site_id = host_vars.get("ztp_site_id")
         manifest = host_vars.get("ztp_manifest_id") or host_vars.get("ztp_manifest_name")
@@ -425,8 +431,10 @@ def plan_waves(devices, wave_members=None, wave_size=None, only_wave=None):
         if left:
             problems.append(problem("rollout_waves", "%s in no wave (a last wave 'all' takes the rest)" % ", ".join(left)))
     elif wave_size is not None:
-        if wave_size < 1:
-            problems.append(problem("rollout_wave_size", "%s is not a whole number above 0" % wave_size))
+        try:
+            check_least("rollout_wave_size", wave_size)
+        except InputError as exc:
+            problems.append(str(exc))
             wave_size = len(names) or 1
         waves = [{"number": n + 1, "pattern": None, "hosts": names[i:i + wave_size]}
                  for n, i in enumerate(range(0, len(names), wave_size))] or [{"number": 1, "pattern": None, "hosts": []}]

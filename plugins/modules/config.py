@@ -163,14 +163,14 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.files import (
     ensure_directory, read_bytes, text_for_diff, write_atomically,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
 
 
 def validate(params):
     check_wait_options(params["wait_timeout"], params["poll_interval"])
-    if params["max_workers"] < 1:
-        raise InputError("max_workers", params["max_workers"], "must be at least 1")
+    check_least("max_workers", params["max_workers"])
     dest = params["dest"]
     if dest and os.path.exists(dest) and not os.path.isdir(dest):
         raise InputError("dest", dest, "exists and is not a directory")

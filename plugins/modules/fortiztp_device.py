@@ -233,6 +233,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices as plan
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
     InputError, TaskFailure, as_task_failure, chunks, run_task,
@@ -267,8 +268,7 @@ class DeviceProvisioning(object):
 
     def validate(self):
         """Everything that can be checked without a call."""
-        if self.params["chunk_size"] < 1:
-            raise InputError("chunk_size", self.params["chunk_size"], "must be at least 1")
+        check_least("chunk_size", self.params["chunk_size"])
         check_wait_options(self.params["wait_timeout"], self.params["poll_interval"])
         specs = plan.device_specs(self.params)
         if self.state == "provisioned":

@@ -19,7 +19,9 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BREAKWATER_ARGUMENT_SPEC
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_transport
+from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.site import is_device
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     FORTIZTP_ARGUMENT_SPEC, FORTIZTP_REQUIRED_ONE_OF, FORTIZTP_REQUIRED_TOGETHER,
 )
@@ -27,9 +29,17 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
 # Every variable a site plugin reads: its key in the site definition, type, default, the roles
 # whose argument specs list it, and its description. The roles' meta/argument_specs.yml files are
 # generated from this table (scripts/role_argument_specs.py) and a unit test keeps them in step.
-ALL_STEPS = ("rollout", "manifest", "serials", "configs", "fortiztp_provision", "site_report")
-SITE = ("rollout", "manifest", "serials", "configs", "site_report")
+# The one table of the roles: each role's entry points and the name the variables below know each by.
+ROLE_ENTRY_POINTS = {
+    "rollout": {"main": "rollout", "site_report": "site_report"},
+    "manifest": {"main": "manifest"},
+    "serials": {"main": "serials"},
+    "configs": {"main": "configs"},
+    "fortiztp_provision": {"main": "fortiztp_provision"},
+}
+ALL_STEPS = tuple(name for entries in ROLE_ENTRY_POINTS.values() for name in entries.values())
 FORTIZTP = ("rollout", "fortiztp_provision")
+SITE = tuple(name for name in ALL_STEPS if name != "fortiztp_provision")
 
 
 class Variable(object):
@@ -232,11 +242,10 @@ def check_waits(site):
 
 
 def check_counts(site):
-    """Counts out of their range, named after their variables; before any write."""
+    """Counts out of their range, named after their variables (limits.check_least); before any write."""
     for name, key, least in (("rollout_max_failures", "max_failures", 0), ("rollout_wave_pause", "wave_pause", 0),
                              ("configs_download_workers", "download_workers", 1)):
-        if site[key] < least:
-            raise SiteVariableError("%s: %s is below %d" % (name, site[key], least))
+        check_least(name, site[key], least)
 
 
 def connection(variables, api):
@@ -270,16 +279,13 @@ def connection(variables, api):
 def play_hosts(hostvars, hostnames):
     """[(hostname, {serial_number, device_type}), ...] for the play's device hosts.
 
-    Hosts with neither variable (localhost in a play on localhost) are not devices.
+    Hosts that are not devices (site.is_device: localhost in a play on localhost) are left out.
     """
     hosts = []
     for hostname in hostnames or []:
         host = hostvars[hostname]
-        serial = host.get("serial_number")
-        device_type = host.get("device_type")
-        if serial is None and device_type is None:
-            continue
-        hosts.append((hostname, {"serial_number": serial, "device_type": device_type}))
+        if is_device(host):
+            hosts.append((hostname, {"serial_number": host.get("serial_number"), "device_type": host.get("device_type")}))
     return hosts
 
 
@@ -301,6 +307,10 @@ CONNECTION_DESCRIPTIONS = {
     "retries": "Retries of a failed request that is safe to repeat (with backoff, honouring Retry-After).",
 }
 CONNECTION_ROLES = {"breakwater": SITE, "fortiztp": FORTIZTP}
+# Options a role's tasks read (not a site plugin): in its argument spec all the same.
+ROLE_ONLY_OPTIONS = {"fortiztp_provision": {"fortiztp_provision_state": {
+    "type": "str", "default": "provisioned", "choices": ["provisioned", "unprovisioned"],
+    "description": ["Provision the site's Fortinet devices, or return them to unprovisioned."]}}}
 
 
 def role_options(role):
@@ -334,4 +344,5 @@ def role_options(role):
             if rule.get("no_log"):
                 entry["no_log"] = True
             options["%s_%s" % (api, option)] = entry
+    options.update(ROLE_ONLY_OPTIONS.get(role, {}))
     return options

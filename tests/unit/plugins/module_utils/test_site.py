@@ -85,11 +85,11 @@ def test_inventory_devices_normalises_serials_and_keeps_order():
     ({"serial_number": None, "device_type": "cisco_ie3300"}, ["sw-09: no serial_number"]),
     ({"serial_number": "   ", "device_type": "cisco_ie3300"}, ["sw-09: no serial_number"]),
     ({"serial_number": "fdo-24/01", "device_type": "cisco_ie3300"},
-     ['sw-09: serial_number "FDO-24/01" is not 6-20 characters A-Z, 0-9']),
+     ['sw-09: serial_number "FDO-24/01" is not 6-20 characters A-Z and 0-9']),
     ({"serial_number": "ABC12", "device_type": "cisco_ie3300"},
-     ['sw-09: serial_number "ABC12" is not 6-20 characters A-Z, 0-9']),
+     ['sw-09: serial_number "ABC12" is not 6-20 characters A-Z and 0-9']),
     ({"serial_number": "A" * 21, "device_type": "cisco_ie3300"},
-     ['sw-09: serial_number "%s" is not 6-20 characters A-Z, 0-9' % ("A" * 21)]),
+     ['sw-09: serial_number "%s" is not 6-20 characters A-Z and 0-9' % ("A" * 21)]),
     ({"serial_number": "FDO2401A009"}, ["sw-09: no device_type"]),
     ({"serial_number": "FDO2401A009", "device_type": "  "}, ["sw-09: no device_type"]),
     ({}, ["sw-09: no serial_number", "sw-09: no device_type"]),
@@ -118,8 +118,8 @@ def test_an_invalid_serial_is_not_reported_as_a_duplicate():
         ("sw-01", {"serial_number": "bad-1", "device_type": "cisco_ie3300"}),
         ("sw-02", {"serial_number": "bad-1", "device_type": "cisco_ie3300"}),
     ])
-    assert problems == ['sw-01: serial_number "BAD-1" is not 6-20 characters A-Z, 0-9',
-                        'sw-02: serial_number "BAD-1" is not 6-20 characters A-Z, 0-9']
+    assert problems == ['sw-01: serial_number "BAD-1" is not 6-20 characters A-Z and 0-9',
+                        'sw-02: serial_number "BAD-1" is not 6-20 characters A-Z and 0-9']
 
 
 # --- templates ---------------------------------------------------------------------------------

@@ -53,7 +53,7 @@ def test_waves_of_a_size_in_inventory_order():
 
 @pytest.mark.parametrize("members, size, only, message", [
     ([("all", NAMES)], 2, None, "rollout_wave_size: 2: set rollout_waves or rollout_wave_size, not both"),
-    (None, 0, None, "rollout_wave_size: 0 is not a whole number above 0"),
+    (None, 0, None, "rollout_wave_size: 0 must be at least 1"),
     (None, 2, 3, "rollout_wave: 3: the site has 2 wave(s), numbered from 1"),
     (None, None, 0, "rollout_wave: 0: the site has 1 wave(s), numbered from 1"),
 ])
