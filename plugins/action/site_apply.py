@@ -8,7 +8,9 @@ from __future__ import annotations
 import os
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import configs
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 from ansible_collections.breakwater.ztp.plugins.module_utils import polling
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest, undeployed_devices
@@ -21,10 +23,10 @@ STEPS = ("manifest", "serials", "configs", "fortiztp", "deploy")
 # The steps a wave runs for its own devices; the manifest and the serials are the site's, whole.
 WAVE_STEPS = ("configs", "fortiztp", "deploy")
 STEP_ACTIONS = {
-    "serials": rules.SERIAL_ACTIONS,
-    "configs": rules.CONFIG_ACTIONS,
-    "fortiztp": (rules.PROVISION_FORTIZTP,),
-    "deploy": (rules.DEPLOY,),
+    "serials": site_planning.SERIAL_ACTIONS,
+    "configs": site_planning.CONFIG_ACTIONS,
+    "fortiztp": (site_planning.PROVISION_FORTIZTP,),
+    "deploy": (site_planning.DEPLOY,),
 }
 
 
@@ -65,13 +67,13 @@ class ActionModule(SiteAction):
                     len(state.inventory_problems), "; ".join(state.inventory_problems)))
             read, _problems = state.read(with_breakwater=step != "fortiztp", with_fortiztp=step == "fortiztp")
             plan = state.plan(read)
-        rows = rules.devices_with(plan, *STEP_ACTIONS.get(step, ()))
+        rows = site_planning.devices_with(plan, *STEP_ACTIONS.get(step, ()))
         if step == "fortiztp" and args["fortiztp_state"] == "unprovisioned":
             fortinet = set(plan["fortinet_serials"])
             rows = [r for r in plan["devices"] if r["serial_number"] in fortinet]
         if step in WAVE_STEPS:
-            rows = rules.wave_rows(args["wave"], rows)
-            self.wave_prefix = "%s: " % rules.wave_label(plan, args["wave"]) \
+            rows = site_waves.wave_rows(args["wave"], rows)
+            self.wave_prefix = "%s: " % site_waves.wave_label(plan, args["wave"]) \
                 if args["wave"] and len(plan.get("waves") or []) > 1 else ""
         if self.check_mode:
             return self.predicted(step, plan, rows)
@@ -138,7 +140,7 @@ class ActionModule(SiteAction):
             row["model_detected"] = models.get(row["hostname"], row.get("model_detected"))
         if args["plan"]:
             state.save_plan(plan)
-        mismatches = rules.model_mismatches([r for r in plan["devices"] if r["hostname"] in models], models)
+        mismatches = site_checks.model_mismatches([r for r in plan["devices"] if r["hostname"] in models], models)
         if mismatches and state.site["strict_model"]:
             raise TaskFailure("serials_strict_model: %d unit(s) of another model, nothing built or deployed: %s" % (
                 len(mismatches), "; ".join(mismatches)), changed=True, model_mismatches=mismatches)
@@ -148,7 +150,7 @@ class ActionModule(SiteAction):
     def step_configs(self, state, plan, rows, args, task_vars):
         site = state.site
         dest, fmt = site["configs_dest"], site["configs_format"]
-        scope = rules.wave_rows(args["wave"], plan["devices"])
+        scope = site_waves.wave_rows(args["wave"], plan["devices"])
         hostnames = set(r["hostname"] for r in scope)
         if not rows and not args["save_all_configs"] and os.path.isdir(dest):
             # Nothing to generate: download only the configs whose file is missing (none on a rerun).
@@ -164,7 +166,7 @@ class ActionModule(SiteAction):
             return {"changed": bool(written), "generated": [], "written": written}
         manifest = self.manifest_now(state, plan)
         bw = state.client("breakwater")
-        force = site["configs_force"] or any(rules.REGENERATE_CONFIG in r["actions"] for r in rows)
+        force = site["configs_force"] or any(site_planning.REGENERATE_CONFIG in r["actions"] for r in rows)
         generated, failures = site_run.generate_configs(
             bw, manifest, [r["hostname"] for r in rows], force, site["configs_wait_timeout"],
             site["configs_poll_interval"], on_poll=self.wave_progress)
@@ -211,7 +213,7 @@ class ActionModule(SiteAction):
                 changed |= target["changed"]
                 setting = target.get("fortimanager") or {}
                 fortimanagers = [f for f in fortimanagers if f.get("oid") != setting.get("oid")] + [setting]
-        swapped = [r["unprovision_serial"] for r in rules.wave_rows(args["wave"], plan["devices"])
+        swapped = [r["unprovision_serial"] for r in site_waves.wave_rows(args["wave"], plan["devices"])
                    if r.get("unprovision_serial")]
         if swapped:
             # The units an RMA swapped out leave their FortiManager.
@@ -220,7 +222,7 @@ class ActionModule(SiteAction):
         if serials:
             # Moved where the site wants them (the module compares by the same rule as the plan).
             answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(
-                rules.fortiztp_options(site), devices=serials, state="provisioned", wait=False))
+                site_planning.fortiztp_options(site), devices=serials, state="provisioned", wait=False))
             changed |= answer["changed"]
             records = dict((d.get("deviceSN"), d) for d in answer.get("devices") or [])
             if site["fortiztp_wait"]:
@@ -231,7 +233,7 @@ class ActionModule(SiteAction):
                 # For the report: where each unit is now, by the plan's rule.
                 for row in plan["devices"]:
                     if row["serial_number"] in records:
-                        row["fortiztp"] = rules.fortiztp_misplacement(site, records[row["serial_number"]],
+                        row["fortiztp"] = site_planning.fortiztp_misplacement(site, records[row["serial_number"]],
                                                                       fortimanagers)
                 state.save_plan(plan)
         return {"changed": changed, "devices": serials}
@@ -242,7 +244,7 @@ class ActionModule(SiteAction):
             return {"changed": False, "failed_devices": []}
         manifest = self.manifest_now(state, plan)
         bw = state.client("breakwater")
-        scope = set(r["hostname"] for r in rules.wave_rows(wave, plan["devices"]))
+        scope = set(r["hostname"] for r in site_waves.wave_rows(wave, plan["devices"]))
         planned = set(r["hostname"] for r in rows)
         if any(d.get("hostname") in planned and d.get("status") in configs.HAS_CONFIG_STATUSES
                and d.get("status") != "online"
@@ -255,10 +257,10 @@ class ActionModule(SiteAction):
             # None of them holds a config (their configs failed, within rollout_max_failures): nothing to deploy.
             failed = undeployed_devices(bw, manifest)
             result = {"changed": False, "manifest_status": manifest.get("status"), "failed_devices": failed}
-        following = rules.next_wave(plan, wave) if wave else None
+        following = site_waves.next_wave(plan, wave) if wave else None
         if following is None:
             return result  # the last wave: the report tells how the site ended
-        failures = rules.wave_failures(plan, wave, failed)
+        failures = site_waves.wave_failures(plan, wave, failed)
         if len(failures) > site["max_failures"]:
             raise TaskFailure("%s%d device(s) not online (rollout_max_failures %d): %s%s" % (
                 self.wave_prefix, len(failures), site["max_failures"], ", ".join(
@@ -272,11 +274,11 @@ class ActionModule(SiteAction):
 
     @staticmethod
     def first_wave(plan, wave):
-        running = rules.running_waves(plan)
+        running = site_waves.running_waves(plan)
         return wave is None or not running or wave == running[0]
 
     @staticmethod
     def stopping(plan, wave):
         """``; waves 3, 4 not started``: what a failed wave stops."""
-        later = [str(number) for number in rules.later_waves(plan, wave)] if wave else []
+        later = [str(number) for number in site_waves.later_waves(plan, wave)] if wave else []
         return "; wave%s %s not started" % ("s" if len(later) > 1 else "", ", ".join(later)) if later else ""

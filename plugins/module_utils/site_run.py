@@ -4,7 +4,7 @@
 """The site's I/O: read its state in as few calls as the APIs allow, and run the waits.
 
 Each function takes the clients (BreakwaterClient, FortiZTPClient) as arguments and does no
-HTTP of its own; the rules it applies live in :mod:`site`, :mod:`configs` and
+HTTP of its own; the rules it applies live in the site_* modules, :mod:`configs` and
 :mod:`fortiztp_devices`. The site plugins call these; the unit tests call them with fakes.
 """
 
@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_progress
 from ansible_collections.breakwater.ztp.plugins.module_utils.configs import generate_configs as generate_configs_and_wait
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
@@ -63,7 +64,7 @@ def read_breakwater(client, site, with_status=False):
 def read_fortiztp(client, site, devices, with_system=False):
     """(records by serial, FortiManager targets, scripts, system status or None) of the site's Fortinet
     devices, or empties: one login, then up to four calls at once."""
-    fortinet = [d["serial_number"] for d in rules.fortinet_devices(site, devices)]
+    fortinet = [d["serial_number"] for d in site_checks.fortinet_devices(site, devices)]
     if not site["fortiztp_enabled"] or not fortinet:
         return {}, [], [], client.get_system() if with_system else None
     if hasattr(client, "login"):
@@ -80,7 +81,7 @@ def read_swapped(client, site, devices, manifest, records):
     """``records`` plus FortiZTP's records of the serials an RMA swaps out (Breakwater still holds
     them for devices the inventory gives another): a unit swapped out is unprovisioned if FortiZTP
     has it provisioned. No call when there is no swap."""
-    swapped = [s for s in rules.swapped_serials(site, devices, manifest) if s not in records]
+    swapped = [s for s in site_checks.swapped_serials(site, devices, manifest) if s not in records]
     if swapped:
         records = dict(records, **index_by_serial(client.list_devices(serials=serial_filter(swapped)), swapped))
     return records
@@ -116,7 +117,7 @@ def generate_configs(client, manifest, hostnames, force, timeout, interval, on_p
 
     def report(counts, total):
         if on_poll:
-            on_poll(rules.progress_line("configs", counts, total, "generated"))
+            on_poll(site_progress.progress_line("configs", counts, total, "generated"))
 
     try:
         outcome = generate_configs_and_wait(client, manifest["id"], wanted, force, timeout, interval, on_poll=report)
@@ -131,7 +132,7 @@ def wait_provisioned(client, serials, timeout, interval, records=None, on_poll=N
     a progress line per poll, a timeout fails the step."""
     def report(counts, total):
         if on_poll:
-            on_poll(rules.progress_line("fortiztp", {"provisioned": counts[DONE], "provisioning": counts[PENDING],
+            on_poll(site_progress.progress_line("fortiztp", {"provisioned": counts[DONE], "provisioning": counts[PENDING],
                                                      "incomplete": counts[INCOMPLETE]}, total, "provisioned"))
 
     try:
@@ -148,7 +149,7 @@ def deploy(client, manifest, timeout, interval, on_poll=None, hostnames=None, wh
     def report(current, elapsed):
         if on_poll:
             devices = [d for d in current.get("devices") or [] if hostnames is None or d.get("hostname") in hostnames]
-            on_poll(rules.progress_line(what, rules.status_counts(devices), len(devices), "online"))
+            on_poll(site_progress.progress_line(what, site_progress.status_counts(devices), len(devices), "online"))
 
     try:
         return deploy_manifest(client, manifest, timeout, interval, on_poll=report)

@@ -27,7 +27,9 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import For
 from ansible_collections.breakwater.ztp.plugins.module_utils.health import assess_services
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_groups
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import (
     SiteVariableError, connection, play_hosts, site_definition,
@@ -83,12 +85,12 @@ class SiteState(object):
         site_host = self.variables.site_host
         if site_host and site_host.get("devices"):
             # Read from the inventory once, when the sites were found.
-            hosts = rules.unpack_devices(site_host["devices"])
+            hosts = site_groups.unpack_devices(site_host["devices"])
         elif site_host:
             hosts = []  # a site without device hosts: the manifest's devices
         else:
             hosts = play_hosts(raw.get("hostvars") or {}, raw.get("ansible_play_hosts_all"))
-        self._devices, self._inventory_problems = rules.inventory_devices(hosts)
+        self._devices, self._inventory_problems = site_checks.inventory_devices(hosts)
 
     @property
     def devices(self):
@@ -139,7 +141,7 @@ class SiteState(object):
         # inventory already says which Fortinet devices there are (a play on localhost learns it
         # from the manifest, so reads it after).
         fortiztp = None
-        if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
+        if with_fortiztp and site["fortiztp_enabled"] and site_checks.fortinet_devices(site, self.devices):
             fortiztp = self.client("fortiztp")
         with ThreadPoolExecutor(max_workers=1) as pool:
             beside = pool.submit(site_run.read_fortiztp, fortiztp, site, self.devices, health) if fortiztp else None
@@ -150,7 +152,7 @@ class SiteState(object):
         if not self.devices and manifest:
             self.devices = [{"hostname": d.get("hostname"), "serial_number": d.get("serial_number") or "",
                              "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
-            if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
+            if with_fortiztp and site["fortiztp_enabled"] and site_checks.fortinet_devices(site, self.devices):
                 fortiztp = self.client("fortiztp")
                 records, fortimanagers, scripts, fz_system = site_run.read_fortiztp(fortiztp, site, self.devices,
                                                                                     health)
@@ -161,21 +163,21 @@ class SiteState(object):
         if health:
             # An outage stops the rollout before any write (rollout_require_healthy: false skips the check).
             health_problems, self.health_warnings = assess_services(bw_status, fz_system)
-            health_problems = [rules.problem("rollout_require_healthy", p) for p in health_problems]
+            health_problems = [site_checks.problem("rollout_require_healthy", p) for p in health_problems]
         problems = (health_problems
-                    + rules.template_problems(self.devices, templates, site["config_templates"])
-                    + rules.manifest_problems(manifest, self.devices, site)
-                    + rules.fortiztp_problems(site, self.devices, records, fortimanagers, scripts))
+                    + site_checks.template_problems(self.devices, templates, site["config_templates"])
+                    + site_checks.manifest_problems(manifest, self.devices, site)
+                    + site_checks.fortiztp_problems(site, self.devices, records, fortimanagers, scripts))
         state = {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers,
                  "scripts": scripts, "templates": templates}
         return state, problems
 
     def plan(self, state):
-        plan = rules.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],
+        plan = site_planning.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],
                                state["templates"], state["fortimanagers"])
         plan["fortimanagers"] = state["fortimanagers"]  # for the report's rule after the FortiZTP step
         plan["fortimanager_ready"] = site_run.fortimanager_ready(self.site, state["fortimanagers"], state["scripts"])
-        plan["fortinet_serials"] = [d["serial_number"] for d in rules.fortinet_devices(self.site, self.devices)]
+        plan["fortinet_serials"] = [d["serial_number"] for d in site_checks.fortinet_devices(self.site, self.devices)]
         return plan
 
     @property

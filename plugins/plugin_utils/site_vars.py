@@ -21,7 +21,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import B
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_transport
 from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
-from ansible_collections.breakwater.ztp.plugins.module_utils.site import is_device
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_groups import is_device
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     FORTIZTP_ARGUMENT_SPEC, FORTIZTP_REQUIRED_ONE_OF, FORTIZTP_REQUIRED_TOGETHER,
 )

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, breakwater.ztp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The rules of a site rollout (module_utils/site.py): checks, the plan, progress and the report.
+"""The rules of a site rollout (module_utils/site_checks, site_planning, site_progress, site_results).
 
 Everything here is plain data in, plain data out: no server, no Ansible.
 """
@@ -13,12 +13,18 @@ import json
 
 import pytest
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
-from ansible_collections.breakwater.ztp.plugins.module_utils.site import (
-    DEPLOY, GENERATE_CONFIG, PROVISION_FORTIZTP, REGENERATE_CONFIG, REGISTER_SERIAL, REPLACE_SERIAL,
-    artifact, build_report, device_timings, devices_with, failure_text, fortigates, fortinet_devices,
-    fortiztp_problems, inventory_devices, manifest_changes, manifest_problems, not_online_text, plan_site,
-    plan_text, progress_line, status_counts, summary_text, template_problems,
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import (
+    fortigates, fortinet_devices, fortiztp_problems, inventory_devices, manifest_problems, template_problems,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_planning import (
+    DEPLOY, GENERATE_CONFIG, PROVISION_FORTIZTP, REGENERATE_CONFIG, REGISTER_SERIAL, REPLACE_SERIAL, devices_with,
+    manifest_changes, plan_site,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_progress import progress_line, status_counts
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_results import (
+    artifact, build_report, device_timings, failure_text, not_online_text, plan_text, summary_text,
 )
 
 
@@ -297,7 +303,7 @@ def test_plan_for_a_fully_online_site_does_nothing():
     assert [r["id"] for r in plan["devices"]] == ["device_1", "device_2", "device_3"]
     assert plan["counts"] == {}
     assert plan["changed"] is False
-    assert devices_with(plan, *rules.ACTIONS) == []
+    assert devices_with(plan, *site_planning.ACTIONS) == []
 
 
 def test_plan_for_an_rma_touches_that_device_only():
@@ -389,7 +395,7 @@ def test_plan_leaves_a_unit_on_the_site_target_with_its_script():
 def test_the_plan_and_the_module_share_the_placement_rule():
     """What the plan calls in place is what fortiztp_device, given the site's options, would not send."""
     from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices
-    options = rules.fortiztp_options(site(fortiztp_script="baseline"))
+    options = site_planning.fortiztp_options(site(fortiztp_script="baseline"))
     spec = fortiztp_devices.device_specs(dict(options, serial="FGT60F0000000001"))[0]
     fields = fortiztp_devices.desired_fields(spec, fortiztp_devices.fortimanager_oids_by_serial(FORTIMANAGERS))
     for record in (ON_SITE_TARGET, dict(ON_SITE_TARGET, useDefaultScript=True), dict(ON_SITE_TARGET, fortiManagerOid=2)):
@@ -771,10 +777,10 @@ def test_rules_do_not_change_their_input():
     ("generic_switch", "Anything", True),  # a type without a model code
 ])
 def test_model_fits_the_planned_device_type(device_type, model, fits):
-    assert rules.model_fits(device_type, model) is fits
+    assert site_checks.model_fits(device_type, model) is fits
 
 
 def test_model_mismatches_name_host_model_and_type():
     rows = [{"hostname": "sw-1", "device_type": "cisco_ie3300"}, {"hostname": "fw-1", "device_type": "fortigate_60f"}]
     models = {"sw-1": "FortiGate-60F", "fw-1": "FortiGate-60F"}
-    assert rules.model_mismatches(rows, models) == ["sw-1: model_detected FortiGate-60F does not fit device_type cisco_ie3300"]
+    assert site_checks.model_mismatches(rows, models) == ["sw-1: model_detected FortiGate-60F does not fit device_type cisco_ie3300"]
