@@ -12,14 +12,13 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import configs, fortiztp_devices, site_checks
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_progress
-from ansible_collections.breakwater.ztp.plugins.module_utils.configs import generate_configs as generate_configs_and_wait
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
     DONE, INCOMPLETE, PENDING, index_by_serial, script_by_name, serial_filter, split_list,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import wait_provisioned as wait_for_provisioning
+from ansible_collections.breakwater.ztp.plugins.module_utils.health import assess_services
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import deploy_manifest, find_manifest
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
@@ -87,6 +86,45 @@ def read_swapped(client, site, devices, manifest, records):
     return records
 
 
+def read_site(site, devices, client, with_breakwater=True, with_fortiztp=True, check_health=False):
+    """Read the site's state and check it: no write. ``client(api)`` gives the API's client (made on first use).
+
+    Returns ``{"manifest", "fortiztp_records", "fortimanagers", "scripts", "templates", "devices",
+    "problems", "health_warnings"}``. FortiZTP is read beside Breakwater, in a thread of its own,
+    when the inventory already says which Fortinet devices there are; a play without device hosts
+    (on localhost) works on every device of the manifest, so learns them from it and reads FortiZTP
+    after. With ``check_health`` (the plan of a rollout) and ``rollout_require_healthy``, both
+    services' status is read too, and an outage is a problem.
+    """
+    health = check_health and site["require_healthy"]
+
+    def fortinet(current):
+        return with_fortiztp and site["fortiztp_enabled"] and site_checks.fortinet_devices(site, current)
+
+    fortiztp = client("fortiztp") if fortinet(devices) else None
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        beside = pool.submit(read_fortiztp, fortiztp, site, devices, health) if fortiztp else None
+        templates, manifest, bw_status = [], None, None
+        if with_breakwater:
+            templates, manifest, bw_status = read_breakwater(client("breakwater"), site, health)
+        records, fortimanagers, scripts, fz_system = beside.result() if beside else ({}, [], [], None)
+    if not devices and manifest:
+        devices = [{"hostname": d.get("hostname"), "serial_number": d.get("serial_number") or "",
+                    "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
+        if fortinet(devices):
+            fortiztp = client("fortiztp")
+            records, fortimanagers, scripts, fz_system = read_fortiztp(fortiztp, site, devices, health)
+    if fortiztp:
+        records = read_swapped(fortiztp, site, devices, manifest, records)
+    health_problems, health_warnings = assess_services(bw_status, fz_system) if health else ([], [])
+    problems = ([site_checks.problem("rollout_require_healthy", p) for p in health_problems]
+                + site_checks.template_problems(devices, templates, site["config_templates"])
+                + site_checks.manifest_problems(manifest, devices, site)
+                + site_checks.fortiztp_problems(site, devices, records, fortimanagers, scripts))
+    return {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers, "scripts": scripts,
+            "templates": templates, "devices": devices, "problems": problems, "health_warnings": health_warnings}
+
+
 def fortimanager_ready(site, fortimanagers, scripts=None):
     """True when a FortiManager target with the site's serial(s), IP(s) and script exists already.
 
@@ -120,7 +158,7 @@ def generate_configs(client, manifest, hostnames, force, timeout, interval, on_p
             on_poll(site_progress.progress_line("configs", counts, total, "generated"))
 
     try:
-        outcome = generate_configs_and_wait(client, manifest["id"], wanted, force, timeout, interval, on_poll=report)
+        outcome = configs.generate_configs(client, manifest["id"], wanted, force, timeout, interval, on_poll=report)
     except WaitTimeout as exc:
         raise TaskFailure("config generation: %s" % exc, changed=True)
     return outcome["generated"], outcome["failed"]
@@ -136,7 +174,7 @@ def wait_provisioned(client, serials, timeout, interval, records=None, on_poll=N
                                                      "incomplete": counts[INCOMPLETE]}, total, "provisioned"))
 
     try:
-        return wait_for_provisioning(client, serials, timeout, interval, records=records, on_poll=report)
+        return fortiztp_devices.wait_provisioned(client, serials, timeout, interval, records=records, on_poll=report)
     except WaitTimeout as exc:
         raise TaskFailure("FortiZTP provisioning: %s" % exc, changed=True)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleError
 from ansible.inventory.manager import InventoryManager
@@ -24,7 +23,6 @@ from ansible.utils.display import Display
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.health import assess_services
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
@@ -130,47 +128,10 @@ class SiteState(object):
         return sum(c.calls for c in self._clients.values())
 
     def read(self, with_breakwater=True, with_fortiztp=True, check_health=False):
-        """Read the site's state and check it; returns (state, problems). No write.
-
-        A play without device hosts (a play on localhost) works on every device of the manifest.
-        With ``check_health`` (the plan of a rollout), both services' status is read too.
-        """
-        site = self.site
-        health = check_health and site["require_healthy"]
-        # FortiZTP is read beside Breakwater, in a thread of its own with its own client, when the
-        # inventory already says which Fortinet devices there are (a play on localhost learns it
-        # from the manifest, so reads it after).
-        fortiztp = None
-        if with_fortiztp and site["fortiztp_enabled"] and site_checks.fortinet_devices(site, self.devices):
-            fortiztp = self.client("fortiztp")
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            beside = pool.submit(site_run.read_fortiztp, fortiztp, site, self.devices, health) if fortiztp else None
-            templates, manifest, bw_status = [], None, None
-            if with_breakwater:
-                templates, manifest, bw_status = site_run.read_breakwater(self.client("breakwater"), site, health)
-            records, fortimanagers, scripts, fz_system = beside.result() if beside else ({}, [], [], None)
-        if not self.devices and manifest:
-            self.devices = [{"hostname": d.get("hostname"), "serial_number": d.get("serial_number") or "",
-                             "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
-            if with_fortiztp and site["fortiztp_enabled"] and site_checks.fortinet_devices(site, self.devices):
-                fortiztp = self.client("fortiztp")
-                records, fortimanagers, scripts, fz_system = site_run.read_fortiztp(fortiztp, site, self.devices,
-                                                                                    health)
-        if fortiztp:
-            records = site_run.read_swapped(fortiztp, site, self.devices, manifest, records)
-        self.health_warnings = []
-        health_problems = []
-        if health:
-            # An outage stops the rollout before any write (rollout_require_healthy: false skips the check).
-            health_problems, self.health_warnings = assess_services(bw_status, fz_system)
-            health_problems = [site_checks.problem("rollout_require_healthy", p) for p in health_problems]
-        problems = (health_problems
-                    + site_checks.template_problems(self.devices, templates, site["config_templates"])
-                    + site_checks.manifest_problems(manifest, self.devices, site)
-                    + site_checks.fortiztp_problems(site, self.devices, records, fortimanagers, scripts))
-        state = {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers,
-                 "scripts": scripts, "templates": templates}
-        return state, problems
+        """Read the site's state and check it (site_run.read_site); returns (state, problems). No write."""
+        read = site_run.read_site(self.site, self.devices, self.client, with_breakwater, with_fortiztp, check_health)
+        self.devices, self.health_warnings = read["devices"], read["health_warnings"]
+        return read, read["problems"]
 
     def plan(self, state):
         plan = site_planning.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],

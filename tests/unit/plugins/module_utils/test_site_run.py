@@ -314,6 +314,56 @@ def test_read_fortiztp_without_fortinet_devices_calls_nothing(overrides, devices
     assert client.calls == {}
 
 
+# --- read_site: the read orchestration ---------------------------------------------------------------
+def inventory():
+    return [dict((k, d[k]) for k in ("hostname", "serial_number", "device_type")) for d in manifest()["devices"]]
+
+
+def full_site(**overrides):
+    base = dict(require_healthy=True, config_templates=None, serials_replace=False, topology_source=None,
+                fortiztp_script_content=None)
+    base.update(overrides)
+    return site(**base)
+
+
+def test_read_site_reads_both_apis_and_checks_what_it_read():
+    bw = FakeBreakwater([manifest()], TEMPLATES + [{"id": "template_firewall", "device_type": "fortigate_60f"}])
+    fz = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
+    clients = {"breakwater": bw, "fortiztp": fz}
+    read = site_run.read_site(full_site(), inventory(), clients.get)
+    assert read["manifest"]["id"] == "manifest_123" and len(read["templates"]) == 2
+    assert sorted(read["fortiztp_records"]) == ["FGT60F0000000001"] and read["fortimanagers"] == [FMG]
+    assert read["devices"] == inventory() and read["health_warnings"] == []
+    assert read["problems"] == [], read["problems"]
+    assert fz.calls == {"list_devices": 1, "list_fortimanagers": 1}  # no health read unless asked
+
+
+def test_read_site_names_every_problem_and_an_outage_with_the_variable():
+    bw = FakeBreakwater([manifest()], TEMPLATES)
+    bw.get_status = lambda: {"system_status": "outage"}
+    fz = FakeFortiZTP([[]], [FMG])
+    fz.get_system = lambda: {"serviceStatus": "Degraded performance"}
+    read = site_run.read_site(full_site(), inventory(), {"breakwater": bw, "fortiztp": fz}.get, check_health=True)
+    assert read["problems"][0].startswith("rollout_require_healthy: Breakwater ZTP reports system_status 'outage'")
+    assert read["problems"][1:] == ["fortigate_60f: no template for this device type", "FortiZTP: does not know FGT60F0000000001 (add them to the FortiCloud account, "
+                                    "or check their serial numbers)"]
+    assert len(read["health_warnings"]) == 1 and "Degraded performance" in read["health_warnings"][0]
+    relaxed = site_run.read_site(full_site(require_healthy=False), inventory(), {"breakwater": bw, "fortiztp": fz}.get,
+                                 check_health=True)
+    assert not any(p.startswith("rollout_require_healthy") for p in relaxed["problems"])
+
+
+def test_read_site_without_device_hosts_works_on_the_manifests_devices():
+    bw = FakeBreakwater([manifest()], TEMPLATES)
+    fz = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
+    read = site_run.read_site(full_site(), [], {"breakwater": bw, "fortiztp": fz}.get)
+    assert [d["hostname"] for d in read["devices"]] == ["sw-01", "sw-02", "fw-01"]
+    assert fz.calls == {"list_devices": 1, "list_fortimanagers": 1}  # learnt from the manifest, read after it
+    skipped = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
+    site_run.read_site(full_site(), inventory(), {"breakwater": bw, "fortiztp": skipped}.get, with_fortiztp=False)
+    assert skipped.calls == {}
+
+
 # --- fortimanager_ready --------------------------------------------------------------------------
 @pytest.mark.parametrize("sn, ip, targets, expected", [
     (["FMG-VM0000000001"], ["10.0.0.10"], [FMG], True),
