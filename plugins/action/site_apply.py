@@ -133,17 +133,13 @@ class ActionModule(SiteAction):
 
     def check_models(self, state, plan, args, results):
         """The models Breakwater detected, kept in the plan for the report; a unit of another model warns or fails."""
-        models = dict((r["hostname"], r["model_detected"]) for r in results if r.get("model_detected"))
-        if not models:
+        if not any(r.get("model_detected") for r in results):
             return {}
-        for row in plan["devices"]:
-            row["model_detected"] = models.get(row["hostname"], row.get("model_detected"))
+        mismatches, error = site_checks.model_check(plan["devices"], results, state.site["strict_model"])
         if args["plan"]:
             state.save_plan(plan)
-        mismatches = site_checks.model_mismatches([r for r in plan["devices"] if r["hostname"] in models], models)
-        if mismatches and state.site["strict_model"]:
-            raise TaskFailure("serials_strict_model: %d unit(s) of another model, nothing built or deployed: %s" % (
-                len(mismatches), "; ".join(mismatches)), changed=True, model_mismatches=mismatches)
+        if error:
+            raise TaskFailure(error, changed=True, model_mismatches=mismatches)
         self.warnings.extend(mismatches)
         return {"model_mismatches": mismatches}
 
@@ -152,40 +148,28 @@ class ActionModule(SiteAction):
         dest, fmt = site["configs_dest"], site["configs_format"]
         scope = site_waves.wave_rows(args["wave"], plan["devices"])
         hostnames = set(r["hostname"] for r in scope)
-        if not rows and not args["save_all_configs"] and os.path.isdir(dest):
-            # Nothing to generate: download only the configs whose file is missing (none on a rerun).
-            known = [dict(r) for r in scope if r["id"]]
-            missing = configs.missing_config_files(known, dest, fmt, os.path.exists)
-            if not missing:
-                return {"changed": False, "generated": [], "written": []}
+        generated = []
+        if rows or args["save_all_configs"] or not os.path.isdir(dest):
             manifest = self.manifest_now(state, plan)
-            devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
-                       and d["id"] in set(m["id"] for m in missing)]
-            written = saved(configs.save_configs(state.client("breakwater"), devices, dest, fmt, save_config,
-                                                 site["download_workers"]))
-            return {"changed": bool(written), "generated": [], "written": written}
-        manifest = self.manifest_now(state, plan)
-        bw = state.client("breakwater")
-        force = site["configs_force"] or any(site_planning.REGENERATE_CONFIG in r["actions"] for r in rows)
-        generated, failures = site_run.generate_configs(
-            bw, manifest, [r["hostname"] for r in rows], force, site["configs_wait_timeout"],
-            site["configs_poll_interval"], on_poll=self.wave_progress)
-        if failures:
-            message = "%s%d config(s) failed: %s" % (self.wave_prefix, len(failures), "; ".join(
-                "%s: %s (template %s, variable %s)" % (f["hostname"], f["code"], f["template_id"], f["variable"])
-                for f in failures))
-            if len(failures) > site["max_failures"]:
-                raise TaskFailure(message + self.stopping(plan, args["wave"]), changed=bool(generated or failures),
-                                  failed_devices=failures)
-            self.warnings.append(message + " (within rollout_max_failures %d: the others go on)" % site["max_failures"])
-        manifest = bw.get_manifest(manifest["id"])
-        regenerated = set(d["id"] for d in generated)
-        devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
-                   and d.get("status") in configs.HAS_CONFIG_STATUSES]
-        if not args["save_all_configs"]:
-            missing = set(d["id"] for d in configs.missing_config_files(devices, dest, fmt, os.path.exists))
-            devices = [d for d in devices if d["id"] in regenerated or d["id"] in missing]
-        written = saved(configs.save_configs(bw, devices, dest, fmt, save_config, site["download_workers"]))
+            force = site["configs_force"] or any(site_planning.REGENERATE_CONFIG in r["actions"] for r in rows)
+            generated, failures = site_run.generate_configs(
+                state.client("breakwater"), manifest, [r["hostname"] for r in rows], force,
+                site["configs_wait_timeout"], site["configs_poll_interval"], on_poll=self.wave_progress)
+            error, warning = site_waves.config_failures(plan, args["wave"], failures, site["max_failures"],
+                                                        self.wave_prefix)
+            if error:
+                raise TaskFailure(error, changed=bool(generated or failures), failed_devices=failures)
+            self.warnings.extend([warning] if warning else [])
+            manifest = state.client("breakwater").get_manifest(manifest["id"])
+        elif not configs.missing_config_files([r for r in scope if r["id"]], dest, fmt, os.path.exists):
+            # Nothing to generate and every file there (a rerun): no call.
+            return {"changed": False, "generated": [], "written": []}
+        else:
+            manifest = self.manifest_now(state, plan)
+        devices = configs.files_to_save([d for d in manifest["devices"] if d["hostname"] in hostnames], dest, fmt,
+                                        os.path.exists, [d["id"] for d in generated], args["save_all_configs"])
+        written = saved(configs.save_configs(state.client("breakwater"), devices, dest, fmt, save_config,
+                                             site["download_workers"]))
         return {"changed": bool(generated or written), "generated": sorted(d["hostname"] for d in generated),
                 "written": written}
 
@@ -200,7 +184,7 @@ class ActionModule(SiteAction):
             return {"changed": answer["changed"], "devices": serials}
         changed = False
         fortimanagers = list(plan.get("fortimanagers") or [])
-        if self.first_wave(plan, args["wave"]):
+        if site_waves.first_wave(plan, args["wave"]):
             # The target is the site's: set up with the first wave. The script's content may have
             # changed on a site that needs nothing else: compared on every run.
             if site["fortiztp_script"] and (site["fortiztp_script_content"] or site["fortiztp_script_src"]):
@@ -246,9 +230,7 @@ class ActionModule(SiteAction):
         bw = state.client("breakwater")
         scope = set(r["hostname"] for r in site_waves.wave_rows(wave, plan["devices"]))
         planned = set(r["hostname"] for r in rows)
-        if any(d.get("hostname") in planned and d.get("status") in configs.HAS_CONFIG_STATUSES
-               and d.get("status") != "online"
-               for d in manifest.get("devices") or []):
+        if site_planning.deployable(manifest, planned):
             final, failed = site_run.deploy(bw, manifest, site["deploy_wait_timeout"], site["deploy_poll_interval"],
                                             on_poll=self.progress, hostnames=scope,
                                             what="%sdeployment" % self.wave_prefix)
@@ -257,28 +239,12 @@ class ActionModule(SiteAction):
             # None of them holds a config (their configs failed, within rollout_max_failures): nothing to deploy.
             failed = undeployed_devices(bw, manifest)
             result = {"changed": False, "manifest_status": manifest.get("status"), "failed_devices": failed}
+        error = site_waves.wave_gate(plan, wave, failed, site["max_failures"], self.wave_prefix)
+        if error:
+            raise TaskFailure(error, **result)
         following = site_waves.next_wave(plan, wave) if wave else None
-        if following is None:
-            return result  # the last wave: the report tells how the site ended
-        failures = site_waves.wave_failures(plan, wave, failed)
-        if len(failures) > site["max_failures"]:
-            raise TaskFailure("%s%d device(s) not online (rollout_max_failures %d): %s%s" % (
-                self.wave_prefix, len(failures), site["max_failures"], ", ".join(
-                    "%s (%s: %s)" % (d["hostname"], d["status"], d["status_reason"]) for d in failures),
-                self.stopping(plan, wave)), **result)
-        if site["wave_pause"]:
+        if following is not None and site["wave_pause"]:
             self.progress("%sdone; wave %d starts in %d s (rollout_wave_pause)" % (
                 self.wave_prefix, following, site["wave_pause"]))
             polling.sleep(site["wave_pause"])
         return result
-
-    @staticmethod
-    def first_wave(plan, wave):
-        running = site_waves.running_waves(plan)
-        return wave is None or not running or wave == running[0]
-
-    @staticmethod
-    def stopping(plan, wave):
-        """``; waves 3, 4 not started``: what a failed wave stops."""
-        later = [str(number) for number in site_waves.later_waves(plan, wave)] if wave else []
-        return "; wave%s %s not started" % ("s" if len(later) > 1 else "", ", ".join(later)) if later else ""

@@ -185,6 +185,16 @@ def missing_config_files(devices, dest, fmt, exists):
             and not exists("%s/%s" % (dest.rstrip("/"), names[d["id"]]))]
 
 
+def files_to_save(devices, dest, fmt, exists, regenerated=(), save_all=False):
+    """The devices whose config file is saved: those holding a config that was (re)generated now or whose
+    file is missing (a current file is not downloaded again), or all holding one with ``save_all``."""
+    holding = [d for d in devices if d.get("status") in HAS_CONFIG_STATUSES]
+    if save_all:
+        return holding
+    missing = set(d["id"] for d in missing_config_files(holding, dest, fmt, exists))
+    return [d for d in holding if d["id"] in missing or d["id"] in set(regenerated)]
+
+
 def failure_of(device, event):
     """What the user sees for a device whose config generation failed."""
     details = (event or {}).get("details") or {}

@@ -149,3 +149,19 @@ def model_mismatches(rows, models):
     return [problem(row["hostname"], "model_detected %s does not fit device_type %s" % (
         models[row["hostname"]], row["device_type"]))
         for row in rows if not model_fits(row["device_type"], models.get(row["hostname"]))]
+
+
+def model_check(rows, results, strict):
+    """(mismatches, error) for the models Breakwater detected on registration (``results`` of the serial
+    module), noted in the plan's ``rows`` for the report. A unit of another model is an error with
+    ``serials_strict_model``, else a warning."""
+    models = dict((r["hostname"], r["model_detected"]) for r in results if r.get("model_detected"))
+    for row in rows:
+        row["model_detected"] = models.get(row["hostname"], row.get("model_detected"))
+    mismatches = model_mismatches([r for r in rows if r["hostname"] in models], models)
+    error = None
+    if mismatches and strict:
+        error = "serials_strict_model: %d unit(s) of another model, nothing built or deployed: %s" % (
+            len(mismatches), "; ".join(mismatches))
+    return mismatches, error
+

@@ -169,3 +169,11 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None, fo
 
 def devices_with(plan, *actions):
     return [row for row in plan["devices"] if any(a in row["actions"] for a in actions)]
+
+
+def deployable(manifest, hostnames):
+    """Whether a deployment has something to do for ``hostnames``: one of them holds a config and is not online
+    (Breakwater deploys every device holding a config)."""
+    return any(d.get("hostname") in hostnames and d.get("status") in HAS_CONFIG_STATUSES and d.get("status") != "online"
+               for d in manifest.get("devices") or [])
+

@@ -130,3 +130,49 @@ def next_wave(plan, wave):
     """The number of the next wave this run rolls out after ``wave``, or None."""
     later = later_waves(plan, wave)
     return later[0] if later else None
+
+
+def first_wave(plan, wave):
+    """Whether ``wave`` is the first this run rolls out (or the run has no waves): the site's FortiZTP
+    target is set up with it."""
+    running = running_waves(plan)
+    return wave is None or not running or wave == running[0]
+
+
+def stopping(plan, wave):
+    """``; waves 3, 4 not started``: what a failed wave stops."""
+    later = [str(number) for number in later_waves(plan, wave)] if wave else []
+    return "; wave%s %s not started" % ("s" if len(later) > 1 else "", ", ".join(later)) if later else ""
+
+
+def tolerated(failures, max_failures):
+    """Whether a wave's ``failures`` are within ``rollout_max_failures`` (the next waves still start)."""
+    return len(failures) <= max_failures
+
+
+def config_failures(plan, wave, failures, max_failures, prefix=""):
+    """(error, warning) for a wave's config failures: beyond ``rollout_max_failures`` they stop the
+    run (the waves it stops named), within it they warn and the others go on."""
+    if not failures:
+        return None, None
+    message = "%s%d config(s) failed: %s" % (prefix, len(failures), "; ".join(
+        "%s: %s (template %s, variable %s)" % (f["hostname"], f["code"], f["template_id"], f["variable"])
+        for f in failures))
+    if not tolerated(failures, max_failures):
+        return message + stopping(plan, wave), None
+    return None, message + " (within rollout_max_failures %d: the others go on)" % max_failures
+
+
+def wave_gate(plan, wave, undeployed, max_failures, prefix=""):
+    """The error that keeps the waves after ``wave`` from starting: its devices not online (among
+    ``undeployed``) beyond ``rollout_max_failures``. None when they may start, and after the last wave
+    (the report tells how the site ended)."""
+    if not wave or next_wave(plan, wave) is None:
+        return None
+    failures = wave_failures(plan, wave, undeployed)
+    if tolerated(failures, max_failures):
+        return None
+    return "%s%d device(s) not online (rollout_max_failures %d): %s%s" % (
+        prefix, len(failures), max_failures, ", ".join(
+            "%s (%s: %s)" % (d["hostname"], d["status"], d["status_reason"]) for d in failures), stopping(plan, wave))
+

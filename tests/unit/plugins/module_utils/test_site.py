@@ -784,3 +784,24 @@ def test_model_mismatches_name_host_model_and_type():
     rows = [{"hostname": "sw-1", "device_type": "cisco_ie3300"}, {"hostname": "fw-1", "device_type": "fortigate_60f"}]
     models = {"sw-1": "FortiGate-60F", "fw-1": "FortiGate-60F"}
     assert site_checks.model_mismatches(rows, models) == ["sw-1: model_detected FortiGate-60F does not fit device_type cisco_ie3300"]
+
+
+def test_model_check_notes_the_models_and_fails_only_when_strict():
+    rows = [{"hostname": "sw-01", "device_type": "cisco_ie3300"}, {"hostname": "fw-01", "device_type": "fortigate_60f"}]
+    results = [{"hostname": "sw-01", "model_detected": "IE-3300-8T2S-E"}, {"hostname": "fw-01", "model_detected": "FortiGate-40F"}]
+    mismatches, error = site_checks.model_check(rows, results, strict=False)
+    assert mismatches == ["fw-01: model_detected FortiGate-40F does not fit device_type fortigate_60f"] and error is None
+    assert [r["model_detected"] for r in rows] == ["IE-3300-8T2S-E", "FortiGate-40F"]
+    _mismatches, error = site_checks.model_check(rows, results, strict=True)
+    assert error == ("serials_strict_model: 1 unit(s) of another model, nothing built or deployed: fw-01: "
+                     "model_detected FortiGate-40F does not fit device_type fortigate_60f")
+
+
+def test_deployable_when_a_device_holds_a_config_and_is_not_online():
+    current = manifest(device_status="online")
+    assert not site_planning.deployable(current, {"sw-01", "fw-01"})
+    current["devices"][0]["status"] = "config_generated"
+    assert site_planning.deployable(current, {"sw-01"}) and not site_planning.deployable(current, {"fw-01"})
+    current["devices"][0]["status"] = "config_failed"
+    assert not site_planning.deployable(current, {"sw-01"})
+

@@ -525,6 +525,16 @@ def test_missing_config_files():
     assert as_json == []
 
 
+def test_files_to_save_are_the_new_configs_and_the_missing_files():
+    devices = [device(1, "sw-01", status="online"), device(2, "sw-02", status="config_generated"),
+               device(3, "sw-03", status="serial_registered"), device(4, "sw-04", status="online")]
+    present = {"/dest/sw-01.cfg", "/dest/sw-04.cfg"}
+    chosen = configs.files_to_save(devices, "/dest", "text", present.__contains__, regenerated=["device_4"])
+    assert [d["hostname"] for d in chosen] == ["sw-02", "sw-04"]  # sw-01's file is current; sw-03 holds none
+    every = configs.files_to_save(devices, "/dest", "text", present.__contains__, save_all=True)
+    assert [d["hostname"] for d in every] == ["sw-01", "sw-02", "sw-04"]
+
+
 # --- wait_provisioned ------------------------------------------------------------------------------
 SERIALS = ["FGT60F0000000001", "FGT60F0000000002"]
 

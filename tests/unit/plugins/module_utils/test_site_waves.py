@@ -115,6 +115,31 @@ def test_a_wave_is_judged_by_its_own_devices():
     assert site_waves.wave_rows(None, result["devices"]) == result["devices"]
 
 
+def test_a_wave_beyond_rollout_max_failures_stops_the_later_ones_naming_them():
+    result = plan(["pending"] * 4, 3)[0]
+    undeployed = [{"hostname": "fw-01", "status": "failed", "status_reason": "ZTP_NOT_PROVISIONED"}]
+    assert site_waves.wave_gate(result, 1, undeployed, 0, "wave 1 of 3: ") == (
+        "wave 1 of 3: 1 device(s) not online (rollout_max_failures 0): fw-01 (failed: ZTP_NOT_PROVISIONED); "
+        "waves 2, 3 not started")
+    assert site_waves.wave_gate(result, 1, undeployed, 1) is None  # within the tolerance
+    assert site_waves.wave_gate(result, 2, undeployed, 0) is None  # not a device of wave 2
+    assert site_waves.wave_gate(result, 3, [dict(undeployed[0], hostname="ap-01")], 0) is None  # the last wave
+    assert site_waves.first_wave(result, 1) and not site_waves.first_wave(result, 2)
+    assert site_waves.first_wave(plan(["pending"] * 4, 3, only=2)[0], 2)
+    assert site_waves.stopping(result, 2) == "; wave 3 not started" and site_waves.stopping(result, None) == ""
+
+
+def test_config_failures_warn_within_rollout_max_failures_and_stop_beyond_it():
+    result = plan(["pending"] * 4, 3)[0]
+    failures = [{"hostname": "sw-01", "code": "TEMPLATE_VARIABLE_MISSING", "template_id": "t1", "variable": "vlan"}]
+    error, warning = site_waves.config_failures(result, 2, failures, 0)
+    assert error == "1 config(s) failed: sw-01: TEMPLATE_VARIABLE_MISSING (template t1, variable vlan); wave 3 not " \
+        "started" and warning is None
+    error, warning = site_waves.config_failures(result, 2, failures, 1)
+    assert error is None and warning.endswith("(within rollout_max_failures 1: the others go on)")
+    assert site_waves.config_failures(result, 2, [], 0) == (None, None)
+
+
 def test_the_report_tells_how_each_wave_ended():
     waves = [{"number": 1, "pattern": "fw", "hosts": ["fw-01"], "run": True},
              {"number": 2, "pattern": "sw", "hosts": ["sw-01", "sw-02"], "run": True},
