@@ -61,11 +61,14 @@ class ActionModule(SiteAction):
         check_counts(state.site)
         plan = state.load_plan(args["plan"]) if args["plan"] else None
         if plan is None:
-            # On its own (not after site_plan): plan this step from a fresh read.
-            if state.inventory_problems and step != "manifest":
-                raise TaskFailure("Preflight: %d inventory problem(s), nothing written: %s" % (
-                    len(state.inventory_problems), "; ".join(state.inventory_problems)))
-            read, _problems = state.read(with_breakwater=step != "fortiztp", with_fortiztp=step == "fortiztp")
+            # On its own (a step playbook, not after site_plan): the plan's preflight for what the step
+            # reads (inventory, health, templates, manifest, FortiZTP), then this step's plan.
+            if step != "manifest":
+                state.check_inventory()
+            read, problems = state.read(with_breakwater=step != "fortiztp", with_fortiztp=step == "fortiztp",
+                                        check_health=True, fortiztp_target=args["fortiztp_state"] == "provisioned")
+            self.warnings.extend(state.health_warnings)
+            state.stop_on(problems, state.health_warnings)
             plan = state.plan(read)
         rows = site_planning.devices_with(plan, *STEP_ACTIONS.get(step, ()))
         if step == "fortiztp" and args["fortiztp_state"] == "unprovisioned":

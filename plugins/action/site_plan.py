@@ -9,7 +9,6 @@ from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_results
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, wave_members
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_counts, check_waits
 
@@ -21,10 +20,7 @@ class ActionModule(SiteAction):
         site = state.site
         check_waits(site)
         check_counts(site)
-        if state.inventory_problems:
-            raise TaskFailure("Preflight: %d inventory problem(s), nothing written: %s" % (
-                len(state.inventory_problems), "; ".join(state.inventory_problems)),
-                problems=state.inventory_problems)
+        state.check_inventory()
         warnings = []
         gates = site_checks.fortigates(site, state.devices)
         if not site["fortiztp_enabled"] and gates:
@@ -34,16 +30,12 @@ class ActionModule(SiteAction):
         members = wave_members(self._loader, task_vars.get("groups") or {}, site["waves"]) if site["waves"] else None
         waves, wave_problems, wave_warnings = site_waves.plan_waves(state.devices, members, site["wave_size"],
                                                                site["only_wave"])
-        if wave_problems:
-            raise TaskFailure("Preflight: %d wave problem(s), nothing written: %s" % (
-                len(wave_problems), "; ".join(wave_problems)), problems=wave_problems)
+        state.stop_on(wave_problems, kind="wave")
         read, problems = state.read(check_health=True)
         warnings.extend(state.health_warnings)
         plan = state.plan(read)
         warnings.extend(wave_warnings + site_waves.apply_waves(plan, waves))
-        if problems:
-            raise TaskFailure("Preflight: %d problem(s), nothing written: %s" % (len(problems), "; ".join(problems)),
-                              problems=problems, warnings=warnings)
+        state.stop_on(problems, warnings)
         counts = plan["counts"]
         self.progress("plan: %d device(s)%s; %s" % (len(plan["devices"]), site_waves.waves_text(plan), ", ".join(
             "%s %d" % (action, counts[action]) for action in site_planning.ACTIONS if action in counts) or "nothing to do"))

@@ -88,13 +88,14 @@ def manifest_problems(manifest, devices, site):
     return problems
 
 
-def fortiztp_problems(site, devices, records, fortimanagers, scripts):
-    """FortiZTP must know every Fortinet device, and the FortiGates need a FortiManager target and the script."""
+def fortiztp_problems(site, devices, records, fortimanagers, scripts, target=True):
+    """FortiZTP must know every Fortinet device, and (``target``: to provision them) the FortiGates need a
+    FortiManager target and the script."""
     fortinet = fortinet_devices(site, devices)
     if not site.get("fortiztp_enabled") or not fortinet:
         return []
     problems = []
-    if not site.get("fortimanager_sn") or not site.get("fortimanager_ip"):
+    if target and (not site.get("fortimanager_sn") or not site.get("fortimanager_ip")):
         problems.append(problem("ztp_fortimanager_sn", "%d Fortinet device(s) need a FortiManager target: set "
                                 "ztp_fortimanager_sn and ztp_fortimanager_ip, or rollout_fortiztp_enabled=false"
                                 % len(fortinet)))
@@ -103,10 +104,15 @@ def fortiztp_problems(site, devices, records, fortimanagers, scripts):
         problems.append(problem("FortiZTP", "does not know %s (add them to the FortiCloud account, or check their "
                                 "serial numbers)" % ", ".join(missing)))
     script = site.get("fortiztp_script")
-    if script and not site.get("fortiztp_script_content") and script not in set(s.get("name") for s in scripts or []):
+    if target and script and not site.get("fortiztp_script_content") and script not in set(s.get("name") for s in scripts or []):
         problems.append(problem("ztp_fortiztp_script", "FortiZTP has no pre-run script named %s; create it or give "
                                 "its content with ztp_fortiztp_script_content" % script))
     return problems
+
+
+def preflight_failure(problems, kind=""):
+    """The one message of a preflight that stops a run before any write: ``Preflight: 2 problem(s), ...``."""
+    return "Preflight: %d %sproblem(s), nothing written: %s" % (len(problems), kind and kind + " ", "; ".join(problems))
 
 
 def fortinet_devices(site, devices):

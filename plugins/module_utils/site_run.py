@@ -86,7 +86,8 @@ def read_swapped(client, site, devices, manifest, records):
     return records
 
 
-def read_site(site, devices, client, with_breakwater=True, with_fortiztp=True, check_health=False):
+def read_site(site, devices, client, with_breakwater=True, with_fortiztp=True, check_health=False,
+              fortiztp_target=True):
     """Read the site's state and check it: no write. ``client(api)`` gives the API's client (made on first use).
 
     Returns ``{"manifest", "fortiztp_records", "fortimanagers", "scripts", "templates", "devices",
@@ -94,7 +95,8 @@ def read_site(site, devices, client, with_breakwater=True, with_fortiztp=True, c
     when the inventory already says which Fortinet devices there are; a play without device hosts
     (on localhost) works on every device of the manifest, so learns them from it and reads FortiZTP
     after. With ``check_health`` (the plan of a rollout) and ``rollout_require_healthy``, both
-    services' status is read too, and an outage is a problem.
+    services' status is read too, and an outage is a problem. ``fortiztp_target``: the run provisions
+    (the site's FortiManager target and script are checked too).
     """
     health = check_health and site["require_healthy"]
 
@@ -117,10 +119,12 @@ def read_site(site, devices, client, with_breakwater=True, with_fortiztp=True, c
     if fortiztp:
         records = read_swapped(fortiztp, site, devices, manifest, records)
     health_problems, health_warnings = assess_services(bw_status, fz_system) if health else ([], [])
-    problems = ([site_checks.problem("rollout_require_healthy", p) for p in health_problems]
-                + site_checks.template_problems(devices, templates, site["config_templates"])
-                + site_checks.manifest_problems(manifest, devices, site)
-                + site_checks.fortiztp_problems(site, devices, records, fortimanagers, scripts))
+    problems = [site_checks.problem("rollout_require_healthy", p) for p in health_problems]
+    if with_breakwater:  # the checks of what was read
+        problems += (site_checks.template_problems(devices, templates, site["config_templates"])
+                     + site_checks.manifest_problems(manifest, devices, site))
+    if with_fortiztp:
+        problems += site_checks.fortiztp_problems(site, devices, records, fortimanagers, scripts, fortiztp_target)
     return {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers, "scripts": scripts,
             "templates": templates, "devices": devices, "problems": problems, "health_warnings": health_warnings}
 

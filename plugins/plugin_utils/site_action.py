@@ -127,11 +127,24 @@ class SiteState(object):
     def api_calls(self):
         return sum(c.calls for c in self._clients.values())
 
-    def read(self, with_breakwater=True, with_fortiztp=True, check_health=False):
+    def read(self, with_breakwater=True, with_fortiztp=True, check_health=False, fortiztp_target=True):
         """Read the site's state and check it (site_run.read_site); returns (state, problems). No write."""
-        read = site_run.read_site(self.site, self.devices, self.client, with_breakwater, with_fortiztp, check_health)
+        read = site_run.read_site(self.site, self.devices, self.client, with_breakwater, with_fortiztp, check_health,
+                                  fortiztp_target)
         self.devices, self.health_warnings = read["devices"], read["health_warnings"]
         return read, read["problems"]
+
+    def check_inventory(self):
+        """The preflight's first part, without a call: the inventory's problems stop the run."""
+        if self.inventory_problems:
+            raise TaskFailure(site_checks.preflight_failure(self.inventory_problems, "inventory"),
+                              problems=self.inventory_problems)
+
+    @staticmethod
+    def stop_on(problems, warnings=None, kind=""):
+        """The preflight's problems stop the run before any write."""
+        if problems:
+            raise TaskFailure(site_checks.preflight_failure(problems, kind), problems=problems, warnings=warnings or [])
 
     def plan(self, state):
         plan = site_planning.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],
