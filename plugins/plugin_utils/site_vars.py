@@ -16,6 +16,7 @@ import os
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import ArgumentTypeError
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BREAKWATER_ARGUMENT_SPEC
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_transport
@@ -181,47 +182,58 @@ class SiteVariableError(AnsibleError):
     pass
 
 
-def _convert(name, kind, value):
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on", "y"):
-            return True
-        if text in ("0", "false", "no", "off", "n", ""):
-            return False
-        raise SiteVariableError("%s: %r is not a boolean" % (name, value))
-    if kind == "int":
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise SiteVariableError("%s: %r is not a whole number" % (name, value))
-    if kind == "list":
-        if isinstance(value, (list, tuple)):
-            return [str(v) for v in value]
-        # As Ansible reads a list option: a comma string is its items.
-        return [item.strip() for item in str(value).split(",") if item.strip()]
-    if kind == "dict":
-        if not isinstance(value, dict):
-            raise SiteVariableError("%s: %r is not a dictionary" % (name, value))
-        return dict(value)
-    if kind == "path":
-        return os.path.expanduser(str(value))
-    return None if value is None else str(value)
+# How a value of the wrong type is told (Ansible's own message names Python types).
+TYPE_ERRORS = {"bool": "is not a boolean", "int": "is not a whole number", "dict": "is not a dictionary",
+               "list": "is not a list", "str": "is not a string", "path": "is not a path"}
+
+
+def variable_spec(variable):
+    """The argument spec of a site variable (its default is applied by site_definition: "" means unset)."""
+    spec = {"type": variable.kind}
+    if variable.elements:
+        spec["elements"] = variable.elements
+    if variable.choices:
+        spec["choices"] = list(variable.choices)
+    return spec
+
+
+SITE_ARGUMENT_SPEC = dict((name, variable_spec(variable)) for name, variable in SITE_VARIABLES.items())
+
+
+def checked_variables(given):
+    """``given`` (variable -> value) checked and converted by Ansible's ArgumentSpecValidator, types and
+    choices, as a role's argument validation would: whether or not that ran. The first bad variable
+    raises SiteVariableError naming it and its value."""
+    spec = dict((name, SITE_ARGUMENT_SPEC[name]) for name in given)
+    result = ArgumentSpecValidator(spec).validate(given)
+    if not result.error_messages:
+        return result.validated_parameters
+    for name, value in given.items():  # which one: each on its own
+        errors = ArgumentSpecValidator({name: spec[name]}).validate({name: value}).errors.errors
+        if errors:
+            if isinstance(errors[0], ArgumentTypeError):
+                raise SiteVariableError("%s: %r %s" % (name, value, TYPE_ERRORS.get(spec[name]["type"], "is not valid")))
+            raise SiteVariableError("%s: %s" % (name, errors[0].error_message))
+    raise SiteVariableError("; ".join(result.error_messages))
 
 
 def site_definition(variables):
-    """The site as plain data, from the play's variables (defaults applied, types checked)."""
+    """The site as plain data, from the play's variables (defaults applied, types and choices checked)."""
     missing = [name for name in REQUIRED if variables.get(name) in (None, "")]
     if missing:
         raise SiteVariableError("the site needs %s (set in the inventory or group_vars)" % " and ".join(missing))
-    site = {}
+    given = {}
     for name, variable in SITE_VARIABLES.items():
         value = variables.get(name)
-        if value is None or (value == "" and variable.default is not None):
-            site[variable.key] = variable.default
-        else:
-            site[variable.key] = _convert(name, variable.kind, value)
+        if value is not None and not (value == "" and variable.default is not None):
+            given[name] = list(value) if isinstance(value, tuple) else value
+    values = checked_variables(given)
+    site = {}
+    for name, variable in SITE_VARIABLES.items():
+        value = values.get(name, variable.default)
+        if variable.kind == "list" and value is not None:
+            value = [str(item).strip() for item in value if str(item).strip()]
+        site[variable.key] = value
     output = site["output_dir"] or "."
     site["report_dir"] = site["report_dir"] or os.path.join(output, "reports", site["site_id"])
     site["configs_dest"] = site["configs_dest"] or os.path.join(output, "configs", site["site_id"])

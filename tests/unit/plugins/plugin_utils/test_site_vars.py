@@ -164,7 +164,23 @@ def test_the_table_is_consistent():
     for name, (key, kind, default) in ((n, (v.key, v.kind, v.default)) for n, v in SITE_VARIABLES.items()):
         assert kind in ("str", "path", "bool", "int", "list", "dict"), name
         if default is not None:
-            assert site_vars._convert(name, kind, default) == default, name
+            assert site_vars.checked_variables({name: default})[name] == default, name
+
+
+@pytest.mark.parametrize("variables, message", [
+    ({"configs_format": "yaml"}, "configs_format: value of configs_format must be one of: text, json, got: yaml"),
+    ({"manifest_status": "deployed"}, "manifest_status: value of manifest_status must be one of: draft, ready, got: "
+     "deployed"),
+    ({"serials_verification_method": "guess"}, "serials_verification_method: value of serials_verification_method "
+     "must be one of: barcode_scan, csv_import, manual, api, got: guess"),
+    ({"rollout_wave": "second"}, "rollout_wave: 'second' is not a whole number"),
+    ({"serials_replace": "perhaps"}, "serials_replace: 'perhaps' is not a boolean"),
+])
+def test_every_variable_is_checked_by_ansibles_validator_choices_included(variables, message):
+    """Whether or not a role's argument validation ran (a site plugin in a play of its own)."""
+    with pytest.raises(SiteVariableError) as caught:
+        site_definition(with_site(**variables))
+    assert str(caught.value) == message
 
 
 # --- connection ------------------------------------------------------------------------------------
