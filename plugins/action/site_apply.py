@@ -94,11 +94,11 @@ class ActionModule(SiteAction):
 
     # --- the steps ---------------------------------------------------------------------------
     def manifest_now(self, state, plan):
-        manifest = find_manifest(state.client("breakwater"), plan["manifest"]["id"], state.site["site_id"],
-                                 state.site["manifest_name"])
+        manifest = find_manifest(state.client("breakwater"), plan["manifest"]["id"], state.site["ztp_site_id"],
+                                 state.site["ztp_manifest_name"])
         if manifest is None:
             raise TaskFailure("site %s has no manifest named %s; run the manifest step first" % (
-                state.site["site_id"], state.site["manifest_name"]))
+                state.site["ztp_site_id"], state.site["ztp_manifest_name"]))
         return manifest
 
     def step_manifest(self, state, plan, rows, args, task_vars):
@@ -107,8 +107,8 @@ class ActionModule(SiteAction):
             return {"changed": False}
         keep_status = plan["manifest"]["status"] in ("deploying", "deployed")
         result = self.run_module(state, "manifest", "breakwater", task_vars, dict(
-            site_id=site["site_id"], name=site["manifest_name"], description=site["description"],
-            topology_source=site["topology_source"], config_templates=site["config_templates"],
+            site_id=site["ztp_site_id"], name=site["ztp_manifest_name"], description=site["ztp_manifest_description"],
+            topology_source=site["ztp_topology_source"], config_templates=site["ztp_config_templates"],
             status=None if keep_status else site["manifest_status"]))
         if args["plan"]:
             plan["manifest"].update(id=result["manifest"]["id"], status=result["manifest"].get("status"))
@@ -123,14 +123,14 @@ class ActionModule(SiteAction):
             csv = self.run_module(state, "serial", "breakwater", task_vars, dict(manifest=manifest_id,
                                   csv=site["serials_csv"] or None, csv_content=site["serials_csv_content"] or None,
                                   replace=site["serials_replace"], verification_method="csv_import",
-                                  operator_id=site["operator_id"]))
+                                  operator_id=site["serials_operator_id"]))
             changed, results = csv["changed"], csv.get("results", [])
         rows = [r for r in rows if r["serial_number"]] if site["serials_from_inventory"] else []
         if rows:
             items = [{"hostname": r["hostname"], "serial_number": r["serial_number"]} for r in rows]
             answer = self.run_module(state, "serial", "breakwater", task_vars, dict(manifest=manifest_id, serials=items,
-                                     replace=site["serials_replace"], verification_method=site["verification_method"],
-                                     operator_id=site["operator_id"]))
+                                     replace=site["serials_replace"], verification_method=site["serials_verification_method"],
+                                     operator_id=site["serials_operator_id"]))
             changed, results = changed or answer["changed"], results + answer.get("results", [])
         return dict(self.check_models(state, plan, args, results), changed=changed, results=results)
 
@@ -138,7 +138,7 @@ class ActionModule(SiteAction):
         """The models Breakwater detected, kept in the plan for the report; a unit of another model warns or fails."""
         if not any(r.get("model_detected") for r in results):
             return {}
-        mismatches, error = site_checks.model_check(plan["devices"], results, state.site["strict_model"])
+        mismatches, error = site_checks.model_check(plan["devices"], results, state.site["serials_strict_model"])
         if args["plan"]:
             state.save_plan(plan)
         if error:
@@ -158,7 +158,7 @@ class ActionModule(SiteAction):
             generated, failures = site_run.generate_configs(
                 state.client("breakwater"), manifest, [r["hostname"] for r in rows], force,
                 site["configs_wait_timeout"], site["configs_poll_interval"], on_poll=self.wave_progress)
-            error, warning = site_waves.config_failures(plan, args["wave"], failures, site["max_failures"],
+            error, warning = site_waves.config_failures(plan, args["wave"], failures, site["rollout_max_failures"],
                                                         self.wave_prefix)
             if error:
                 raise TaskFailure(error, changed=bool(generated or failures), failed_devices=failures)
@@ -172,14 +172,14 @@ class ActionModule(SiteAction):
         devices = configs.files_to_save([d for d in manifest["devices"] if d["hostname"] in hostnames], dest, fmt,
                                         os.path.exists, [d["id"] for d in generated], args["save_all_configs"])
         written = saved(configs.save_configs(state.client("breakwater"), devices, dest, fmt, save_config,
-                                             site["download_workers"]))
+                                             site["configs_download_workers"]))
         return {"changed": bool(generated or written), "generated": sorted(d["hostname"] for d in generated),
                 "written": written}
 
     def step_fortiztp(self, state, plan, rows, args, task_vars):
         site = state.site
         serials = [r["serial_number"] for r in rows]
-        if not site["fortiztp_enabled"] or not plan["fortinet_serials"]:
+        if not site["rollout_fortiztp_enabled"] or not plan["fortinet_serials"]:
             return {"changed": False}
         if args["fortiztp_state"] == "unprovisioned":
             answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars,
@@ -190,13 +190,13 @@ class ActionModule(SiteAction):
         if site_waves.first_wave(plan, args["wave"]):
             # The target is the site's: set up with the first wave. The script's content may have
             # changed on a site that needs nothing else: compared on every run.
-            if site["fortiztp_script"] and (site["fortiztp_script_content"] or site["fortiztp_script_src"]):
+            if site["ztp_fortiztp_script"] and (site["ztp_fortiztp_script_content"] or site["ztp_fortiztp_script_src"]):
                 changed |= self.run_module(state, "fortiztp_script", "fortiztp", task_vars, dict(
-                    name=site["fortiztp_script"], content=site["fortiztp_script_content"],
-                    src=site["fortiztp_script_src"]))["changed"]
+                    name=site["ztp_fortiztp_script"], content=site["ztp_fortiztp_script_content"],
+                    src=site["ztp_fortiztp_script_src"]))["changed"]
             if changed or not plan.get("fortimanager_ready"):
                 target = self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
-                    sn=site["fortimanager_sn"], ip=site["fortimanager_ip"], script=site["fortiztp_script"]))
+                    sn=site["ztp_fortimanager_sn"], ip=site["ztp_fortimanager_ip"], script=site["ztp_fortiztp_script"]))
                 changed |= target["changed"]
                 setting = target.get("fortimanager") or {}
                 fortimanagers = [f for f in fortimanagers if f.get("oid") != setting.get("oid")] + [setting]
@@ -212,9 +212,9 @@ class ActionModule(SiteAction):
                 site_planning.fortiztp_options(site), devices=serials, state="provisioned", wait=False))
             changed |= answer["changed"]
             records = dict((d.get("deviceSN"), d) for d in answer.get("devices") or [])
-            if site["fortiztp_wait"]:
+            if site["fortiztp_provision_wait"]:
                 records = site_run.wait_provisioned(
-                    state.client("fortiztp"), serials, site["fortiztp_wait_timeout"], site["fortiztp_poll_interval"],
+                    state.client("fortiztp"), serials, site["fortiztp_provision_wait_timeout"], site["fortiztp_provision_poll_interval"],
                     records=records, on_poll=self.wave_progress)
             if args["plan"]:
                 # For the report: where each unit is now, by the plan's rule.
@@ -234,7 +234,7 @@ class ActionModule(SiteAction):
         scope = set(r["hostname"] for r in site_waves.wave_rows(wave, plan["devices"]))
         planned = set(r["hostname"] for r in rows)
         if site_planning.deployable(manifest, planned):
-            final, failed = site_run.deploy(bw, manifest, site["deploy_wait_timeout"], site["deploy_poll_interval"],
+            final, failed = site_run.deploy(bw, manifest, site["rollout_wait_timeout"], site["rollout_poll_interval"],
                                             on_poll=self.progress, hostnames=scope,
                                             what="%sdeployment" % self.wave_prefix)
             result = {"changed": True, "manifest_status": final.get("status"), "failed_devices": failed}
@@ -242,12 +242,12 @@ class ActionModule(SiteAction):
             # None of them holds a config (their configs failed, within rollout_max_failures): nothing to deploy.
             failed = undeployed_devices(bw, manifest)
             result = {"changed": False, "manifest_status": manifest.get("status"), "failed_devices": failed}
-        error = site_waves.wave_gate(plan, wave, failed, site["max_failures"], self.wave_prefix)
+        error = site_waves.wave_gate(plan, wave, failed, site["rollout_max_failures"], self.wave_prefix)
         if error:
             raise TaskFailure(error, **result)
         following = site_waves.next_wave(plan, wave) if wave else None
-        if following is not None and site["wave_pause"]:
+        if following is not None and site["rollout_wave_pause"]:
             self.progress("%sdone; wave %d starts in %d s (rollout_wave_pause)" % (
-                self.wave_prefix, following, site["wave_pause"]))
-            polling.sleep(site["wave_pause"])
+                self.wave_prefix, following, site["rollout_wave_pause"]))
+            polling.sleep(site["rollout_wave_pause"])
         return result

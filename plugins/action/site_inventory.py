@@ -47,8 +47,8 @@ class ActionModule(ActionBase):
             for site in sites:
                 variables = TemplatedVariables(dict(task_vars, breakwater_ztp_site=site), templar)
                 definition = site_definition(variables)
-                site["name"] = site["name"] or definition["site_id"]
-                site["report_dir"] = definition["report_dir"]
+                site["name"] = site["name"] or definition["ztp_site_id"]
+                site["report_dir"] = definition["rollout_report_dir"]
         except SiteVariableError as exc:
             return dict(result, failed=True, msg=str(exc))
         for site in sites:

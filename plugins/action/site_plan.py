@@ -23,13 +23,13 @@ class ActionModule(SiteAction):
         state.check_inventory()
         warnings = []
         gates = site_checks.fortigates(site, state.devices)
-        if not site["fortiztp_enabled"] and gates:
+        if not site["rollout_fortiztp_enabled"] and gates:
             warnings.append("FortiZTP provisioning is turned off for %s (rollout_fortiztp_enabled=false): %s will fail "
                             "their deployment with ZTP_NOT_PROVISIONED unless FortiZTP hands them to a FortiManager "
-                            "some other way." % (site["manifest_name"], ", ".join(d["hostname"] for d in gates)))
-        members = wave_members(self._loader, task_vars.get("groups") or {}, site["waves"]) if site["waves"] else None
-        waves, wave_problems, wave_warnings = site_waves.plan_waves(state.devices, members, site["wave_size"],
-                                                               site["only_wave"])
+                            "some other way." % (site["ztp_manifest_name"], ", ".join(d["hostname"] for d in gates)))
+        members = wave_members(self._loader, task_vars.get("groups") or {}, site["rollout_waves"]) if site["rollout_waves"] else None
+        waves, wave_problems, wave_warnings = site_waves.plan_waves(state.devices, members, site["rollout_wave_size"],
+                                                               site["rollout_wave"])
         state.stop_on(wave_problems, kind="wave")
         read, problems = state.read(check_health=True)
         warnings.extend(state.health_warnings)

@@ -44,25 +44,25 @@ class ActionModule(SiteAction):
             manifest_id = planned.get("id")
             if manifest_id:  # known from the plan: the manifest, its events and its cable schedule at once
                 manifest, events, pdf = site_run.in_parallel(
-                    bw, lambda twin: find_manifest(twin, manifest_id, site["site_id"], site["manifest_name"]),
+                    bw, lambda twin: find_manifest(twin, manifest_id, site["ztp_site_id"], site["ztp_manifest_name"]),
                     lambda twin: twin.list_events(manifest_id=manifest_id),
                     (lambda twin: twin.get_cable_schedule(manifest_id))
-                    if site["cable_schedule"] and planned.get("cable_schedule") else None)
+                    if site["rollout_cable_schedule"] and planned.get("cable_schedule") else None)
             else:
-                manifest = find_manifest(bw, None, site["site_id"], site["manifest_name"])
+                manifest = find_manifest(bw, None, site["ztp_site_id"], site["ztp_manifest_name"])
                 events, pdf = bw.list_events(manifest_id=manifest["id"]) if manifest else [], None
         # The run succeeds when the devices it rolled out are online (with rollout_wave: that wave's).
         play_hosts = site_waves.run_hosts(plan) if plan else [d["hostname"] for d in state.devices]
         models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []
                       if r.get("model_detected"))
         report = site_results.build_report(site, manifest, events, play_hosts, error=args["error"],
-                                    plan=plan if checking else None, fortiztp_enabled=site["fortiztp_enabled"],
+                                    plan=plan if checking else None, fortiztp_enabled=site["rollout_fortiztp_enabled"],
                                     models=models, waves=(plan or {}).get("waves"),
                                     fortiztp=dict((r["hostname"], r["fortiztp"]) for r in (plan or {}).get("devices") or []
                                                   if "fortiztp" in r))
-        folder = site["report_dir"]
+        folder = site["rollout_report_dir"]
         report["cable_schedule"] = None
-        if site["cable_schedule"] and manifest and manifest.get("cable_schedule"):
+        if site["rollout_cable_schedule"] and manifest and manifest.get("cable_schedule"):
             # The crew cables the floor from it: it travels with the report (a relative link).
             if pdf is None:
                 pdf = bw.get_cable_schedule(manifest["id"])

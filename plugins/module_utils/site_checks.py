@@ -70,7 +70,7 @@ def manifest_problems(manifest, devices, site):
     manifest_id = manifest.get("id")
     if manifest.get("status") == "deploying":
         problems.append(problem("manifest %s" % manifest_id, "is being deployed; wait for it to end"))
-    wanted_topology = site.get("topology_source")
+    wanted_topology = site.get("ztp_topology_source")
     if wanted_topology and manifest.get("topology_source") and manifest["topology_source"] != wanted_topology:
         problems.append(problem("ztp_topology_source", "%s differs from topology %s of manifest %s (a topology is applied "
                                 "only on creation)" % (wanted_topology, manifest["topology_source"], manifest_id)))
@@ -92,10 +92,10 @@ def fortiztp_problems(site, devices, records, fortimanagers, scripts, target=Tru
     """FortiZTP must know every Fortinet device, and (``target``: to provision them) the FortiGates need a
     FortiManager target and the script."""
     fortinet = fortinet_devices(site, devices)
-    if not site.get("fortiztp_enabled") or not fortinet:
+    if not site.get("rollout_fortiztp_enabled") or not fortinet:
         return []
     problems = []
-    if target and (not site.get("fortimanager_sn") or not site.get("fortimanager_ip")):
+    if target and (not site.get("ztp_fortimanager_sn") or not site.get("ztp_fortimanager_ip")):
         problems.append(problem("ztp_fortimanager_sn", "%d Fortinet device(s) need a FortiManager target: set "
                                 "ztp_fortimanager_sn and ztp_fortimanager_ip, or rollout_fortiztp_enabled=false"
                                 % len(fortinet)))
@@ -103,8 +103,8 @@ def fortiztp_problems(site, devices, records, fortimanagers, scripts, target=Tru
     if missing:
         problems.append(problem("FortiZTP", "does not know %s (add them to the FortiCloud account, or check their "
                                 "serial numbers)" % ", ".join(missing)))
-    script = site.get("fortiztp_script")
-    if target and script and not site.get("fortiztp_script_content") and script not in set(s.get("name") for s in scripts or []):
+    script = site.get("ztp_fortiztp_script")
+    if target and script and not site.get("ztp_fortiztp_script_content") and script not in set(s.get("name") for s in scripts or []):
         problems.append(problem("ztp_fortiztp_script", "FortiZTP has no pre-run script named %s; create it or give "
                                 "its content with ztp_fortiztp_script_content" % script))
     return problems
@@ -116,7 +116,7 @@ def preflight_failure(problems, kind=""):
 
 
 def fortinet_devices(site, devices):
-    pattern = re.compile(site.get("fortinet_pattern") or "^forti")
+    pattern = re.compile(site.get("fortiztp_provision_device_type_pattern") or "^forti")
     return [d for d in devices if pattern.search(d["device_type"] or "")]
 
 
@@ -128,7 +128,7 @@ def swapped_serials(site, devices, manifest):
 
 
 def fortigates(site, devices):
-    pattern = re.compile(site.get("fortigate_pattern") or "^fortigate_")
+    pattern = re.compile(site.get("rollout_fortigate_pattern") or "^fortigate_")
     return [d for d in devices if pattern.search(d["device_type"] or "")]
 
 

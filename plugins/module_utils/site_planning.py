@@ -32,8 +32,8 @@ CONFIG_ACTIONS = (GENERATE_CONFIG, REGENERATE_CONFIG)
 def fortiztp_options(site):
     """The fortiztp_device options that put a Fortinet unit where the site wants it: on the site's
     FortiManager target, with the target's script when the site has one."""
-    return {"target": "FortiManager", "fortimanager": (site.get("fortimanager_sn") or [None])[0],
-            "use_default_script": bool(site.get("fortiztp_script"))}
+    return {"target": "FortiManager", "fortimanager": (site.get("ztp_fortimanager_sn") or [None])[0],
+            "use_default_script": bool(site.get("ztp_fortiztp_script"))}
 
 
 def fortiztp_placement(site, fortimanagers):
@@ -58,7 +58,7 @@ def fortiztp_misplacement(site, record, fortimanagers):
 
 def manifest_changes(site, manifest):
     """The manifest fields a rollout sets that differ (all of them when it does not exist)."""
-    desired = {"description": site.get("description"), "config_templates": site.get("config_templates") or None}
+    desired = {"description": site.get("ztp_manifest_description"), "config_templates": site.get("ztp_config_templates") or None}
     desired = dict((k, v) for k, v in desired.items() if v)
     if manifest is None:
         return desired
@@ -102,9 +102,9 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None, fo
     fortiztp_records = fortiztp_records or {}
     fields, names = fortiztp_placement(site, fortimanagers)
     template_versions = dict((t.get("id"), t.get("version")) for t in templates or [])
-    fortinet = set(d["hostname"] for d in fortinet_devices(site, devices)) if site.get("fortiztp_enabled") else set()
+    fortinet = set(d["hostname"] for d in fortinet_devices(site, devices)) if site.get("rollout_fortiztp_enabled") else set()
     known = dict((d.get("hostname"), d) for d in (manifest or {}).get("devices") or [])
-    templates = site.get("config_templates") or {}
+    templates = site.get("ztp_config_templates") or {}
     rows = []
     for device in devices:
         current = known.get(device["hostname"]) or {}
@@ -157,8 +157,8 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None, fo
         manifest_action = None
     counts = dict((action, sum(1 for r in rows if action in r["actions"])) for action in ACTIONS)
     return {
-        "site_id": site.get("site_id"),
-        "manifest": {"id": (manifest or {}).get("id"), "name": site.get("manifest_name"),
+        "site_id": site.get("ztp_site_id"),
+        "manifest": {"id": (manifest or {}).get("id"), "name": site.get("ztp_manifest_name"),
                      "status": (manifest or {}).get("status"), "action": manifest_action,
                      "changes": sorted(changes), "cable_schedule": bool((manifest or {}).get("cable_schedule"))},
         "devices": rows,

@@ -162,9 +162,9 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
         for row in rows:
             row["wave"] = wave_of.get(row["hostname"])
     return {
-        "site_id": site.get("site_id"),
-        "manifest": {"id": manifest.get("id"), "name": site.get("manifest_name"), "status": manifest.get("status"),
-                     "topology_source": manifest.get("topology_source") or site.get("topology_source")},
+        "site_id": site.get("ztp_site_id"),
+        "manifest": {"id": manifest.get("id"), "name": site.get("ztp_manifest_name"), "status": manifest.get("status"),
+                     "topology_source": manifest.get("topology_source") or site.get("ztp_topology_source")},
         "result": result,
         "error": error or None,
         "fortiztp_enabled": bool(fortiztp_enabled),

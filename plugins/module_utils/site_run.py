@@ -47,7 +47,7 @@ def read_breakwater(client, site, with_status=False):
     """(templates, manifest with devices or None, service status or None): two to four calls, at once."""
     def manifest(twin):
         try:
-            return find_manifest(twin, site.get("manifest_id"), site["site_id"], site["manifest_name"])
+            return find_manifest(twin, site.get("ztp_manifest_id"), site["ztp_site_id"], site["ztp_manifest_name"])
         except InputError as exc:
             # Named after the variable the user sets, not the module option.
             raise InputError("ztp_manifest_name", exc.value, exc.reason.replace("give id instead",
@@ -55,8 +55,8 @@ def read_breakwater(client, site, with_status=False):
 
     templates, found, status = in_parallel(client, lambda twin: twin.list_templates(), manifest,
                                            (lambda twin: twin.get_status()) if with_status else None)
-    if found is None and site.get("manifest_id"):
-        raise InputError("ztp_manifest_id", site["manifest_id"], "is not a manifest (MANIFEST_NOT_FOUND)")
+    if found is None and site.get("ztp_manifest_id"):
+        raise InputError("ztp_manifest_id", site["ztp_manifest_id"], "is not a manifest (MANIFEST_NOT_FOUND)")
     return templates, found, status
 
 
@@ -64,14 +64,14 @@ def read_fortiztp(client, site, devices, with_system=False):
     """(records by serial, FortiManager targets, scripts, system status or None) of the site's Fortinet
     devices, or empties: one login, then up to four calls at once."""
     fortinet = [d["serial_number"] for d in site_checks.fortinet_devices(site, devices)]
-    if not site["fortiztp_enabled"] or not fortinet:
+    if not site["rollout_fortiztp_enabled"] or not fortinet:
         return {}, [], [], client.get_system() if with_system else None
     if hasattr(client, "login"):
         client.login()  # once, before the reads share it
     records, fortimanagers, scripts, system = in_parallel(
         client, lambda twin: twin.list_devices(serials=serial_filter(fortinet)),
-        (lambda twin: twin.list_fortimanagers()) if site.get("fortimanager_sn") else None,
-        (lambda twin: twin.list_scripts()) if site.get("fortiztp_script") else None,
+        (lambda twin: twin.list_fortimanagers()) if site.get("ztp_fortimanager_sn") else None,
+        (lambda twin: twin.list_scripts()) if site.get("ztp_fortiztp_script") else None,
         (lambda twin: twin.get_system()) if with_system else None)
     return index_by_serial(records, fortinet), fortimanagers or [], scripts or [], system
 
@@ -98,10 +98,10 @@ def read_site(site, devices, client, with_breakwater=True, with_fortiztp=True, c
     services' status is read too, and an outage is a problem. ``fortiztp_target``: the run provisions
     (the site's FortiManager target and script are checked too).
     """
-    health = check_health and site["require_healthy"]
+    health = check_health and site["rollout_require_healthy"]
 
     def fortinet(current):
-        return with_fortiztp and site["fortiztp_enabled"] and site_checks.fortinet_devices(site, current)
+        return with_fortiztp and site["rollout_fortiztp_enabled"] and site_checks.fortinet_devices(site, current)
 
     fortiztp = client("fortiztp") if fortinet(devices) else None
     with ThreadPoolExecutor(max_workers=1) as pool:
@@ -121,7 +121,7 @@ def read_site(site, devices, client, with_breakwater=True, with_fortiztp=True, c
     health_problems, health_warnings = assess_services(bw_status, fz_system) if health else ([], [])
     problems = [site_checks.problem("rollout_require_healthy", p) for p in health_problems]
     if with_breakwater:  # the checks of what was read
-        problems += (site_checks.template_problems(devices, templates, site["config_templates"])
+        problems += (site_checks.template_problems(devices, templates, site["ztp_config_templates"])
                      + site_checks.manifest_problems(manifest, devices, site))
     if with_fortiztp:
         problems += site_checks.fortiztp_problems(site, devices, records, fortimanagers, scripts, fortiztp_target)
@@ -134,10 +134,10 @@ def fortimanager_ready(site, fortimanagers, scripts=None):
 
     FortiZTP keeps an HA pair's serials and addresses as one comma list.
     """
-    wanted_sn, wanted_ip = sorted(site.get("fortimanager_sn") or []), sorted(site.get("fortimanager_ip") or [])
+    wanted_sn, wanted_ip = sorted(site.get("ztp_fortimanager_sn") or []), sorted(site.get("ztp_fortimanager_ip") or [])
     wanted_script = None
-    if site.get("fortiztp_script"):
-        script = script_by_name(scripts or [], site["fortiztp_script"], option="ztp_fortiztp_script")
+    if site.get("ztp_fortiztp_script"):
+        script = script_by_name(scripts or [], site["ztp_fortiztp_script"], option="ztp_fortiztp_script")
         if script is None:
             return False  # the script is created first, then set on the target
         wanted_script = script.get("oid")

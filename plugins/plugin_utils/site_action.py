@@ -157,7 +157,7 @@ class SiteState(object):
     @property
     def plan_file(self):
         """Where the plan of this site is kept between the steps of a run: beside its report."""
-        return os.path.join(self.site["report_dir"], "rollout-plan.json")
+        return os.path.join(self.site["rollout_report_dir"], "rollout-plan.json")
 
     def save_plan(self, plan):
         write_if_changed(self.plan_file, (json.dumps(plan, indent=1) + "\n").encode("utf-8"), "rollout_report_dir")

@@ -31,12 +31,12 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.site_results import
 def site(**overrides):
     """A site as site_vars.site_definition returns it (only the keys the rules read)."""
     base = {
-        "site_id": "site_456", "manifest_name": "Plant A", "manifest_id": None, "description": None,
-        "topology_source": "helm_topology_789", "config_templates": None,
-        "fortimanager_sn": ["FMG-VM0000000001"], "fortimanager_ip": ["10.0.0.10"],
-        "fortiztp_script": None, "fortiztp_script_content": None, "serials_replace": False,
-        "configs_force": False, "fortinet_pattern": "^forti", "fortigate_pattern": "^fortigate_",
-        "fortiztp_enabled": True,
+        "ztp_site_id": "site_456", "ztp_manifest_name": "Plant A", "ztp_manifest_id": None, "ztp_manifest_description": None,
+        "ztp_topology_source": "helm_topology_789", "ztp_config_templates": None,
+        "ztp_fortimanager_sn": ["FMG-VM0000000001"], "ztp_fortimanager_ip": ["10.0.0.10"],
+        "ztp_fortiztp_script": None, "ztp_fortiztp_script_content": None, "serials_replace": False,
+        "configs_force": False, "fortiztp_provision_device_type_pattern": "^forti", "rollout_fortigate_pattern": "^fortigate_",
+        "rollout_fortiztp_enabled": True,
     }
     base.update(overrides)
     return base
@@ -183,7 +183,7 @@ def test_unknown_hosts_are_named_in_one_problem():
     ("helm_topology_789", "helm_topology_789", []),
 ])
 def test_topology_mismatch(wanted, have, expected):
-    assert manifest_problems(manifest(topology_source=have), DEVICES, site(topology_source=wanted)) == expected
+    assert manifest_problems(manifest(topology_source=have), DEVICES, site(ztp_topology_source=wanted)) == expected
 
 
 def test_serial_mismatch_needs_serials_replace():
@@ -204,7 +204,7 @@ def test_a_device_without_serial_in_breakwater_is_no_mismatch():
 def test_every_manifest_problem_is_listed_at_once():
     rma = [dict(DEVICES[0], serial_number="FDO2401A0FF"),
            {"hostname": "sw-99", "serial_number": "FDO2401A099", "device_type": "cisco_ie3300"}]
-    problems = manifest_problems(manifest(status="deploying"), rma, site(topology_source="helm_topology_000"))
+    problems = manifest_problems(manifest(status="deploying"), rma, site(ztp_topology_source="helm_topology_000"))
     assert [p.split(":")[0] for p in problems] == ["manifest manifest_123", "ztp_topology_source",
                                                    "manifest manifest_123", "sw-01"]
 
@@ -218,26 +218,26 @@ def test_fortinet_devices_and_fortigates_follow_the_patterns():
     devices = DEVICES + [{"hostname": "sw-f1", "serial_number": "S108EF0000000001", "device_type": "fortiswitch_108e"}]
     assert [d["hostname"] for d in fortinet_devices(site(), devices)] == ["fw-01", "sw-f1"]
     assert [d["hostname"] for d in fortigates(site(), devices)] == ["fw-01"]
-    assert [d["hostname"] for d in fortinet_devices(site(fortinet_pattern="^cisco"), devices)] == ["sw-01", "sw-02"]
-    assert [d["hostname"] for d in fortigates(site(fortigate_pattern=None), devices)] == ["fw-01"]  # default
+    assert [d["hostname"] for d in fortinet_devices(site(fortiztp_provision_device_type_pattern="^cisco"), devices)] == ["sw-01", "sw-02"]
+    assert [d["hostname"] for d in fortigates(site(rollout_fortigate_pattern=None), devices)] == ["fw-01"]  # default
 
 
 @pytest.mark.parametrize("overrides, records, scripts, expected", [
     ({}, RECORDS, [], []),
-    ({"fortiztp_enabled": False}, {}, [], []),  # disabled: nothing is checked
-    ({"fortimanager_sn": []}, RECORDS, [],
+    ({"rollout_fortiztp_enabled": False}, {}, [], []),  # disabled: nothing is checked
+    ({"ztp_fortimanager_sn": []}, RECORDS, [],
      ["ztp_fortimanager_sn: 1 Fortinet device(s) need a FortiManager target: set ztp_fortimanager_sn and "
       "ztp_fortimanager_ip, or rollout_fortiztp_enabled=false"]),
-    ({"fortimanager_ip": None}, RECORDS, [],
+    ({"ztp_fortimanager_ip": None}, RECORDS, [],
      ["ztp_fortimanager_sn: 1 Fortinet device(s) need a FortiManager target: set ztp_fortimanager_sn and "
       "ztp_fortimanager_ip, or rollout_fortiztp_enabled=false"]),
     ({}, {}, [],
      ["FortiZTP: does not know FGT60F0000000001 (add them to the FortiCloud account, or check their serial numbers)"]),
-    ({"fortiztp_script": "fmg-preconfig"}, RECORDS, SCRIPTS, []),
-    ({"fortiztp_script": "missing"}, RECORDS, SCRIPTS,
+    ({"ztp_fortiztp_script": "fmg-preconfig"}, RECORDS, SCRIPTS, []),
+    ({"ztp_fortiztp_script": "missing"}, RECORDS, SCRIPTS,
      ["ztp_fortiztp_script: FortiZTP has no pre-run script named missing; create it or give its content with "
       "ztp_fortiztp_script_content"]),
-    ({"fortiztp_script": "missing", "fortiztp_script_content": "config system global\nend\n"}, RECORDS, SCRIPTS, []),
+    ({"ztp_fortiztp_script": "missing", "ztp_fortiztp_script_content": "config system global\nend\n"}, RECORDS, SCRIPTS, []),
 ])
 def test_fortiztp_problems(overrides, records, scripts, expected):
     assert fortiztp_problems(site(**overrides), DEVICES, records, [], scripts) == expected
@@ -245,22 +245,22 @@ def test_fortiztp_problems(overrides, records, scripts, expected):
 
 def test_fortiztp_problems_need_fortinet_devices():
     switches = DEVICES[:2]
-    assert fortiztp_problems(site(fortimanager_sn=[]), switches, {}, [], []) == []
+    assert fortiztp_problems(site(ztp_fortimanager_sn=[]), switches, {}, [], []) == []
 
 
 # --- manifest changes --------------------------------------------------------------------------
 @pytest.mark.parametrize("overrides, current, expected", [
     ({}, None, {}),
-    ({"description": "Plant A", "config_templates": {"cisco_ie3300": "t1"}}, None,
+    ({"ztp_manifest_description": "Plant A", "ztp_config_templates": {"cisco_ie3300": "t1"}}, None,
      {"description": "Plant A", "config_templates": {"cisco_ie3300": "t1"}}),
-    ({"description": "Plant A"}, {"description": "Plant A"}, {}),
-    ({"description": "Plant B"}, {"description": "Plant A"}, {"description": "Plant B"}),
-    ({"config_templates": {}}, {"config_templates": {"x": "y"}}, {}),  # empty: not managed
-    ({"config_templates": {"cisco_ie3300": "t1"}}, {"config_templates": {"cisco_ie3300": "t1", "fortigate_60f": "t2"}},
+    ({"ztp_manifest_description": "Plant A"}, {"description": "Plant A"}, {}),
+    ({"ztp_manifest_description": "Plant B"}, {"description": "Plant A"}, {"description": "Plant B"}),
+    ({"ztp_config_templates": {}}, {"config_templates": {"x": "y"}}, {}),  # empty: not managed
+    ({"ztp_config_templates": {"cisco_ie3300": "t1"}}, {"config_templates": {"cisco_ie3300": "t1", "fortigate_60f": "t2"}},
      {}),  # a subset that matches: nothing to do
-    ({"config_templates": {"cisco_ie3300": "t9"}}, {"config_templates": {"cisco_ie3300": "t1", "fortigate_60f": "t2"}},
+    ({"ztp_config_templates": {"cisco_ie3300": "t9"}}, {"config_templates": {"cisco_ie3300": "t1", "fortigate_60f": "t2"}},
      {"config_templates": {"cisco_ie3300": "t9", "fortigate_60f": "t2"}}),  # merged with what is there
-    ({"config_templates": {"cisco_ie3300": "t1"}}, {"config_templates": None},
+    ({"ztp_config_templates": {"cisco_ie3300": "t1"}}, {"config_templates": None},
      {"config_templates": {"cisco_ie3300": "t1"}}),
 ])
 def test_manifest_changes(overrides, current, expected):
@@ -269,7 +269,7 @@ def test_manifest_changes(overrides, current, expected):
 
 # --- the plan ----------------------------------------------------------------------------------
 def test_plan_for_a_new_site():
-    plan = plan_site(site(description="Plant A"), DEVICES, None, {})
+    plan = plan_site(site(ztp_manifest_description="Plant A"), DEVICES, None, {})
     assert plan["site_id"] == "site_456"
     assert plan["manifest"] == {"id": None, "name": "Plant A", "status": None, "action": "create",
                                 "changes": ["description"], "cable_schedule": False}
@@ -326,7 +326,7 @@ def test_plan_for_an_rma_of_a_fortigate_provisions_the_new_unit():
 
 
 def test_plan_for_a_template_change_regenerates_that_type_only():
-    plan = plan_site(site(config_templates={"cisco_ie3300": "template_switch_new"}), DEVICES, manifest(), RECORDS)
+    plan = plan_site(site(ztp_config_templates={"cisco_ie3300": "template_switch_new"}), DEVICES, manifest(), RECORDS)
     assert plan["manifest"]["action"] == "update" and plan["manifest"]["changes"] == ["config_templates"]
     for hostname in ("sw-01", "sw-02"):
         assert row(plan, hostname)["actions"] == [REGENERATE_CONFIG, DEPLOY]
@@ -338,7 +338,7 @@ def test_plan_for_a_template_change_regenerates_that_type_only():
 
 
 def test_plan_with_the_templates_in_use_changes_nothing():
-    plan = plan_site(site(config_templates=dict(TEMPLATE_OF)), DEVICES, manifest(), RECORDS)
+    plan = plan_site(site(ztp_config_templates=dict(TEMPLATE_OF)), DEVICES, manifest(), RECORDS)
     assert plan["manifest"]["action"] is None and plan["changed"] is False
 
 
@@ -383,11 +383,11 @@ def test_plan_provisions_a_fortigate_not_where_the_site_wants_it_saying_where_it
 
 def test_plan_leaves_a_unit_on_the_site_target_with_its_script():
     records = {"FGT60F0000000001": dict(ON_SITE_TARGET, useDefaultScript=True)}
-    plan = plan_site(site(fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
+    plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
     assert row(plan, "fw-01")["actions"] == [] and row(plan, "fw-01")["fortiztp"] is None
     # The same unit without the site's script is moved: the module's rule compares the script too.
     records = {"FGT60F0000000001": ON_SITE_TARGET}
-    plan = plan_site(site(fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
+    plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
     assert row(plan, "fw-01")["reason"] == ("provisioned to FortiManager FMG-VM0000000001 (oid 1), no default script, "
                                             "goes to default script; changed, so deployed again")
 
@@ -395,11 +395,11 @@ def test_plan_leaves_a_unit_on_the_site_target_with_its_script():
 def test_the_plan_and_the_module_share_the_placement_rule():
     """What the plan calls in place is what fortiztp_device, given the site's options, would not send."""
     from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices
-    options = site_planning.fortiztp_options(site(fortiztp_script="baseline"))
+    options = site_planning.fortiztp_options(site(ztp_fortiztp_script="baseline"))
     spec = fortiztp_devices.device_specs(dict(options, serial="FGT60F0000000001"))[0]
     fields = fortiztp_devices.desired_fields(spec, fortiztp_devices.fortimanager_oids_by_serial(FORTIMANAGERS))
     for record in (ON_SITE_TARGET, dict(ON_SITE_TARGET, useDefaultScript=True), dict(ON_SITE_TARGET, fortiManagerOid=2)):
-        plan = plan_site(site(fortiztp_script="baseline"), DEVICES, manifest(), {"FGT60F0000000001": record},
+        plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), {"FGT60F0000000001": record},
                          fortimanagers=FORTIMANAGERS)
         assert (PROVISION_FORTIZTP in row(plan, "fw-01")["actions"]) == \
             fortiztp_devices.needs_change(record, "provisioned", fields)
@@ -416,9 +416,9 @@ def test_report_fails_a_site_whose_unit_is_online_but_on_another_fortimanager():
 
 
 def test_plan_with_fortiztp_disabled_never_provisions():
-    plan = plan_site(site(fortiztp_enabled=False), DEVICES, manifest(), {})
+    plan = plan_site(site(rollout_fortiztp_enabled=False), DEVICES, manifest(), {})
     assert [r["actions"] for r in plan["devices"]] == [[], [], []]
-    new = plan_site(site(fortiztp_enabled=False), DEVICES, None, None)
+    new = plan_site(site(rollout_fortiztp_enabled=False), DEVICES, None, None)
     assert PROVISION_FORTIZTP not in row(new, "fw-01")["actions"]
     assert PROVISION_FORTIZTP not in new["counts"]
 
@@ -440,7 +440,7 @@ def test_plan_per_device_status(status, actions, reason):
 
 
 def test_plan_updates_a_manifest_description():
-    plan = plan_site(site(description="Plant A, line 2"), DEVICES, manifest(description="Plant A"), RECORDS)
+    plan = plan_site(site(ztp_manifest_description="Plant A, line 2"), DEVICES, manifest(description="Plant A"), RECORDS)
     assert plan["manifest"]["action"] == "update" and plan["manifest"]["changes"] == ["description"]
     assert plan["changed"] is True and plan["counts"] == {}
 
@@ -461,7 +461,7 @@ def test_plan_text_of_a_new_site_and_of_an_update():
     lines = plan_text(plan_site(site(), DEVICES[:1], None, {})).splitlines()
     assert lines[0] == "Site site_456, manifest Plant A (new): create it"
     assert lines[-1] == "Total: 1 device(s); register_serial 1, generate_config 1, deploy 1"
-    update = plan_text(plan_site(site(description="x"), DEVICES, manifest(), RECORDS)).splitlines()
+    update = plan_text(plan_site(site(ztp_manifest_description="x"), DEVICES, manifest(), RECORDS)).splitlines()
     assert update[0] == "Site site_456, manifest Plant A (manifest_123): update description"
     assert update[-1] == "Total: 3 device(s); nothing to do"
 

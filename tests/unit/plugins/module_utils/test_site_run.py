@@ -173,9 +173,9 @@ def clock(monkeypatch):
 
 
 def site(**overrides):
-    base = {"site_id": "site_456", "manifest_name": "Plant A", "manifest_id": None, "fortiztp_enabled": True,
-            "fortinet_pattern": "^forti", "fortimanager_sn": ["FMG-VM0000000001"], "fortimanager_ip": ["10.0.0.10"],
-            "fortiztp_script": None}
+    base = {"ztp_site_id": "site_456", "ztp_manifest_name": "Plant A", "ztp_manifest_id": None, "rollout_fortiztp_enabled": True,
+            "fortiztp_provision_device_type_pattern": "^forti", "ztp_fortimanager_sn": ["FMG-VM0000000001"], "ztp_fortimanager_ip": ["10.0.0.10"],
+            "ztp_fortiztp_script": None}
     base.update(overrides)
     return base
 
@@ -234,7 +234,7 @@ def test_an_ambiguous_name_names_ztp_manifest_name():
 
 def test_ztp_manifest_id_picks_the_manifest_without_listing():
     client = FakeBreakwater([manifest(), manifest(id="manifest_124")], TEMPLATES)
-    found = site_run.read_breakwater(client, site(manifest_id="manifest_124"))[1]
+    found = site_run.read_breakwater(client, site(ztp_manifest_id="manifest_124"))[1]
     assert found["id"] == "manifest_124"
     assert client.calls == {"list_templates": 1, "get_manifest": 1}
 
@@ -242,7 +242,7 @@ def test_ztp_manifest_id_picks_the_manifest_without_listing():
 def test_an_unknown_ztp_manifest_id_is_an_error():
     client = FakeBreakwater([manifest()], TEMPLATES)
     with pytest.raises(InputError) as caught:
-        site_run.read_breakwater(client, site(manifest_id="manifest_404"))
+        site_run.read_breakwater(client, site(ztp_manifest_id="manifest_404"))
     assert (caught.value.field, caught.value.value) == ("ztp_manifest_id", "manifest_404")
     assert caught.value.reason == "is not a manifest (MANIFEST_NOT_FOUND)"
 
@@ -274,7 +274,7 @@ FMG = {"oid": 1, "sn": "FMG-VM0000000001", "ip": "10.0.0.10", "scriptOid": None}
 def test_read_fortiztp_reads_the_fortinet_devices_once():
     client = FakeFortiZTP([[record("FGT60F0000000001"), record("FGT60F0000000002"), record("FGT60F0000009999")]],
                           [FMG], [{"oid": 1, "name": "fmg-preconfig"}])
-    records, fortimanagers, scripts, system = site_run.read_fortiztp(client, site(fortiztp_script="fmg-preconfig"),
+    records, fortimanagers, scripts, system = site_run.read_fortiztp(client, site(ztp_fortiztp_script="fmg-preconfig"),
                                                                      DEVICES)
     assert system is None
     assert sorted(records) == ["FGT60F0000000001", "FGT60F0000000002"]  # another site's device is left out
@@ -285,7 +285,7 @@ def test_read_fortiztp_reads_the_fortinet_devices_once():
 
 def test_read_fortiztp_lists_only_what_the_site_uses():
     client = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
-    records, fortimanagers, scripts = site_run.read_fortiztp(client, site(fortimanager_sn=[]), DEVICES)[:3]
+    records, fortimanagers, scripts = site_run.read_fortiztp(client, site(ztp_fortimanager_sn=[]), DEVICES)[:3]
     assert (fortimanagers, scripts) == ([], [])
     assert client.calls == {"list_devices": 1}
 
@@ -304,9 +304,9 @@ def test_read_swapped_adds_the_serials_an_rma_swaps_out_and_costs_nothing_withou
 
 
 @pytest.mark.parametrize("overrides, devices", [
-    ({"fortiztp_enabled": False}, DEVICES),
+    ({"rollout_fortiztp_enabled": False}, DEVICES),
     ({}, DEVICES[:1]),  # no Fortinet device
-    ({"fortinet_pattern": "^juniper"}, DEVICES),
+    ({"fortiztp_provision_device_type_pattern": "^juniper"}, DEVICES),
 ])
 def test_read_fortiztp_without_fortinet_devices_calls_nothing(overrides, devices):
     client = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
@@ -320,8 +320,8 @@ def inventory():
 
 
 def full_site(**overrides):
-    base = dict(require_healthy=True, config_templates=None, serials_replace=False, topology_source=None,
-                fortiztp_script_content=None)
+    base = dict(rollout_require_healthy=True, ztp_config_templates=None, serials_replace=False,
+                ztp_topology_source=None, ztp_fortiztp_script_content=None)
     base.update(overrides)
     return site(**base)
 
@@ -348,7 +348,7 @@ def test_read_site_names_every_problem_and_an_outage_with_the_variable():
     assert read["problems"][1:] == ["fortigate_60f: no template for this device type", "FortiZTP: does not know FGT60F0000000001 (add them to the FortiCloud account, "
                                     "or check their serial numbers)"]
     assert len(read["health_warnings"]) == 1 and "Degraded performance" in read["health_warnings"][0]
-    relaxed = site_run.read_site(full_site(require_healthy=False), inventory(), {"breakwater": bw, "fortiztp": fz}.get,
+    relaxed = site_run.read_site(full_site(rollout_require_healthy=False), inventory(), {"breakwater": bw, "fortiztp": fz}.get,
                                  check_health=True)
     assert not any(p.startswith("rollout_require_healthy") for p in relaxed["problems"])
 
@@ -378,17 +378,17 @@ def test_read_site_without_device_hosts_works_on_the_manifests_devices():
     (["FMG-VM0000000001"], ["10.0.0.10"], [dict(FMG, oid=7, sn="FMG-OTHER"), FMG], True),
 ])
 def test_fortimanager_ready(sn, ip, targets, expected):
-    assert site_run.fortimanager_ready(site(fortimanager_sn=sn, fortimanager_ip=ip), targets) is expected
+    assert site_run.fortimanager_ready(site(ztp_fortimanager_sn=sn, ztp_fortimanager_ip=ip), targets) is expected
 
 
 def test_an_ha_fortimanager_as_fortiztp_stores_it_is_ready():
     target = {"oid": 2, "sn": "FMG-VM0000000002,FMG-VM0000000003", "ip": "10.0.1.10,10.0.1.11", "scriptOid": None}
-    wanted = site(fortimanager_sn=["FMG-VM0000000002", "FMG-VM0000000003"], fortimanager_ip=["10.0.1.10", "10.0.1.11"])
+    wanted = site(ztp_fortimanager_sn=["FMG-VM0000000002", "FMG-VM0000000003"], ztp_fortimanager_ip=["10.0.1.10", "10.0.1.11"])
     assert site_run.fortimanager_ready(wanted, [target]) is True
 
 
 def test_a_fortimanager_without_the_sites_script_is_not_ready():
-    assert site_run.fortimanager_ready(site(fortiztp_script="fmg-preconfig"), [FMG]) is False
+    assert site_run.fortimanager_ready(site(ztp_fortiztp_script="fmg-preconfig"), [FMG]) is False
 
 
 # --- generate_configs ----------------------------------------------------------------------------

@@ -16,8 +16,8 @@ from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 DEVICES = [{"hostname": h, "serial_number": "SN%04d" % i, "device_type": t} for i, (h, t) in enumerate([
     ("fw-01", "fortigate_60f"), ("sw-01", "cisco_ie3300"), ("sw-02", "cisco_ie3300"), ("ap-01", "fortinet_fap231f")])]
 NAMES = [d["hostname"] for d in DEVICES]
-SITE = {"site_id": "s1", "manifest_name": "Plant", "fortiztp_enabled": True, "fortinet_pattern": "^forti",
-        "config_templates": None}
+SITE = {"ztp_site_id": "s1", "ztp_manifest_name": "Plant", "rollout_fortiztp_enabled": True, "fortiztp_provision_device_type_pattern": "^forti",
+        "ztp_config_templates": None}
 
 
 def waves_of(waves):
