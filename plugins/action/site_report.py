@@ -30,6 +30,8 @@ class ActionModule(SiteAction):
     """Reads two things (the manifest and its events; nothing after a failed plan); writes two files, also in
     check mode (a plan report)."""
 
+    reads_for = "site_report"
+
     def run_site(self, state, task_vars):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         site = state.site

@@ -72,9 +72,9 @@ class TemplatedVariables(object):
 class SiteState(object):
     """The site as read at the start of a step: definition, inventory devices and clients."""
 
-    def __init__(self, variables):
+    def __init__(self, variables, role=None):
         self.variables = variables
-        self.site = site_definition(variables)
+        self.site = site_definition(variables, role)
         self._devices = None
         self._clients = {}
 
@@ -207,7 +207,7 @@ class SiteAction(ActionBase):
         state = None
         try:
             templar = self._templar.copy_with_new_env(available_variables=task_vars or {})
-            state = SiteState(TemplatedVariables(task_vars or {}, templar))
+            state = SiteState(TemplatedVariables(task_vars or {}, templar), self.reads_for)
             result.update(self.run_site(state, task_vars or {}))
         except (SiteVariableError, InputError) as exc:
             result.update(failed=True, msg=str(exc))
@@ -222,6 +222,9 @@ class SiteAction(ActionBase):
         if state is not None:
             result["api_calls"] = state.api_calls
         return result
+
+    # The role entry point whose variables the plugin reads (site_vars.SITE_VARIABLES roles); None: all.
+    reads_for = None
 
     def run_site(self, state, task_vars):
         raise NotImplementedError

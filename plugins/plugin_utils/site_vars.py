@@ -203,14 +203,18 @@ def checked_variables(given):
     raise SiteVariableError("; ".join(result.error_messages))
 
 
-def site_definition(variables):
-    """The site as plain data, from the play's variables (defaults applied, types and choices checked)."""
+def site_definition(variables, role=None):
+    """The site as plain data, from the play's variables (defaults applied, types and choices checked).
+
+    With ``role`` (an entry point of the table), only the variables it reads are taken; the others keep
+    their defaults: a report does not judge ``manifest_status``, which the devices inventory also sets.
+    """
     missing = [name for name in REQUIRED if variables.get(name) in (None, "")]
     if missing:
         raise SiteVariableError("the site needs %s (set in the inventory or group_vars)" % " and ".join(missing))
     given = {}
     for name, variable in SITE_VARIABLES.items():
-        value = variables.get(name)
+        value = variables.get(name) if role is None or role in variable.roles else None
         if value is not None and not (value == "" and variable.default is not None):
             given[name] = list(value) if isinstance(value, tuple) else value
     values = checked_variables(given)

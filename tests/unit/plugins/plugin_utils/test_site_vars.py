@@ -296,3 +296,13 @@ def test_every_variable_is_documented_in_the_argument_specs():
         assert options[name].get("type", "str") in kinds[kind], name
         if default is not None:
             assert options[name].get("default") == default, name
+
+
+def test_a_plugin_reading_some_variables_leaves_the_others_unjudged():
+    """The devices inventory sets manifest_status to the manifest's status; the report does not read it."""
+    variables = with_site(manifest_status="deployed", rollout_report_dir="/r")
+    with pytest.raises(SiteVariableError, match="manifest_status"):
+        site_definition(variables)
+    site = site_definition(variables, "site_report")
+    assert site["manifest_status"] == "ready" and site["rollout_report_dir"] == "/r"
+
