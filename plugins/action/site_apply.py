@@ -221,7 +221,7 @@ class ActionModule(SiteAction):
                 for row in plan["devices"]:
                     if row["serial_number"] in records:
                         row["fortiztp"] = site_planning.fortiztp_misplacement(site, records[row["serial_number"]],
-                                                                      fortimanagers)
+                                                                              fortimanagers)
                 state.save_plan(plan)
         return {"changed": changed, "devices": serials}
 

@@ -108,7 +108,7 @@ def report_dir_problems(sites):
         folder = os.path.abspath(site["report_dir"])
         if folder in seen:
             problems.append(site_checks.problem("rollout_report_dir", "%s is the report folder of both %s and %s; set "
-                                          "rollout_report_dir (or ztp_output_dir) per site" % (
-                                              site["report_dir"], seen[folder], site["name"])))
+                                                "rollout_report_dir (or ztp_output_dir) per site" % (
+                                                    site["report_dir"], seen[folder], site["name"])))
         seen[folder] = site["name"]
     return problems

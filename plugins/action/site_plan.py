@@ -29,7 +29,7 @@ class ActionModule(SiteAction):
                             "some other way." % (site["ztp_manifest_name"], ", ".join(d["hostname"] for d in gates)))
         members = wave_members(self._loader, task_vars.get("groups") or {}, site["rollout_waves"]) if site["rollout_waves"] else None
         waves, wave_problems, wave_warnings = site_waves.plan_waves(state.devices, members, site["rollout_wave_size"],
-                                                               site["rollout_wave"])
+                                                                    site["rollout_wave"])
         state.stop_on(wave_problems, kind="wave")
         read, problems = state.read(check_health=True)
         warnings.extend(state.health_warnings)

@@ -57,11 +57,11 @@ class ActionModule(SiteAction):
         play_hosts = site_waves.run_hosts(plan) if plan else [d["hostname"] for d in state.devices]
         models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []
                       if r.get("model_detected"))
+        placements = dict((r["hostname"], r["fortiztp"]) for r in (plan or {}).get("devices") or [] if "fortiztp" in r)
         report = site_results.build_report(site, manifest, events, play_hosts, error=args["error"],
-                                    plan=plan if checking else None, fortiztp_enabled=site["rollout_fortiztp_enabled"],
-                                    models=models, waves=(plan or {}).get("waves"),
-                                    fortiztp=dict((r["hostname"], r["fortiztp"]) for r in (plan or {}).get("devices") or []
-                                                  if "fortiztp" in r))
+                                           plan=plan if checking else None,
+                                           fortiztp_enabled=site["rollout_fortiztp_enabled"], models=models,
+                                           waves=(plan or {}).get("waves"), fortiztp=placements)
         folder = site["rollout_report_dir"]
         report["cable_schedule"] = None
         if site["rollout_cable_schedule"] and manifest and manifest.get("cable_schedule"):
@@ -115,7 +115,7 @@ class ActionModule(SiteAction):
             except (IOError, OSError, ValueError):
                 previous = None
             index = site_results.run_index(previous, site_host["run"], site_host["sites"], site_host["name"],
-                                    site_results.index_entry(report, folder, index_dir))
+                                           site_results.index_entry(report, folder, index_dir))
             write_if_changed(index_json, (json.dumps(index, indent=2) + "\n").encode("utf-8"), "ztp_output_dir")
             page = self.render(self._find_needle("templates", "rollout-index.html.j2"), index, "rollout_index")
             write_if_changed(index_html, page.encode("utf-8"), "ztp_output_dir")

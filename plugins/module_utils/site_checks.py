@@ -170,4 +170,3 @@ def model_check(rows, results, strict):
         error = "serials_strict_model: %d unit(s) of another model, nothing built or deployed: %s" % (
             len(mismatches), "; ".join(mismatches))
     return mismatches, error
-

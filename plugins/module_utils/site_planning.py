@@ -176,4 +176,3 @@ def deployable(manifest, hostnames):
     (Breakwater deploys every device holding a config)."""
     return any(d.get("hostname") in hostnames and d.get("status") in HAS_CONFIG_STATUSES and d.get("status") != "online"
                for d in manifest.get("devices") or [])
-

@@ -13,7 +13,7 @@ import re
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import model_fits
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_planning import ACTIONS
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_progress import status_counts
-from ansible_collections.breakwater.ztp.plugins.module_utils.site_waves import running_waves, waves_text
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_waves import waves_text
 
 
 FAILED_STATUSES = frozenset(("failed", "config_failed"))

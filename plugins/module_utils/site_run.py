@@ -23,6 +23,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import de
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
 
+
 def in_parallel(client, *reads):
     """``[read(client), ...]``, the reads run at once, each with a twin of ``client`` (its own HTTP
     session; its calls added to ``client``). A read that is None gives None. The first error is
@@ -175,7 +176,7 @@ def wait_provisioned(client, serials, timeout, interval, records=None, on_poll=N
     def report(counts, total):
         if on_poll:
             on_poll(site_progress.progress_line("fortiztp", {"provisioned": counts[DONE], "provisioning": counts[PENDING],
-                                                     "incomplete": counts[INCOMPLETE]}, total, "provisioned"))
+                                                             "incomplete": counts[INCOMPLETE]}, total, "provisioned"))
 
     try:
         return fortiztp_devices.wait_provisioned(client, serials, timeout, interval, records=records, on_poll=report)

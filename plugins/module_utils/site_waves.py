@@ -175,4 +175,3 @@ def wave_gate(plan, wave, undeployed, max_failures, prefix=""):
     return "%s%d device(s) not online (rollout_max_failures %d): %s%s" % (
         prefix, len(failures), max_failures, ", ".join(
             "%s (%s: %s)" % (d["hostname"], d["status"], d["status_reason"]) for d in failures), stopping(plan, wave))
-

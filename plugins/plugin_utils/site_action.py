@@ -148,7 +148,7 @@ class SiteState(object):
 
     def plan(self, state):
         plan = site_planning.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],
-                               state["templates"], state["fortimanagers"])
+                                       state["templates"], state["fortimanagers"])
         plan["fortimanagers"] = state["fortimanagers"]  # for the report's rule after the FortiZTP step
         plan["fortimanager_ready"] = site_run.fortimanager_ready(self.site, state["fortimanagers"], state["scripts"])
         plan["fortinet_serials"] = [d["serial_number"] for d in site_checks.fortinet_devices(self.site, self.devices)]

@@ -52,8 +52,8 @@ class Variable(object):
 SITE_VARIABLES = {
     "ztp_site_id": Variable("str", None, ALL_STEPS, "Breakwater site the manifest belongs to."),
     "ztp_manifest_name": Variable("str", None, ALL_STEPS,
-        "Name of the site's manifest; with O(ztp_site_id) it identifies the manifest (two manifests of "
-        "the site with that name are an error: set C(ztp_manifest_id))."),
+                                  "Name of the site's manifest; with O(ztp_site_id) it identifies the manifest (two manifests of "
+                                  "the site with that name are an error: set C(ztp_manifest_id))."),
     "ztp_manifest_id": Variable("str", None, SITE,
                                 "Id of the manifest, when the name is not unique in the site; must exist."),
     "ztp_manifest_description": Variable("str", None, ("rollout", "manifest"),
@@ -62,8 +62,8 @@ SITE_VARIABLES = {
                                     "Helm topology the manifest is created from (required to create it; "
                                     "a topology is applied only on creation)."),
     "ztp_config_templates": Variable("dict", None, ("rollout", "manifest"),
-        "Template per device type; device types not listed use the topology's default. A change makes the "
-        "configs of the affected devices stale: the rollout regenerates and redeploys those."),
+                                     "Template per device type; device types not listed use the topology's default. A change makes the "
+                                     "configs of the affected devices stale: the rollout regenerates and redeploys those."),
     "ztp_fortimanager_sn": Variable("list", None, FORTIZTP,
                                     "Serial number(s) of the FortiManager the site's Fortinet devices are "
                                     "provisioned to (two for an HA pair).", elements="str"),
@@ -76,8 +76,8 @@ SITE_VARIABLES = {
     "ztp_fortiztp_script_src": Variable("path", None, FORTIZTP,
                                         "File holding the content of the pre-run script."),
     "ztp_output_dir": Variable("path", ".", ("rollout", "configs", "site_report"),
-        "Root of everything a run writes: reports under C(<ztp_output_dir>/reports/<ztp_site_id>/), intended "
-        "configs under C(<ztp_output_dir>/configs/<ztp_site_id>/). Default: the current directory of the run."),
+                               "Root of everything a run writes: reports under C(<ztp_output_dir>/reports/<ztp_site_id>/), intended "
+                               "configs under C(<ztp_output_dir>/configs/<ztp_site_id>/). Default: the current directory of the run."),
     "manifest_status": Variable("str", "ready", ("rollout", "manifest"),
                                 "Status a new or draft manifest is brought to (a deploying or deployed manifest "
                                 "keeps its status).", choices=["draft", "ready"]),
@@ -85,11 +85,11 @@ SITE_VARIABLES = {
                                        "Register the serials of the play's hosts (host var C(serial_number)); "
                                        "V(false) registers only the CSV."),
     "serials_replace": Variable("bool", False, ("rollout", "serials"),
-        "Replace a serial that differs from the inventory's (an RMA swap). Without it, the preflight names "
-        "every mismatch and the rollout stops before any write."),
+                                "Replace a serial that differs from the inventory's (an RMA swap). Without it, the preflight names "
+                                "every mismatch and the rollout stops before any write."),
     "serials_strict_model": Variable("bool", False, ("rollout", "serials"),
-        "Fail the rollout before any config is built or deployed when a registered serial's detected model does not "
-        "fit the device's planned type (a wrong unit on the floor); without it the report and a warning show it."),
+                                     "Fail the rollout before any config is built or deployed when a registered serial's detected model does not "
+                                     "fit the device's planned type (a wrong unit on the floor); without it the report and a warning show it."),
     "serials_verification_method": Variable("str", "api", ("rollout", "serials"),
                                             "How the serials were verified.",
                                             choices=["barcode_scan", "csv_import", "manual", "api"]),
@@ -107,14 +107,14 @@ SITE_VARIABLES = {
     "configs_dest": Variable("path", None, ("rollout", "configs"),
                              "Folder of the intended configs; default C(<ztp_output_dir>/configs/<ztp_site_id>)."),
     "configs_download_workers": Variable("int", 16, ("rollout", "configs"),
-        "Configs downloaded at once (the API has one GET per device's config); a config whose saved file is "
-        "current is not downloaded again."),
+                                         "Configs downloaded at once (the API has one GET per device's config); a config whose saved file is "
+                                         "current is not downloaded again."),
     "configs_wait_timeout": Variable("int", 900, ("rollout", "configs"),
                                      "Seconds to wait for config generation."),
     "configs_poll_interval": Variable("int", 3, ("rollout", "configs"),
                                       "Seconds between two polls while configs are generated."),
     "fortiztp_provision_device_type_pattern": Variable("str", "^forti", FORTIZTP,
-        "Regular expression matching the device types that FortiZTP provisions."),
+                                                       "Regular expression matching the device types that FortiZTP provisions."),
     "fortiztp_provision_wait": Variable("bool", True, FORTIZTP,
                                         "Wait until FortiZTP has handed every device to the FortiManager."),
     "fortiztp_provision_wait_timeout": Variable("int", 1800, FORTIZTP,
@@ -122,10 +122,10 @@ SITE_VARIABLES = {
     "fortiztp_provision_poll_interval": Variable("int", 10, FORTIZTP,
                                                  "Seconds between two polls of FortiZTP (2,000 calls per hour)."),
     "rollout_fortiztp_enabled": Variable("bool", True, ("rollout", "fortiztp_provision", "site_report"),
-        "Provision the site's Fortinet devices through FortiZTP. With V(false) the plan warns, and the "
-        "FortiGates fail their deployment with C(ZTP_NOT_PROVISIONED)."),
+                                         "Provision the site's Fortinet devices through FortiZTP. With V(false) the plan warns, and the "
+                                         "FortiGates fail their deployment with C(ZTP_NOT_PROVISIONED)."),
     "rollout_fortigate_pattern": Variable("str", "^fortigate_", ("rollout",),
-        "Regular expression matching the device types Breakwater brings online only after FortiZTP provisioning."),
+                                          "Regular expression matching the device types Breakwater brings online only after FortiZTP provisioning."),
     "rollout_report_dir": Variable("path", None, ("rollout", "site_report"),
                                    "Folder of the report and the plan; default C(<ztp_output_dir>/reports/<ztp_site_id>)."),
     "rollout_wait_timeout": Variable("int", 3600, ("rollout",),
@@ -133,23 +133,24 @@ SITE_VARIABLES = {
     "rollout_poll_interval": Variable("int", 10, ("rollout",),
                                       "Seconds between two polls of the manifest while it deploys."),
     "rollout_waves": Variable("list", None, ("rollout",),
-        "Waves, rolled out in order: each an inventory pattern or group (C(floor_a_firewalls), C(sw-prod-0[1:2]), "
-        "C(all)); a device is in the first wave that matches it, and every device must be in one. Each wave gets its "
-        "configs, FortiZTP provisioning, deployment and check before the next starts.", elements="str"),
+                              "Waves, rolled out in order: each an inventory pattern or group (C(floor_a_firewalls), C(sw-prod-0[1:2]), "
+                              "C(all)); a device is in the first wave that matches it, and every device must be in one. Each wave gets its "
+                              "configs, FortiZTP provisioning, deployment and check before the next starts.", elements="str"),
     "rollout_wave_size": Variable("int", None, ("rollout",),
                                   "Instead of O(rollout_waves): waves of this many devices, in inventory order."),
-    "rollout_wave": Variable("int", None, ("rollout",),
+    "rollout_wave": Variable(
+        "int", None, ("rollout",),
         "Roll out this wave only (numbered from 1), for example one job per wave in an AWX workflow with an approval "
         "between them. The site's manifest and serials are still brought up to date as a whole."),
     "rollout_max_failures": Variable("int", 0, ("rollout",),
-        "Failed devices a wave may have (configs or deployment) and the next waves still start; more stop them. "
-        "The run still fails unless every device ends online."),
+                                     "Failed devices a wave may have (configs or deployment) and the next waves still start; more stop them. "
+                                     "The run still fails unless every device ends online."),
     "rollout_wave_pause": Variable("int", 0, ("rollout",),
                                    "Seconds to wait after a wave has come online before the next one starts."),
     "rollout_cable_schedule": Variable("bool", True, ("rollout", "site_report"),
-        "Save the site's cable schedule (PDF) beside the report as C(cable-schedule.pdf); the report links it."),
+                                       "Save the site's cable schedule (PDF) beside the report as C(cable-schedule.pdf); the report links it."),
     "rollout_require_healthy": Variable("bool", True, ("rollout",),
-        "Read both services' status before any write and stop on an outage."),
+                                        "Read both services' status before any write and stop on an outage."),
 }
 # Host variables of each device host (read through hostvars, not from SITE_VARIABLES).
 HOST_VARIABLES = {

@@ -804,4 +804,3 @@ def test_deployable_when_a_device_holds_a_config_and_is_not_online():
     assert site_planning.deployable(current, {"sw-01"}) and not site_planning.deployable(current, {"fw-01"})
     current["devices"][0]["status"] = "config_failed"
     assert not site_planning.deployable(current, {"sw-01"})
-

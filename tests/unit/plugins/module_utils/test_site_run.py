@@ -345,7 +345,8 @@ def test_read_site_names_every_problem_and_an_outage_with_the_variable():
     fz.get_system = lambda: {"serviceStatus": "Degraded performance"}
     read = site_run.read_site(full_site(), inventory(), {"breakwater": bw, "fortiztp": fz}.get, check_health=True)
     assert read["problems"][0].startswith("rollout_require_healthy: Breakwater ZTP reports system_status 'outage'")
-    assert read["problems"][1:] == ["fortigate_60f: no template for this device type", "FortiZTP: does not know FGT60F0000000001 (add them to the FortiCloud account, "
+    assert read["problems"][1:] == ["fortigate_60f: no template for this device type",
+                                    "FortiZTP: does not know FGT60F0000000001 (add them to the FortiCloud account, "
                                     "or check their serial numbers)"]
     assert len(read["health_warnings"]) == 1 and "Degraded performance" in read["health_warnings"][0]
     relaxed = site_run.read_site(full_site(rollout_require_healthy=False), inventory(), {"breakwater": bw, "fortiztp": fz}.get,

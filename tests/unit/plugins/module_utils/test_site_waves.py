@@ -170,7 +170,7 @@ def test_sites_are_the_devices_sharing_site_and_manifest():
     packed = site_groups.pack_devices(sites[0])
     assert packed == '[["fw-a","A1","t"],["sw-a","A2","t"]]'
     assert site_groups.unpack_devices(packed) == [("fw-a", {"serial_number": "A1", "device_type": "t"}),
-                                            ("sw-a", {"serial_number": "A2", "device_type": "t"})]
+                                                  ("sw-a", {"serial_number": "A2", "device_type": "t"})]
 
 
 def test_the_index_of_a_run_lists_every_site_and_starts_afresh_for_a_new_run():
@@ -180,7 +180,7 @@ def test_the_index_of_a_run_lists_every_site_and_starts_afresh_for_a_new_run():
     both = site_results.run_index(first, "run-1", ["a", "b"], "b", dict(entry, result="failed"))
     assert both["result"] == "failed"
     assert site_results.run_index(both, "run-2", ["a"], "a", entry) == {"run": "run-2", "sites": {"a": entry},
-                                                                 "result": "success"}
+                                                                        "result": "success"}
 
 
 def test_an_index_entry_links_the_report_relatively():

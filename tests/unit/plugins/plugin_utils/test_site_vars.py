@@ -305,4 +305,3 @@ def test_a_plugin_reading_some_variables_leaves_the_others_unjudged():
         site_definition(variables)
     site = site_definition(variables, "site_report")
     assert site["manifest_status"] == "ready" and site["rollout_report_dir"] == "/r"
-
