@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import configs
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 from ansible_collections.breakwater.ztp.plugins.module_utils import polling
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest, undeployed_devices
@@ -20,15 +23,20 @@ STEPS = ("manifest", "serials", "configs", "fortiztp", "deploy")
 # The steps a wave runs for its own devices; the manifest and the serials are the site's, whole.
 WAVE_STEPS = ("configs", "fortiztp", "deploy")
 STEP_ACTIONS = {
-    "serials": rules.SERIAL_ACTIONS,
-    "configs": rules.CONFIG_ACTIONS,
-    "fortiztp": (rules.PROVISION_FORTIZTP,),
-    "deploy": (rules.DEPLOY,),
+    "serials": site_planning.SERIAL_ACTIONS,
+    "configs": site_planning.CONFIG_ACTIONS,
+    "fortiztp": (site_planning.PROVISION_FORTIZTP,),
+    "deploy": (site_planning.DEPLOY,),
 }
 
 
 def save_config(path, data):
     return write_if_changed(path, data, "configs_dest")
+
+
+def saved(entries):
+    """The paths configs.save_configs changed."""
+    return [entry["path"] for entry in entries if entry["changed"]]
 
 
 ARGUMENT_SPEC = dict(
@@ -53,19 +61,22 @@ class ActionModule(SiteAction):
         check_counts(state.site)
         plan = state.load_plan(args["plan"]) if args["plan"] else None
         if plan is None:
-            # On its own (not after site_plan): plan this step from a fresh read.
-            if state.inventory_problems and step != "manifest":
-                raise TaskFailure("Preflight: %d inventory problem(s), nothing written: %s" % (
-                    len(state.inventory_problems), "; ".join(state.inventory_problems)))
-            read, _problems = state.read(with_breakwater=step != "fortiztp", with_fortiztp=step == "fortiztp")
+            # On its own (a step playbook, not after site_plan): the plan's preflight for what the step
+            # reads (inventory, health, templates, manifest, FortiZTP), then this step's plan.
+            if step != "manifest":
+                state.check_inventory()
+            read, problems = state.read(with_breakwater=step != "fortiztp", with_fortiztp=step == "fortiztp",
+                                        check_health=True, fortiztp_target=args["fortiztp_state"] == "provisioned")
+            self.warnings.extend(state.health_warnings)
+            state.stop_on(problems, state.health_warnings)
             plan = state.plan(read)
-        rows = rules.devices_with(plan, *STEP_ACTIONS.get(step, ()))
+        rows = site_planning.devices_with(plan, *STEP_ACTIONS.get(step, ()))
         if step == "fortiztp" and args["fortiztp_state"] == "unprovisioned":
             fortinet = set(plan["fortinet_serials"])
             rows = [r for r in plan["devices"] if r["serial_number"] in fortinet]
         if step in WAVE_STEPS:
-            rows = rules.wave_rows(args["wave"], rows)
-            self.wave_prefix = "%s: " % rules.wave_label(plan, args["wave"]) \
+            rows = site_waves.wave_rows(args["wave"], rows)
+            self.wave_prefix = "%s: " % site_waves.wave_label(plan, args["wave"]) \
                 if args["wave"] and len(plan.get("waves") or []) > 1 else ""
         if self.check_mode:
             return self.predicted(step, plan, rows)
@@ -83,11 +94,11 @@ class ActionModule(SiteAction):
 
     # --- the steps ---------------------------------------------------------------------------
     def manifest_now(self, state, plan):
-        manifest = find_manifest(state.client("breakwater"), plan["manifest"]["id"], state.site["site_id"],
-                                 state.site["manifest_name"])
+        manifest = find_manifest(state.client("breakwater"), plan["manifest"]["id"], state.site["ztp_site_id"],
+                                 state.site["ztp_manifest_name"])
         if manifest is None:
             raise TaskFailure("site %s has no manifest named %s; run the manifest step first" % (
-                state.site["site_id"], state.site["manifest_name"]))
+                state.site["ztp_site_id"], state.site["ztp_manifest_name"]))
         return manifest
 
     def step_manifest(self, state, plan, rows, args, task_vars):
@@ -96,8 +107,8 @@ class ActionModule(SiteAction):
             return {"changed": False}
         keep_status = plan["manifest"]["status"] in ("deploying", "deployed")
         result = self.run_module(state, "manifest", "breakwater", task_vars, dict(
-            site_id=site["site_id"], name=site["manifest_name"], description=site["description"],
-            topology_source=site["topology_source"], config_templates=site["config_templates"],
+            site_id=site["ztp_site_id"], name=site["ztp_manifest_name"], description=site["ztp_manifest_description"],
+            topology_source=site["ztp_topology_source"], config_templates=site["ztp_config_templates"],
             status=None if keep_status else site["manifest_status"]))
         if args["plan"]:
             plan["manifest"].update(id=result["manifest"]["id"], status=result["manifest"].get("status"))
@@ -112,108 +123,106 @@ class ActionModule(SiteAction):
             csv = self.run_module(state, "serial", "breakwater", task_vars, dict(manifest=manifest_id,
                                   csv=site["serials_csv"] or None, csv_content=site["serials_csv_content"] or None,
                                   replace=site["serials_replace"], verification_method="csv_import",
-                                  operator_id=site["operator_id"]))
+                                  operator_id=site["serials_operator_id"]))
             changed, results = csv["changed"], csv.get("results", [])
         rows = [r for r in rows if r["serial_number"]] if site["serials_from_inventory"] else []
         if rows:
             items = [{"hostname": r["hostname"], "serial_number": r["serial_number"]} for r in rows]
             answer = self.run_module(state, "serial", "breakwater", task_vars, dict(manifest=manifest_id, serials=items,
-                                     replace=site["serials_replace"], verification_method=site["verification_method"],
-                                     operator_id=site["operator_id"]))
+                                     replace=site["serials_replace"], verification_method=site["serials_verification_method"],
+                                     operator_id=site["serials_operator_id"]))
             changed, results = changed or answer["changed"], results + answer.get("results", [])
         return dict(self.check_models(state, plan, args, results), changed=changed, results=results)
 
     def check_models(self, state, plan, args, results):
         """The models Breakwater detected, kept in the plan for the report; a unit of another model warns or fails."""
-        models = dict((r["hostname"], r["model_detected"]) for r in results if r.get("model_detected"))
-        if not models:
+        if not any(r.get("model_detected") for r in results):
             return {}
-        for row in plan["devices"]:
-            row["model_detected"] = models.get(row["hostname"], row.get("model_detected"))
+        mismatches, error = site_checks.model_check(plan["devices"], results, state.site["serials_strict_model"])
         if args["plan"]:
             state.save_plan(plan)
-        mismatches = rules.model_mismatches([r for r in plan["devices"] if r["hostname"] in models], models)
-        if mismatches and state.site["strict_model"]:
-            raise TaskFailure("serials_strict_model: %d unit(s) of another model, nothing built or deployed: %s" % (
-                len(mismatches), "; ".join(mismatches)), changed=True, model_mismatches=mismatches)
+        if error:
+            raise TaskFailure(error, changed=True, model_mismatches=mismatches)
         self.warnings.extend(mismatches)
         return {"model_mismatches": mismatches}
 
     def step_configs(self, state, plan, rows, args, task_vars):
         site = state.site
         dest, fmt = site["configs_dest"], site["configs_format"]
-        scope = rules.wave_rows(args["wave"], plan["devices"])
+        scope = site_waves.wave_rows(args["wave"], plan["devices"])
         hostnames = set(r["hostname"] for r in scope)
-        if not rows and not args["save_all_configs"] and os.path.isdir(dest):
-            # Nothing to generate: download only the configs whose file is missing (none on a rerun).
-            known = [dict(r) for r in scope if r["id"]]
-            missing = site_run.missing_config_files(known, dest, fmt, os.path.exists)
-            if not missing:
-                return {"changed": False, "generated": [], "written": []}
+        generated = []
+        if rows or args["save_all_configs"] or not os.path.isdir(dest):
             manifest = self.manifest_now(state, plan)
-            devices = [d for d in manifest["devices"] if d["hostname"] in hostnames
-                       and d["id"] in set(m["id"] for m in missing)]
-            written = site_run.save_configs(state.client("breakwater"), devices, dest, fmt, save_config,
-                                            site["download_workers"])
-            return {"changed": bool(written), "generated": [], "written": written}
-        manifest = self.manifest_now(state, plan)
-        bw = state.client("breakwater")
-        force = site["configs_force"] or any(rules.REGENERATE_CONFIG in r["actions"] for r in rows)
-        generated, failures = site_run.generate_configs(
-            bw, manifest, [r["hostname"] for r in rows], force, site["configs_wait_timeout"],
-            site["configs_poll_interval"], on_poll=self.wave_progress)
-        if failures:
-            message = "%s%d config(s) failed: %s" % (self.wave_prefix, len(failures), "; ".join(
-                "%s: %s (template %s, variable %s)" % (f["hostname"], f["code"], f["template_id"], f["variable"])
-                for f in failures))
-            if len(failures) > site["max_failures"]:
-                raise TaskFailure(message + self.stopping(plan, args["wave"]), changed=bool(generated or failures),
-                                  failed_devices=failures)
-            self.warnings.append(message + " (within rollout_max_failures %d: the others go on)" % site["max_failures"])
-        manifest = bw.get_manifest(manifest["id"])
-        regenerated = set(d["id"] for d in generated)
-        devices = [d for d in manifest["devices"] if d["hostname"] in hostnames and d.get("status") in rules.HAS_CONFIG]
-        if not args["save_all_configs"]:
-            missing = set(d["id"] for d in site_run.missing_config_files(devices, dest, fmt, os.path.exists))
-            devices = [d for d in devices if d["id"] in regenerated or d["id"] in missing]
-        written = site_run.save_configs(bw, devices, dest, fmt, save_config, site["download_workers"])
+            force = site["configs_force"] or any(site_planning.REGENERATE_CONFIG in r["actions"] for r in rows)
+            generated, failures = site_run.generate_configs(
+                state.client("breakwater"), manifest, [r["hostname"] for r in rows], force,
+                site["configs_wait_timeout"], site["configs_poll_interval"], on_poll=self.wave_progress)
+            error, warning = site_waves.config_failures(plan, args["wave"], failures, site["rollout_max_failures"],
+                                                        self.wave_prefix)
+            if error:
+                raise TaskFailure(error, changed=bool(generated or failures), failed_devices=failures)
+            self.warnings.extend([warning] if warning else [])
+            manifest = state.client("breakwater").get_manifest(manifest["id"])
+        elif not configs.missing_config_files([r for r in scope if r["id"]], dest, fmt, os.path.exists):
+            # Nothing to generate and every file there (a rerun): no call.
+            return {"changed": False, "generated": [], "written": []}
+        else:
+            manifest = self.manifest_now(state, plan)
+        devices = configs.files_to_save([d for d in manifest["devices"] if d["hostname"] in hostnames], dest, fmt,
+                                        os.path.exists, [d["id"] for d in generated], args["save_all_configs"])
+        written = saved(configs.save_configs(state.client("breakwater"), devices, dest, fmt, save_config,
+                                             site["configs_download_workers"]))
         return {"changed": bool(generated or written), "generated": sorted(d["hostname"] for d in generated),
                 "written": written}
 
     def step_fortiztp(self, state, plan, rows, args, task_vars):
         site = state.site
         serials = [r["serial_number"] for r in rows]
-        if not site["fortiztp_enabled"] or not plan["fortinet_serials"]:
+        if not site["rollout_fortiztp_enabled"] or not plan["fortinet_serials"]:
             return {"changed": False}
         if args["fortiztp_state"] == "unprovisioned":
             answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars,
                                      dict(devices=serials, state="unprovisioned"))
             return {"changed": answer["changed"], "devices": serials}
         changed = False
-        if self.first_wave(plan, args["wave"]):
+        fortimanagers = list(plan.get("fortimanagers") or [])
+        if site_waves.first_wave(plan, args["wave"]):
             # The target is the site's: set up with the first wave. The script's content may have
             # changed on a site that needs nothing else: compared on every run.
-            if site["fortiztp_script"] and (site["fortiztp_script_content"] or site["fortiztp_script_src"]):
+            if site["ztp_fortiztp_script"] and (site["ztp_fortiztp_script_content"] or site["ztp_fortiztp_script_src"]):
                 changed |= self.run_module(state, "fortiztp_script", "fortiztp", task_vars, dict(
-                    name=site["fortiztp_script"], content=site["fortiztp_script_content"],
-                    src=site["fortiztp_script_src"]))["changed"]
+                    name=site["ztp_fortiztp_script"], content=site["ztp_fortiztp_script_content"],
+                    src=site["ztp_fortiztp_script_src"]))["changed"]
             if changed or not plan.get("fortimanager_ready"):
-                changed |= self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
-                    sn=site["fortimanager_sn"], ip=site["fortimanager_ip"], script=site["fortiztp_script"]))["changed"]
-        swapped = [r["unprovision_serial"] for r in rules.wave_rows(args["wave"], plan["devices"])
+                target = self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
+                    sn=site["ztp_fortimanager_sn"], ip=site["ztp_fortimanager_ip"], script=site["ztp_fortiztp_script"]))
+                changed |= target["changed"]
+                setting = target.get("fortimanager") or {}
+                fortimanagers = [f for f in fortimanagers if f.get("oid") != setting.get("oid")] + [setting]
+        swapped = [r["unprovision_serial"] for r in site_waves.wave_rows(args["wave"], plan["devices"])
                    if r.get("unprovision_serial")]
         if swapped:
             # The units an RMA swapped out leave their FortiManager.
             changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars,
                                        dict(devices=swapped, state="unprovisioned"))["changed"]
         if serials:
-            changed |= self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(
-                devices=serials, state="provisioned", target="FortiManager",
-                fortimanager=site["fortimanager_sn"][0], use_default_script=bool(site["fortiztp_script"]),
-                wait=False))["changed"]
-            if site["fortiztp_wait"]:
-                site_run.wait_provisioned(state.client("fortiztp"), serials, site["fortiztp_wait_timeout"],
-                                          site["fortiztp_poll_interval"], on_poll=self.wave_progress)
+            # Moved where the site wants them (the module compares by the same rule as the plan).
+            answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(
+                site_planning.fortiztp_options(site), devices=serials, state="provisioned", wait=False))
+            changed |= answer["changed"]
+            records = dict((d.get("deviceSN"), d) for d in answer.get("devices") or [])
+            if site["fortiztp_provision_wait"]:
+                records = site_run.wait_provisioned(
+                    state.client("fortiztp"), serials, site["fortiztp_provision_wait_timeout"], site["fortiztp_provision_poll_interval"],
+                    records=records, on_poll=self.wave_progress)
+            if args["plan"]:
+                # For the report: where each unit is now, by the plan's rule.
+                for row in plan["devices"]:
+                    if row["serial_number"] in records:
+                        row["fortiztp"] = site_planning.fortiztp_misplacement(site, records[row["serial_number"]],
+                                                                              fortimanagers)
+                state.save_plan(plan)
         return {"changed": changed, "devices": serials}
 
     def step_deploy(self, state, plan, rows, args, task_vars):
@@ -222,11 +231,10 @@ class ActionModule(SiteAction):
             return {"changed": False, "failed_devices": []}
         manifest = self.manifest_now(state, plan)
         bw = state.client("breakwater")
-        scope = set(r["hostname"] for r in rules.wave_rows(wave, plan["devices"]))
+        scope = set(r["hostname"] for r in site_waves.wave_rows(wave, plan["devices"]))
         planned = set(r["hostname"] for r in rows)
-        if any(d.get("hostname") in planned and d.get("status") in rules.HAS_CONFIG and d.get("status") != "online"
-               for d in manifest.get("devices") or []):
-            final, failed = site_run.deploy(bw, manifest, site["deploy_wait_timeout"], site["deploy_poll_interval"],
+        if site_planning.deployable(manifest, planned):
+            final, failed = site_run.deploy(bw, manifest, site["rollout_wait_timeout"], site["rollout_poll_interval"],
                                             on_poll=self.progress, hostnames=scope,
                                             what="%sdeployment" % self.wave_prefix)
             result = {"changed": True, "manifest_status": final.get("status"), "failed_devices": failed}
@@ -234,28 +242,12 @@ class ActionModule(SiteAction):
             # None of them holds a config (their configs failed, within rollout_max_failures): nothing to deploy.
             failed = undeployed_devices(bw, manifest)
             result = {"changed": False, "manifest_status": manifest.get("status"), "failed_devices": failed}
-        following = rules.next_wave(plan, wave) if wave else None
-        if following is None:
-            return result  # the last wave: the report tells how the site ended
-        failures = rules.wave_failures(plan, wave, failed)
-        if len(failures) > site["max_failures"]:
-            raise TaskFailure("%s%d device(s) not online (rollout_max_failures %d): %s%s" % (
-                self.wave_prefix, len(failures), site["max_failures"], ", ".join(
-                    "%s (%s: %s)" % (d["hostname"], d["status"], d["status_reason"]) for d in failures),
-                self.stopping(plan, wave)), **result)
-        if site["wave_pause"]:
+        error = site_waves.wave_gate(plan, wave, failed, site["rollout_max_failures"], self.wave_prefix)
+        if error:
+            raise TaskFailure(error, **result)
+        following = site_waves.next_wave(plan, wave) if wave else None
+        if following is not None and site["rollout_wave_pause"]:
             self.progress("%sdone; wave %d starts in %d s (rollout_wave_pause)" % (
-                self.wave_prefix, following, site["wave_pause"]))
-            polling.sleep(site["wave_pause"])
+                self.wave_prefix, following, site["rollout_wave_pause"]))
+            polling.sleep(site["rollout_wave_pause"])
         return result
-
-    @staticmethod
-    def first_wave(plan, wave):
-        running = rules.running_waves(plan)
-        return wave is None or not running or wave == running[0]
-
-    @staticmethod
-    def stopping(plan, wave):
-        """``; waves 3, 4 not started``: what a failed wave stops."""
-        later = [str(number) for number in rules.later_waves(plan, wave)] if wave else []
-        return "; wave%s %s not started" % ("s" if len(later) > 1 else "", ", ".join(later)) if later else ""

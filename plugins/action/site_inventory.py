@@ -12,12 +12,13 @@ import uuid
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_groups
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import TemplatedVariables, inventory_of
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import SiteVariableError, site_definition
 
 # What a host's variables say of the site it belongs to.
-SITE_HOST_KEYS = ("serial_number", "device_type") + rules.SITE_KEYS
+SITE_HOST_KEYS = ("serial_number", "device_type") + site_groups.SITE_KEYS
 
 
 class ActionModule(ActionBase):
@@ -35,7 +36,7 @@ class ActionModule(ActionBase):
         for hostname in task_vars.get("ansible_play_hosts_all") or []:
             host = hostvars[hostname]
             hosts.append((hostname, dict((key, host[key]) for key in SITE_HOST_KEYS if key in host)))
-        sites, problems = rules.group_sites(hosts)
+        sites, problems = site_groups.group_sites(hosts)
         if not sites and not problems:
             # No device among the hosts (a play on localhost): one site, from this host's variables,
             # over every device of its manifest.
@@ -46,8 +47,8 @@ class ActionModule(ActionBase):
             for site in sites:
                 variables = TemplatedVariables(dict(task_vars, breakwater_ztp_site=site), templar)
                 definition = site_definition(variables)
-                site["name"] = site["name"] or definition["site_id"]
-                site["report_dir"] = definition["report_dir"]
+                site["name"] = site["name"] or definition["ztp_site_id"]
+                site["report_dir"] = definition["rollout_report_dir"]
         except SiteVariableError as exc:
             return dict(result, failed=True, msg=str(exc))
         for site in sites:
@@ -69,7 +70,7 @@ class ActionModule(ActionBase):
                                     if name not in ("all", "ungrouped") and site["vars_from"] in members)
         for site in sites:
             site.update(run=run, index_dir=index_dir, sites=sorted(report_dirs), device_count=len(site["hosts"]))
-            site["devices"] = rules.pack_devices(site) if "devices" in site else ""
+            site["devices"] = site_groups.pack_devices(site) if "devices" in site else ""
             del site["hosts"]
         limited = left_out_by_limit(self._loader, groups, sites, task_vars.get("ansible_limit"))
         if limited:
@@ -106,8 +107,8 @@ def report_dir_problems(sites):
     for site in sites:
         folder = os.path.abspath(site["report_dir"])
         if folder in seen:
-            problems.append(rules.problem("rollout_report_dir", "%s is the report folder of both %s and %s; set "
-                                          "rollout_report_dir (or ztp_output_dir) per site" % (
-                                              site["report_dir"], seen[folder], site["name"])))
+            problems.append(site_checks.problem("rollout_report_dir", "%s is the report folder of both %s and %s; set "
+                                                "rollout_report_dir (or ztp_output_dir) per site" % (
+                                                    site["report_dir"], seen[folder], site["name"])))
         seen[folder] = site["name"]
     return problems

@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_results
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, wave_members
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_counts, check_waits
 
@@ -18,38 +20,31 @@ class ActionModule(SiteAction):
         site = state.site
         check_waits(site)
         check_counts(site)
-        if state.inventory_problems:
-            raise TaskFailure("Preflight: %d inventory problem(s), nothing written: %s" % (
-                len(state.inventory_problems), "; ".join(state.inventory_problems)),
-                problems=state.inventory_problems)
+        state.check_inventory()
         warnings = []
-        gates = rules.fortigates(site, state.devices)
-        if not site["fortiztp_enabled"] and gates:
+        gates = site_checks.fortigates(site, state.devices)
+        if not site["rollout_fortiztp_enabled"] and gates:
             warnings.append("FortiZTP provisioning is turned off for %s (rollout_fortiztp_enabled=false): %s will fail "
                             "their deployment with ZTP_NOT_PROVISIONED unless FortiZTP hands them to a FortiManager "
-                            "some other way." % (site["manifest_name"], ", ".join(d["hostname"] for d in gates)))
-        members = wave_members(self._loader, task_vars.get("groups") or {}, site["waves"]) if site["waves"] else None
-        waves, wave_problems, wave_warnings = rules.plan_waves(state.devices, members, site["wave_size"],
-                                                               site["only_wave"])
-        if wave_problems:
-            raise TaskFailure("Preflight: %d wave problem(s), nothing written: %s" % (
-                len(wave_problems), "; ".join(wave_problems)), problems=wave_problems)
+                            "some other way." % (site["ztp_manifest_name"], ", ".join(d["hostname"] for d in gates)))
+        members = wave_members(self._loader, task_vars.get("groups") or {}, site["rollout_waves"]) if site["rollout_waves"] else None
+        waves, wave_problems, wave_warnings = site_waves.plan_waves(state.devices, members, site["rollout_wave_size"],
+                                                                    site["rollout_wave"])
+        state.stop_on(wave_problems, kind="wave")
         read, problems = state.read(check_health=True)
         warnings.extend(state.health_warnings)
         plan = state.plan(read)
-        warnings.extend(wave_warnings + rules.apply_waves(plan, waves))
-        if problems:
-            raise TaskFailure("Preflight: %d problem(s), nothing written: %s" % (len(problems), "; ".join(problems)),
-                              problems=problems, warnings=warnings)
+        warnings.extend(wave_warnings + site_waves.apply_waves(plan, waves))
+        state.stop_on(problems, warnings)
         counts = plan["counts"]
-        self.progress("plan: %d device(s)%s; %s" % (len(plan["devices"]), rules.waves_text(plan), ", ".join(
-            "%s %d" % (action, counts[action]) for action in rules.ACTIONS if action in counts) or "nothing to do"))
+        self.progress("plan: %d device(s)%s; %s" % (len(plan["devices"]), site_waves.waves_text(plan), ", ".join(
+            "%s %d" % (action, counts[action]) for action in site_planning.ACTIONS if action in counts) or "nothing to do"))
         # The plan goes to a file beside the report, not through the task results: at 1,000 devices
         # templating it into every step's arguments would cost seconds per step.
         plan_file = state.save_plan(plan)
         result = {"plan_file": plan_file, "manifest": plan["manifest"], "counts": plan["counts"],
-                  "waves": rules.running_waves(plan),
+                  "waves": site_waves.running_waves(plan),
                   "changed": self.check_mode and plan["changed"], "warnings": warnings}
         if self.diff_mode:
-            result["diff"] = {"prepared": rules.plan_text(plan)}
+            result["diff"] = {"prepared": site_results.plan_text(plan)}
         return result

@@ -10,7 +10,8 @@ import os
 
 import jinja2
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_results
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import locked, write_if_changed
@@ -29,6 +30,8 @@ class ActionModule(SiteAction):
     """Reads two things (the manifest and its events; nothing after a failed plan); writes two files, also in
     check mode (a plan report)."""
 
+    reads_for = "site_report"
+
     def run_site(self, state, task_vars):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         site = state.site
@@ -43,23 +46,25 @@ class ActionModule(SiteAction):
             manifest_id = planned.get("id")
             if manifest_id:  # known from the plan: the manifest, its events and its cable schedule at once
                 manifest, events, pdf = site_run.in_parallel(
-                    bw, lambda twin: find_manifest(twin, manifest_id, site["site_id"], site["manifest_name"]),
+                    bw, lambda twin: find_manifest(twin, manifest_id, site["ztp_site_id"], site["ztp_manifest_name"]),
                     lambda twin: twin.list_events(manifest_id=manifest_id),
                     (lambda twin: twin.get_cable_schedule(manifest_id))
-                    if site["cable_schedule"] and planned.get("cable_schedule") else None)
+                    if site["rollout_cable_schedule"] and planned.get("cable_schedule") else None)
             else:
-                manifest = find_manifest(bw, None, site["site_id"], site["manifest_name"])
+                manifest = find_manifest(bw, None, site["ztp_site_id"], site["ztp_manifest_name"])
                 events, pdf = bw.list_events(manifest_id=manifest["id"]) if manifest else [], None
         # The run succeeds when the devices it rolled out are online (with rollout_wave: that wave's).
-        play_hosts = rules.run_hosts(plan) if plan else [d["hostname"] for d in state.devices]
+        play_hosts = site_waves.run_hosts(plan) if plan else [d["hostname"] for d in state.devices]
         models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []
                       if r.get("model_detected"))
-        report = rules.build_report(site, manifest, events, play_hosts, error=args["error"],
-                                    plan=plan if checking else None, fortiztp_enabled=site["fortiztp_enabled"],
-                                    models=models, waves=(plan or {}).get("waves"))
-        folder = site["report_dir"]
+        placements = dict((r["hostname"], r["fortiztp"]) for r in (plan or {}).get("devices") or [] if "fortiztp" in r)
+        report = site_results.build_report(site, manifest, events, play_hosts, error=args["error"],
+                                           plan=plan if checking else None,
+                                           fortiztp_enabled=site["rollout_fortiztp_enabled"], models=models,
+                                           waves=(plan or {}).get("waves"), fortiztp=placements)
+        folder = site["rollout_report_dir"]
         report["cable_schedule"] = None
-        if site["cable_schedule"] and manifest and manifest.get("cable_schedule"):
+        if site["rollout_cable_schedule"] and manifest and manifest.get("cable_schedule"):
             # The crew cables the floor from it: it travels with the report (a relative link).
             if pdf is None:
                 pdf = bw.get_cable_schedule(manifest["id"])
@@ -72,17 +77,17 @@ class ActionModule(SiteAction):
         if changed or not os.path.exists(report_html) or os.path.getmtime(report_html) < os.path.getmtime(template):
             # Else the same report through the same template: the page it gave is still current.
             changed |= write_if_changed(report_html, self.render(template, report).encode("utf-8"), FOLDER)
-        self.progress(rules.summary_text(report) + " Report: %s" % report_html)
+        self.progress(site_results.summary_text(report) + " Report: %s" % report_html)
         index_html = self.write_index(state.variables.site_host, report, folder)
-        artifact = rules.artifact(report, report_json, report_html)
+        artifact = site_results.artifact(report, report_json, report_html)
         # The whole report is in the files; the result carries the artifact (counts and per-device
         # outcomes), which is also what set_stats would publish: the job's artifacts in AWX.
         return {
             "changed": False,  # the report describes the site; writing it changes nothing there
             "report_json": report_json, "report_html": report_html, "artifact": artifact,
             "ansible_stats": self.stats(state.variables.site_host, artifact),
-            "summary": rules.summary_text(report),
-            "failure": rules.failure_text(report, report_html) if report["result"] == "failed" else None,
+            "summary": site_results.summary_text(report),
+            "failure": site_results.failure_text(report, report_html) if report["result"] == "failed" else None,
             "files_changed": changed,
             "index_html": index_html,
         }
@@ -109,8 +114,8 @@ class ActionModule(SiteAction):
                     previous = json.load(handle)
             except (IOError, OSError, ValueError):
                 previous = None
-            index = rules.run_index(previous, site_host["run"], site_host["sites"], site_host["name"],
-                                    rules.index_entry(report, folder, index_dir))
+            index = site_results.run_index(previous, site_host["run"], site_host["sites"], site_host["name"],
+                                           site_results.index_entry(report, folder, index_dir))
             write_if_changed(index_json, (json.dumps(index, indent=2) + "\n").encode("utf-8"), "ztp_output_dir")
             page = self.render(self._find_needle("templates", "rollout-index.html.j2"), index, "rollout_index")
             write_if_changed(index_html, page.encode("utf-8"), "ztp_output_dir")

@@ -15,7 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import safe_file_name
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
-from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 # A device in one of these states holds a generated config (deployment keeps it).
@@ -121,24 +121,78 @@ def finished_devices(events, device_ids, known_event_ids):
     return done
 
 
-def wait_for_configs(client, manifest_id, device_ids, known_event_ids, timeout, interval,
-                     on_poll=None, clock=None, sleep=None):
-    """Poll the manifest's events until every queued device has a new config_generated/config_failed event.
+def generate_configs(client, manifest_id, devices, force, timeout, interval, wait=True, on_poll=None, clock=None,
+                     sleep=None):
+    """Queue the configs of ``devices`` and, with ``wait``, wait for each: the one config generation of the
+    collection (the config module, the site's configs step). Returns
+    ``{"job", "generated": [devices], "failed": [failure_of...], "skipped": [ids the server skipped]}``.
 
     The API has no job-status endpoint, and a device regenerated with ``force`` already shows
-    ``config_generated``, so its status alone cannot tell old from new: the events can.
-    Returns device id -> that event. Raises ApiError WAIT_TIMEOUT naming the devices still pending.
-    ``on_poll(done, elapsed)`` runs after each poll (see polling.poll).
+    ``config_generated``, so its status alone cannot tell old from new: the events can (one listing
+    before the request, then one per poll). ``on_poll(counts, total)`` runs after each poll with
+    ``{"generated", "failed", "pending"}``; a generation not finished after ``timeout`` seconds raises
+    polling.WaitTimeout (its ``last``: device id -> event), naming the hosts still pending: the
+    caller decides what that becomes.
     """
-    wanted = set(device_ids)
-    try:
-        return poll(lambda: finished_devices(client.list_events(manifest_id=manifest_id), wanted, known_event_ids),
-                    lambda done: len(done) >= len(wanted), timeout, interval,
-                    on_poll=on_poll, clock=clock, pause=sleep)
-    except WaitTimeout as exc:
-        pending = sorted(wanted - set(exc.last or {}))
-        raise ApiError(None, "WAIT_TIMEOUT", "config generation not finished after %s seconds for %s" % (
-            timeout, ", ".join(pending)), method="GET", path="/events", resource=manifest_id)
+    known = event_ids(client.list_events(manifest_id=manifest_id)) if wait else set()
+    job = client.generate_configs(manifest_id, device_ids=[d["id"] for d in devices], force_regenerate=force)
+    skipped = set(item.get("device_id") or item.get("id") for item in (job or {}).get("skipped") or [])
+    queued = [d for d in devices if d["id"] not in skipped]
+    outcome = {"job": job, "generated": [], "failed": [], "skipped": sorted(skipped)}
+    if not wait or not queued:
+        return outcome
+    ids = set(d["id"] for d in queued)
+
+    def report(done, elapsed):
+        if on_poll:
+            failed = sum(1 for e in done.values() if e.get("event_type") == "config_failed")
+            on_poll({"generated": len(done) - failed, "failed": failed, "pending": len(ids) - len(done)}, len(ids))
+
+    done = poll(lambda: finished_devices(client.list_events(manifest_id=manifest_id), ids, known),
+                lambda done: len(done) >= len(ids), timeout, interval, on_poll=report, clock=clock, pause=sleep,
+                describe=lambda done: "configs of %s" % ", ".join(sorted(
+                    str(d.get("hostname") or d["id"]) for d in queued if d["id"] not in done)))
+    outcome["failed"] = [failure_of(d, done[d["id"]]) for d in queued if done[d["id"]].get("event_type") == "config_failed"]
+    outcome["generated"] = [d for d in queued if done[d["id"]].get("event_type") == "config_generated"]
+    return outcome
+
+
+def save_configs(client, devices, dest, fmt, write, workers):
+    """Download the configs of the ``devices`` that hold one, ``workers`` at once, and hand each file to
+    ``write(path, content)`` (the caller's file operation: True when the file changed). The one
+    config download of the collection (the config module, the site's configs step). Returns one
+    entry per device: ``{"id", "hostname", "path", "changed"}``, with the ``reason`` it has no file.
+    """
+    names = config_file_names(devices, "json" if fmt == "json" else "cfg")
+    with_config = [d for d in devices if d.get("status") in HAS_CONFIG_STATUSES]
+    answers = download_configs(client, with_config, fmt, workers) if with_config else {}
+    entries = []
+    for device in devices:
+        entry = {"id": device.get("id"), "hostname": device.get("hostname"),
+                 "path": "%s/%s" % (dest.rstrip("/"), names[device.get("id")]), "changed": False}
+        if device.get("id") in answers:
+            entry["changed"] = bool(write(entry["path"], config_file_content(answers[device["id"]], fmt)))
+        else:
+            entry["reason"] = "no config (status %s)" % device.get("status")
+        entries.append(entry)
+    return entries
+
+
+def missing_config_files(devices, dest, fmt, exists):
+    """The devices holding a config whose file under ``dest`` is missing."""
+    names = config_file_names(devices, "json" if fmt == "json" else "cfg")
+    return [d for d in devices if d.get("status") in HAS_CONFIG_STATUSES
+            and not exists("%s/%s" % (dest.rstrip("/"), names[d["id"]]))]
+
+
+def files_to_save(devices, dest, fmt, exists, regenerated=(), save_all=False):
+    """The devices whose config file is saved: those holding a config that was (re)generated now or whose
+    file is missing (a current file is not downloaded again), or all holding one with ``save_all``."""
+    holding = [d for d in devices if d.get("status") in HAS_CONFIG_STATUSES]
+    if save_all:
+        return holding
+    missing = set(d["id"] for d in missing_config_files(holding, dest, fmt, exists))
+    return [d for d in holding if d["id"] in missing or d["id"] in set(regenerated)]
 
 
 def failure_of(device, event):

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
-from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, poll
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 SETTLED_DEVICE_STATUSES = frozenset(("online", "failed", "config_failed"))
@@ -35,6 +35,41 @@ def find_manifest(client, manifest_id=None, site_id=None, name=None):
         raise
 
 
+def lifecycle_steps(current, target):
+    """The status updates that lead from ``current`` to ``target`` (draft -> ready -> deploying).
+
+    A deployed manifest has done what ``deploying`` asks for: no step.
+    """
+    if not target or target == current or (target == "deploying" and current == "deployed"):
+        return []
+    if target == "deploying" and current == "draft":
+        return ["ready", "deploying"]
+    return [target]
+
+
+def walk_status(client, manifest_id, current, target):
+    """Write the status updates of :func:`lifecycle_steps`; returns the number written."""
+    steps = lifecycle_steps(current, target)
+    for step in steps:
+        client.update_manifest(manifest_id, {"status": step})
+    return len(steps)
+
+
+def deploy_manifest(client, manifest, timeout, interval, on_poll=None, clock=None, sleep=None):
+    """Start the deployment of ``manifest`` (walking draft -> ready -> deploying) and wait for it to end;
+    returns (manifest, devices not online with their reasons). A deployed manifest (every device
+    online) has nothing to deploy: no call.
+
+    The one deployment of the collection (the manifest module with ``wait``, the site's deploy step).
+    ``on_poll(manifest, elapsed)`` runs after each poll; a deployment still running after ``timeout``
+    seconds raises polling.WaitTimeout: the caller decides what that becomes.
+    """
+    if manifest.get("status") == "deployed":
+        return manifest, []
+    walk_status(client, manifest["id"], manifest.get("status"), "deploying")
+    return wait_for_deployment(client, manifest["id"], timeout, interval, on_poll, clock, sleep)
+
+
 def wait_for_deployment(client, manifest_id, timeout, interval, on_poll=None, clock=None, sleep=None):
     """Poll until the deployment ends; returns (manifest, failed devices).
 
@@ -42,14 +77,11 @@ def wait_for_deployment(client, manifest_id, timeout, interval, on_poll=None, cl
     when every device has settled and some failed or were skipped (no config). Every device
     that is not online after a deployment that did not end ``deployed`` is listed, with its
     reason (see :func:`undeployed_devices`). ``on_poll(manifest, elapsed)`` runs after each
-    poll; a deployment still running after ``timeout`` seconds raises ApiError WAIT_TIMEOUT.
+    poll; a deployment still running after ``timeout`` seconds raises WaitTimeout.
     """
-    try:
-        manifest = poll(lambda: client.get_manifest(manifest_id), lambda m: m.get("status") != "deploying",
-                        timeout, interval, on_poll=on_poll, clock=clock, pause=sleep)
-    except WaitTimeout:
-        raise ApiError(None, "WAIT_TIMEOUT", "manifest still deploying after %s seconds" % timeout,
-                       method="GET", path="/manifests/%s" % manifest_id, resource=manifest_id)
+    manifest = poll(lambda: client.get_manifest(manifest_id), lambda m: m.get("status") != "deploying",
+                    timeout, interval, on_poll=on_poll, clock=clock, pause=sleep,
+                    describe=lambda m: "manifest %s still deploying" % manifest_id)
     if manifest.get("status") == "deployed":
         return manifest, []
     return manifest, undeployed_devices(client, manifest)

@@ -157,52 +157,43 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient, breakwater_argument_spec
 from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
-    HAS_CONFIG_STATUSES, brief, config_file_content, config_file_names, download_configs, event_ids, failure_of,
-    plan_generation, select_devices, wait_for_configs,
+    brief, generate_configs, plan_generation, save_configs, select_devices,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import (
     ensure_directory, read_bytes, text_for_diff, write_atomically,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
 
 
 def validate(params):
     check_wait_options(params["wait_timeout"], params["poll_interval"])
-    if params["max_workers"] < 1:
-        raise InputError("max_workers", params["max_workers"], "must be at least 1")
+    check_least("max_workers", params["max_workers"])
     dest = params["dest"]
     if dest and os.path.exists(dest) and not os.path.isdir(dest):
         raise InputError("dest", dest, "exists and is not a directory")
 
 
-def save_configs(module, client, params, devices, result):
-    """Download the configs of the devices that hold one and write the files that differ."""
-    extension = "json" if params["format"] == "json" else "cfg"
-    names = config_file_names(devices, extension)
-    with_config = [d for d in devices if d.get("status") in HAS_CONFIG_STATUSES]
-    answers = download_configs(client, with_config, params["format"], params["max_workers"]) if with_config else {}
+def save_files(module, client, params, devices, result):
+    """Write the configs that differ (configs.save_configs), with a diff per file; none in check mode."""
     dest = params["dest"]
     if not module.check_mode and ensure_directory("dest", dest):
         result["changed"] = True
-    files, diffs = [], []
-    for device in devices:
-        path = os.path.join(dest, names[device.get("id")])
-        entry = {"id": device.get("id"), "hostname": device.get("hostname"), "path": path, "changed": False}
-        if device.get("id") not in answers:
-            entry["reason"] = "no config (status %s)" % device.get("status")
-            files.append(entry)
-            continue
-        content = config_file_content(answers[device.get("id")], params["format"])
+    diffs = []
+
+    def write(path, content):
         before = read_bytes(path)
-        if before != content:
-            entry["changed"] = True
-            if not module.check_mode:
-                write_atomically(module, path, content)
-            diffs.append({"before_header": path, "after_header": path,
-                          "before": text_for_diff(before), "after": text_for_diff(content)})
-        files.append(entry)
-    result["files"] = files
+        if before == content:
+            return False
+        if not module.check_mode:
+            write_atomically(module, path, content)
+        diffs.append({"before_header": path, "after_header": path,
+                      "before": text_for_diff(before), "after": text_for_diff(content)})
+        return True
+
+    result["files"] = save_configs(client, devices, dest, params["format"], write, params["max_workers"])
     if diffs:
         result["changed"] = True
         result.setdefault("diff", []).extend(diffs)
@@ -222,7 +213,7 @@ def make_work(module):
                                                               for d in queue)}]
         if module.check_mode:
             if params["dest"]:
-                save_configs(module, client, params, devices, result)
+                save_files(module, client, params, devices, result)
             return result
 
         wait = params["wait"] or bool(params["dest"])
@@ -230,20 +221,22 @@ def make_work(module):
         if params["dest"] and ensure_directory("dest", params["dest"]):
             result["changed"] = True  # before generating: a dest that cannot be made fails first
         if queue:
-            queue_ids = [d.get("id") for d in queue]
-            known = event_ids(client.list_events(manifest_id=params["manifest"])) if wait else set()
-            result["job"] = client.generate_configs(params["manifest"], device_ids=queue_ids, force_regenerate=params["force"])
+            try:
+                outcome = generate_configs(client, params["manifest"], queue, params["force"], params["wait_timeout"],
+                                           params["poll_interval"], wait=wait)
+            except WaitTimeout as exc:
+                pending = sorted(d["id"] for d in queue if d["id"] not in (exc.last or {}))
+                raise ApiError(None, "WAIT_TIMEOUT", "config generation not finished after %s seconds for %s" % (
+                    params["wait_timeout"], ", ".join(pending)), method="GET", path="/events",
+                    resource=params["manifest"])
+            result["job"], failed = outcome["job"], outcome["failed"]
             if wait:
-                done = wait_for_configs(client, params["manifest"], queue_ids, known, params["wait_timeout"],
-                                        params["poll_interval"])
-                by_id = dict((d.get("id"), d) for d in devices)
-                failed = [failure_of(by_id[i], done[i]) for i in queue_ids if done[i].get("event_type") == "config_failed"]
                 refreshed = dict((d.get("id"), d) for d in client.get_manifest(params["manifest"]).get("devices") or [])
                 devices = [refreshed.get(d.get("id"), d) for d in devices]
         if wait or params["dest"]:
             result["devices"] = [brief(d) for d in devices]
         if params["dest"]:
-            save_configs(module, client, params, devices, result)
+            save_files(module, client, params, devices, result)
         if failed:
             result["failed_devices"] = failed
             first = failed[0]

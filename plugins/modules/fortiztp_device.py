@@ -233,7 +233,8 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices as plan
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
-from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options, poll
+from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
     InputError, TaskFailure, as_task_failure, chunks, run_task,
 )
@@ -267,8 +268,7 @@ class DeviceProvisioning(object):
 
     def validate(self):
         """Everything that can be checked without a call."""
-        if self.params["chunk_size"] < 1:
-            raise InputError("chunk_size", self.params["chunk_size"], "must be at least 1")
+        check_least("chunk_size", self.params["chunk_size"])
         check_wait_options(self.params["wait_timeout"], self.params["poll_interval"])
         specs = plan.device_specs(self.params)
         if self.state == "provisioned":
@@ -375,27 +375,14 @@ class DeviceProvisioning(object):
         self.result["changed"] = bool(self.result["changed_devices"])
 
     def wait(self, serials, records):
-        """Poll until no device is pending; one listing per poll, bounded by wait_timeout.
-
-        The records just read count as the first poll, so a wait on settled devices makes no call.
-        """
-        records = dict((s, records[s]) for s in serials)
-        polls = []
-
-        def pending():
-            return [s for s in serials if plan.progress(records[s]) == plan.PENDING]
-
-        def fetch():
-            if polls:
-                records.update(self.list_devices(pending()))
-            polls.append(True)
-            return pending()
-
+        """Wait until no device is pending (fortiztp_devices.wait_provisioned), bounded by wait_timeout;
+        the devices still pending then are reported, not raised."""
         try:
-            poll(fetch, lambda still: not still, self.params["wait_timeout"], self.params["poll_interval"],
-                 clock=self.clock, pause=self.pause)
-        except WaitTimeout:
-            pass  # the devices still pending are reported below
+            records = plan.wait_provisioned(self.client, serials, self.params["wait_timeout"],
+                                            self.params["poll_interval"], records=records, clock=self.clock,
+                                            pause=self.pause)
+        except WaitTimeout as exc:
+            records = exc.last
         for serial in serials:
             record = records[serial]
             state = plan.progress(record)

@@ -157,9 +157,9 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import (
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, api_path
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import (
-    find_manifest, wait_for_deployment,
+    find_manifest, wait_for_deployment, walk_status,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
     ApiResource, InputError, TaskFailure, resource_task, run_task,
 )
@@ -200,16 +200,14 @@ class Manifest(ApiResource):
         body = dict((k, v) for k, v in body.items() if v is not None)
         created = self.client.create_manifest(body)
         # Creation always yields a draft; walk the lifecycle to the requested status.
-        for step in _lifecycle_steps("draft", status):
-            self.client.update_manifest(created["id"], {"status": step})
+        walk_status(self.client, created["id"], "draft", status)
         return _summary(self.client.get_manifest(created["id"]))
 
     def update(self, current, changes):
         status = changes.pop("status", None)
         if changes:
             self.client.update_manifest(current["id"], changes)
-        for step in _lifecycle_steps(current.get("status"), status):
-            self.client.update_manifest(current["id"], {"status": step})
+        walk_status(self.client, current["id"], current.get("status"), status)
         return _summary(self.client.get_manifest(current["id"]))
 
     def delete(self, current):
@@ -224,8 +222,13 @@ class Manifest(ApiResource):
     def after_apply(self, obj):
         manifest = obj
         if self.params["wait"] and manifest.get("status") == "deploying":
-            full, failed = wait_for_deployment(self.client, manifest["id"], self.params["wait_timeout"],
-                                               self.params["poll_interval"])
+            try:
+                full, failed = wait_for_deployment(self.client, manifest["id"], self.params["wait_timeout"],
+                                                   self.params["poll_interval"])
+            except WaitTimeout:
+                raise ApiError(None, "WAIT_TIMEOUT", "manifest still deploying after %s seconds" % self.params[
+                    "wait_timeout"], method="GET", path=api_path("/manifests/%s", manifest["id"]),
+                    resource=manifest["id"])
             manifest = _summary(full)
             if failed:
                 raise TaskFailure(
@@ -242,15 +245,6 @@ def _summary(manifest):
     if manifest is None:
         return None
     return dict((k, v) for k, v in manifest.items() if k != "devices")
-
-
-def _lifecycle_steps(current, target):
-    """The status updates that lead from ``current`` to ``target`` (draft -> ready -> deploying)."""
-    if not target or target == current:
-        return []
-    if target == "deploying" and current == "draft":
-        return ["ready", "deploying"]
-    return [target]
 
 
 def module_kwargs():

@@ -229,6 +229,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient, breakwater_argument_spec
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, chunks, run_task
 from ansible_collections.breakwater.ztp.plugins.module_utils.serials import (
     DEFAULT_BATCH_SIZE, FAILED, REGISTERED, REPLACED, UNCHANGED, Entry, entries_from_items,
@@ -316,8 +317,7 @@ def register(client, params, to_write):
 
 def make_work(module):
     def work(client, params):
-        if params["batch_size"] < 1:
-            raise InputError("batch_size", params["batch_size"], "must be at least 1")
+        check_least("batch_size", params["batch_size"])
         entries, errors = read_entries(params)
         devices = read_devices(client, params, entries) if entries else []
         plan, plan_errors = plan_registrations(entries, devices, replace=params["replace"])

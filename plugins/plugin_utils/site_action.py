@@ -13,7 +13,6 @@ from __future__ import annotations
 import importlib
 import json
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 from ansible.errors import AnsibleError
 from ansible.inventory.manager import InventoryManager
@@ -24,10 +23,11 @@ from ansible.utils.display import Display
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.health import assess_services
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_groups
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import (
     SiteVariableError, connection, play_hosts, site_definition,
@@ -72,9 +72,9 @@ class TemplatedVariables(object):
 class SiteState(object):
     """The site as read at the start of a step: definition, inventory devices and clients."""
 
-    def __init__(self, variables):
+    def __init__(self, variables, role=None):
         self.variables = variables
-        self.site = site_definition(variables)
+        self.site = site_definition(variables, role)
         self._devices = None
         self._clients = {}
 
@@ -83,12 +83,12 @@ class SiteState(object):
         site_host = self.variables.site_host
         if site_host and site_host.get("devices"):
             # Read from the inventory once, when the sites were found.
-            hosts = rules.unpack_devices(site_host["devices"])
+            hosts = site_groups.unpack_devices(site_host["devices"])
         elif site_host:
             hosts = []  # a site without device hosts: the manifest's devices
         else:
             hosts = play_hosts(raw.get("hostvars") or {}, raw.get("ansible_play_hosts_all"))
-        self._devices, self._inventory_problems = rules.inventory_devices(hosts)
+        self._devices, self._inventory_problems = site_checks.inventory_devices(hosts)
 
     @property
     def devices(self):
@@ -127,60 +127,37 @@ class SiteState(object):
     def api_calls(self):
         return sum(c.calls for c in self._clients.values())
 
-    def read(self, with_breakwater=True, with_fortiztp=True, check_health=False):
-        """Read the site's state and check it; returns (state, problems). No write.
+    def read(self, with_breakwater=True, with_fortiztp=True, check_health=False, fortiztp_target=True):
+        """Read the site's state and check it (site_run.read_site); returns (state, problems). No write."""
+        read = site_run.read_site(self.site, self.devices, self.client, with_breakwater, with_fortiztp, check_health,
+                                  fortiztp_target)
+        self.devices, self.health_warnings = read["devices"], read["health_warnings"]
+        return read, read["problems"]
 
-        A play without device hosts (a play on localhost) works on every device of the manifest.
-        With ``check_health`` (the plan of a rollout), both services' status is read too.
-        """
-        site = self.site
-        health = check_health and site["require_healthy"]
-        # FortiZTP is read beside Breakwater, in a thread of its own with its own client, when the
-        # inventory already says which Fortinet devices there are (a play on localhost learns it
-        # from the manifest, so reads it after).
-        fortiztp = None
-        if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
-            fortiztp = self.client("fortiztp")
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            beside = pool.submit(site_run.read_fortiztp, fortiztp, site, self.devices, health) if fortiztp else None
-            templates, manifest, bw_status = [], None, None
-            if with_breakwater:
-                templates, manifest, bw_status = site_run.read_breakwater(self.client("breakwater"), site, health)
-            records, fortimanagers, scripts, fz_system = beside.result() if beside else ({}, [], [], None)
-        if not self.devices and manifest:
-            self.devices = [{"hostname": d.get("hostname"), "serial_number": d.get("serial_number") or "",
-                             "device_type": d.get("device_type") or ""} for d in manifest.get("devices") or []]
-            if with_fortiztp and site["fortiztp_enabled"] and rules.fortinet_devices(site, self.devices):
-                fortiztp = self.client("fortiztp")
-                records, fortimanagers, scripts, fz_system = site_run.read_fortiztp(fortiztp, site, self.devices,
-                                                                                    health)
-        if fortiztp:
-            records = site_run.read_swapped(fortiztp, site, self.devices, manifest, records)
-        self.health_warnings = []
-        health_problems = []
-        if health:
-            # An outage stops the rollout before any write (rollout_require_healthy: false skips the check).
-            health_problems, self.health_warnings = assess_services(bw_status, fz_system)
-            health_problems = [rules.problem("rollout_require_healthy", p) for p in health_problems]
-        problems = (health_problems
-                    + rules.template_problems(self.devices, templates, site["config_templates"])
-                    + rules.manifest_problems(manifest, self.devices, site)
-                    + rules.fortiztp_problems(site, self.devices, records, fortimanagers, scripts))
-        state = {"manifest": manifest, "fortiztp_records": records, "fortimanagers": fortimanagers,
-                 "scripts": scripts, "templates": templates}
-        return state, problems
+    def check_inventory(self):
+        """The preflight's first part, without a call: the inventory's problems stop the run."""
+        if self.inventory_problems:
+            raise TaskFailure(site_checks.preflight_failure(self.inventory_problems, "inventory"),
+                              problems=self.inventory_problems)
+
+    @staticmethod
+    def stop_on(problems, warnings=None, kind=""):
+        """The preflight's problems stop the run before any write."""
+        if problems:
+            raise TaskFailure(site_checks.preflight_failure(problems, kind), problems=problems, warnings=warnings or [])
 
     def plan(self, state):
-        plan = rules.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],
-                               state["templates"])
+        plan = site_planning.plan_site(self.site, self.devices, state["manifest"], state["fortiztp_records"],
+                                       state["templates"], state["fortimanagers"])
+        plan["fortimanagers"] = state["fortimanagers"]  # for the report's rule after the FortiZTP step
         plan["fortimanager_ready"] = site_run.fortimanager_ready(self.site, state["fortimanagers"], state["scripts"])
-        plan["fortinet_serials"] = [d["serial_number"] for d in rules.fortinet_devices(self.site, self.devices)]
+        plan["fortinet_serials"] = [d["serial_number"] for d in site_checks.fortinet_devices(self.site, self.devices)]
         return plan
 
     @property
     def plan_file(self):
         """Where the plan of this site is kept between the steps of a run: beside its report."""
-        return os.path.join(self.site["report_dir"], "rollout-plan.json")
+        return os.path.join(self.site["rollout_report_dir"], "rollout-plan.json")
 
     def save_plan(self, plan):
         write_if_changed(self.plan_file, (json.dumps(plan, indent=1) + "\n").encode("utf-8"), "rollout_report_dir")
@@ -230,7 +207,7 @@ class SiteAction(ActionBase):
         state = None
         try:
             templar = self._templar.copy_with_new_env(available_variables=task_vars or {})
-            state = SiteState(TemplatedVariables(task_vars or {}, templar))
+            state = SiteState(TemplatedVariables(task_vars or {}, templar), self.reads_for)
             result.update(self.run_site(state, task_vars or {}))
         except (SiteVariableError, InputError) as exc:
             result.update(failed=True, msg=str(exc))
@@ -245,6 +222,9 @@ class SiteAction(ActionBase):
         if state is not None:
             result["api_calls"] = state.api_calls
         return result
+
+    # The role entry point whose variables the plugin reads (site_vars.SITE_VARIABLES roles); None: all.
+    reads_for = None
 
     def run_site(self, state, task_vars):
         raise NotImplementedError

@@ -16,143 +16,141 @@ import os
 
 from ansible.errors import AnsibleError
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+from ansible.module_utils.errors import ArgumentTypeError
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BREAKWATER_ARGUMENT_SPEC
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_transport
+from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_groups import is_device
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     FORTIZTP_ARGUMENT_SPEC, FORTIZTP_REQUIRED_ONE_OF, FORTIZTP_REQUIRED_TOGETHER,
 )
 
-# Every variable a site plugin reads: its key in the site definition, type, default, the roles
-# whose argument specs list it, and its description. The roles' meta/argument_specs.yml files are
-# generated from this table (scripts/role_argument_specs.py) and a unit test keeps them in step.
-ALL_STEPS = ("rollout", "manifest", "serials", "configs", "fortiztp_provision", "site_report")
-SITE = ("rollout", "manifest", "serials", "configs", "site_report")
+# The one table of the roles: each role's entry points and the name the variables below know each by.
+ROLE_ENTRY_POINTS = {
+    "rollout": {"main": "rollout", "site_report": "site_report"},
+    "manifest": {"main": "manifest"},
+    "serials": {"main": "serials"},
+    "configs": {"main": "configs"},
+    "fortiztp_provision": {"main": "fortiztp_provision"},
+}
+ALL_STEPS = tuple(name for entries in ROLE_ENTRY_POINTS.values() for name in entries.values())
 FORTIZTP = ("rollout", "fortiztp_provision")
+SITE = tuple(name for name in ALL_STEPS if name != "fortiztp_provision")
 
 
 class Variable(object):
-    def __init__(self, key, kind, default, roles, description, elements=None, choices=None):
-        self.key, self.kind, self.default, self.roles = key, kind, default, roles
+    def __init__(self, kind, default, roles, description, elements=None, choices=None):
+        self.kind, self.default, self.roles = kind, default, roles
         self.description, self.elements, self.choices = description, elements, choices
 
 
+# Every variable a site plugin reads (the site definition keeps the names users write): type, default, the roles
+# whose argument specs list it, and its description. The roles' meta/argument_specs.yml files are
+# generated from this table (scripts/role_argument_specs.py) and a unit test keeps them in step.
 SITE_VARIABLES = {
-    "ztp_site_id": Variable("site_id", "str", None, ALL_STEPS, "Breakwater site the manifest belongs to."),
-    "ztp_manifest_name": Variable(
-        "manifest_name", "str", None, ALL_STEPS,
-        "Name of the site's manifest; with O(ztp_site_id) it identifies the manifest (two manifests of "
-        "the site with that name are an error: set C(ztp_manifest_id))."),
-    "ztp_manifest_id": Variable("manifest_id", "str", None, SITE,
+    "ztp_site_id": Variable("str", None, ALL_STEPS, "Breakwater site the manifest belongs to."),
+    "ztp_manifest_name": Variable("str", None, ALL_STEPS,
+                                  "Name of the site's manifest; with O(ztp_site_id) it identifies the manifest (two manifests of "
+                                  "the site with that name are an error: set C(ztp_manifest_id))."),
+    "ztp_manifest_id": Variable("str", None, SITE,
                                 "Id of the manifest, when the name is not unique in the site; must exist."),
-    "ztp_manifest_description": Variable("description", "str", None, ("rollout", "manifest"),
+    "ztp_manifest_description": Variable("str", None, ("rollout", "manifest"),
                                          "Free text describing the deployment."),
-    "ztp_topology_source": Variable("topology_source", "str", None, ("rollout", "manifest", "site_report"),
+    "ztp_topology_source": Variable("str", None, ("rollout", "manifest", "site_report"),
                                     "Helm topology the manifest is created from (required to create it; "
                                     "a topology is applied only on creation)."),
-    "ztp_config_templates": Variable(
-        "config_templates", "dict", None, ("rollout", "manifest"),
-        "Template per device type; device types not listed use the topology's default. A change makes the "
-        "configs of the affected devices stale: the rollout regenerates and redeploys those."),
-    "ztp_fortimanager_sn": Variable("fortimanager_sn", "list", None, FORTIZTP,
+    "ztp_config_templates": Variable("dict", None, ("rollout", "manifest"),
+                                     "Template per device type; device types not listed use the topology's default. A change makes the "
+                                     "configs of the affected devices stale: the rollout regenerates and redeploys those."),
+    "ztp_fortimanager_sn": Variable("list", None, FORTIZTP,
                                     "Serial number(s) of the FortiManager the site's Fortinet devices are "
                                     "provisioned to (two for an HA pair).", elements="str"),
-    "ztp_fortimanager_ip": Variable("fortimanager_ip", "list", None, FORTIZTP,
+    "ztp_fortimanager_ip": Variable("list", None, FORTIZTP,
                                     "IP address(es) or FQDN of that FortiManager.", elements="str"),
-    "ztp_fortiztp_script": Variable("fortiztp_script", "str", None, FORTIZTP,
+    "ztp_fortiztp_script": Variable("str", None, FORTIZTP,
                                     "Pre-run CLI script of the FortiManager target."),
-    "ztp_fortiztp_script_content": Variable("fortiztp_script_content", "str", None, FORTIZTP,
+    "ztp_fortiztp_script_content": Variable("str", None, FORTIZTP,
                                             "Content of the pre-run script (else it must exist already)."),
-    "ztp_fortiztp_script_src": Variable("fortiztp_script_src", "path", None, FORTIZTP,
+    "ztp_fortiztp_script_src": Variable("path", None, FORTIZTP,
                                         "File holding the content of the pre-run script."),
-    "ztp_output_dir": Variable(
-        "output_dir", "path", ".", ("rollout", "configs", "site_report"),
-        "Root of everything a run writes: reports under C(<ztp_output_dir>/reports/<ztp_site_id>/), intended "
-        "configs under C(<ztp_output_dir>/configs/<ztp_site_id>/). Default: the current directory of the run."),
-    "manifest_status": Variable("manifest_status", "str", "ready", ("rollout", "manifest"),
+    "ztp_output_dir": Variable("path", ".", ("rollout", "configs", "site_report"),
+                               "Root of everything a run writes: reports under C(<ztp_output_dir>/reports/<ztp_site_id>/), intended "
+                               "configs under C(<ztp_output_dir>/configs/<ztp_site_id>/). Default: the current directory of the run."),
+    "manifest_status": Variable("str", "ready", ("rollout", "manifest"),
                                 "Status a new or draft manifest is brought to (a deploying or deployed manifest "
                                 "keeps its status).", choices=["draft", "ready"]),
-    "serials_from_inventory": Variable("serials_from_inventory", "bool", True, ("serials",),
+    "serials_from_inventory": Variable("bool", True, ("serials",),
                                        "Register the serials of the play's hosts (host var C(serial_number)); "
                                        "V(false) registers only the CSV."),
-    "serials_replace": Variable(
-        "serials_replace", "bool", False, ("rollout", "serials"),
-        "Replace a serial that differs from the inventory's (an RMA swap). Without it, the preflight names "
-        "every mismatch and the rollout stops before any write."),
-    "serials_strict_model": Variable(
-        "strict_model", "bool", False, ("rollout", "serials"),
-        "Fail the rollout before any config is built or deployed when a registered serial's detected model does not "
-        "fit the device's planned type (a wrong unit on the floor); without it the report and a warning show it."),
-    "serials_verification_method": Variable("verification_method", "str", "api", ("rollout", "serials"),
+    "serials_replace": Variable("bool", False, ("rollout", "serials"),
+                                "Replace a serial that differs from the inventory's (an RMA swap). Without it, the preflight names "
+                                "every mismatch and the rollout stops before any write."),
+    "serials_strict_model": Variable("bool", False, ("rollout", "serials"),
+                                     "Fail the rollout before any config is built or deployed when a registered serial's detected model does not "
+                                     "fit the device's planned type (a wrong unit on the floor); without it the report and a warning show it."),
+    "serials_verification_method": Variable("str", "api", ("rollout", "serials"),
                                             "How the serials were verified.",
                                             choices=["barcode_scan", "csv_import", "manual", "api"]),
-    "serials_operator_id": Variable("operator_id", "str", None, ("rollout", "serials"),
+    "serials_operator_id": Variable("str", None, ("rollout", "serials"),
                                     "Operator recorded with the registrations."),
-    "serials_csv": Variable("serials_csv", "path", None, ("serials",),
+    "serials_csv": Variable("path", None, ("serials",),
                             "CSV file to register (columns C(hostname,serial_number[,mac_address]))."),
-    "serials_csv_content": Variable("serials_csv_content", "str", None, ("serials",),
+    "serials_csv_content": Variable("str", None, ("serials",),
                                     "The CSV as text (a survey textarea or a barcode-scanner export), "
                                     "instead of O(serials_csv)."),
-    "configs_force": Variable("configs_force", "bool", False, ("rollout", "configs"),
+    "configs_force": Variable("bool", False, ("rollout", "configs"),
                               "Regenerate every device's config, current or not (the rollout then redeploys them)."),
-    "configs_format": Variable("configs_format", "str", "text", ("rollout", "configs"),
+    "configs_format": Variable("str", "text", ("rollout", "configs"),
                                "Format of the saved configs (C(.cfg) text or C(.json)).", choices=["text", "json"]),
-    "configs_dest": Variable("configs_dest", "path", None, ("rollout", "configs"),
+    "configs_dest": Variable("path", None, ("rollout", "configs"),
                              "Folder of the intended configs; default C(<ztp_output_dir>/configs/<ztp_site_id>)."),
-    "configs_download_workers": Variable(
-        "download_workers", "int", 16, ("rollout", "configs"),
-        "Configs downloaded at once (the API has one GET per device's config); a config whose saved file is "
-        "current is not downloaded again."),
-    "configs_wait_timeout": Variable("configs_wait_timeout", "int", 900, ("rollout", "configs"),
+    "configs_download_workers": Variable("int", 16, ("rollout", "configs"),
+                                         "Configs downloaded at once (the API has one GET per device's config); a config whose saved file is "
+                                         "current is not downloaded again."),
+    "configs_wait_timeout": Variable("int", 900, ("rollout", "configs"),
                                      "Seconds to wait for config generation."),
-    "configs_poll_interval": Variable("configs_poll_interval", "int", 3, ("rollout", "configs"),
+    "configs_poll_interval": Variable("int", 3, ("rollout", "configs"),
                                       "Seconds between two polls while configs are generated."),
-    "fortiztp_provision_device_type_pattern": Variable(
-        "fortinet_pattern", "str", "^forti", FORTIZTP,
-        "Regular expression matching the device types that FortiZTP provisions."),
-    "fortiztp_provision_wait": Variable("fortiztp_wait", "bool", True, FORTIZTP,
+    "fortiztp_provision_device_type_pattern": Variable("str", "^forti", FORTIZTP,
+                                                       "Regular expression matching the device types that FortiZTP provisions."),
+    "fortiztp_provision_wait": Variable("bool", True, FORTIZTP,
                                         "Wait until FortiZTP has handed every device to the FortiManager."),
-    "fortiztp_provision_wait_timeout": Variable("fortiztp_wait_timeout", "int", 1800, FORTIZTP,
+    "fortiztp_provision_wait_timeout": Variable("int", 1800, FORTIZTP,
                                                 "Seconds to wait for FortiZTP provisioning."),
-    "fortiztp_provision_poll_interval": Variable("fortiztp_poll_interval", "int", 10, FORTIZTP,
+    "fortiztp_provision_poll_interval": Variable("int", 10, FORTIZTP,
                                                  "Seconds between two polls of FortiZTP (2,000 calls per hour)."),
-    "rollout_fortiztp_enabled": Variable(
-        "fortiztp_enabled", "bool", True, ("rollout", "fortiztp_provision", "site_report"),
-        "Provision the site's Fortinet devices through FortiZTP. With V(false) the plan warns, and the "
-        "FortiGates fail their deployment with C(ZTP_NOT_PROVISIONED)."),
-    "rollout_fortigate_pattern": Variable(
-        "fortigate_pattern", "str", "^fortigate_", ("rollout",),
-        "Regular expression matching the device types Breakwater brings online only after FortiZTP provisioning."),
-    "rollout_report_dir": Variable("report_dir", "path", None, ("rollout", "site_report"),
+    "rollout_fortiztp_enabled": Variable("bool", True, ("rollout", "fortiztp_provision", "site_report"),
+                                         "Provision the site's Fortinet devices through FortiZTP. With V(false) the plan warns, and the "
+                                         "FortiGates fail their deployment with C(ZTP_NOT_PROVISIONED)."),
+    "rollout_fortigate_pattern": Variable("str", "^fortigate_", ("rollout",),
+                                          "Regular expression matching the device types Breakwater brings online only after FortiZTP provisioning."),
+    "rollout_report_dir": Variable("path", None, ("rollout", "site_report"),
                                    "Folder of the report and the plan; default C(<ztp_output_dir>/reports/<ztp_site_id>)."),
-    "rollout_wait_timeout": Variable("deploy_wait_timeout", "int", 3600, ("rollout",),
+    "rollout_wait_timeout": Variable("int", 3600, ("rollout",),
                                      "Seconds to wait for the deployment to end."),
-    "rollout_poll_interval": Variable("deploy_poll_interval", "int", 10, ("rollout",),
+    "rollout_poll_interval": Variable("int", 10, ("rollout",),
                                       "Seconds between two polls of the manifest while it deploys."),
-    "rollout_waves": Variable(
-        "waves", "list", None, ("rollout",),
-        "Waves, rolled out in order: each an inventory pattern or group (C(floor_a_firewalls), C(sw-prod-0[1:2]), "
-        "C(all)); a device is in the first wave that matches it, and every device must be in one. Each wave gets its "
-        "configs, FortiZTP provisioning, deployment and check before the next starts.", elements="str"),
-    "rollout_wave_size": Variable("wave_size", "int", None, ("rollout",),
+    "rollout_waves": Variable("list", None, ("rollout",),
+                              "Waves, rolled out in order: each an inventory pattern or group (C(floor_a_firewalls), C(sw-prod-0[1:2]), "
+                              "C(all)); a device is in the first wave that matches it, and every device must be in one. Each wave gets its "
+                              "configs, FortiZTP provisioning, deployment and check before the next starts.", elements="str"),
+    "rollout_wave_size": Variable("int", None, ("rollout",),
                                   "Instead of O(rollout_waves): waves of this many devices, in inventory order."),
     "rollout_wave": Variable(
-        "only_wave", "int", None, ("rollout",),
+        "int", None, ("rollout",),
         "Roll out this wave only (numbered from 1), for example one job per wave in an AWX workflow with an approval "
         "between them. The site's manifest and serials are still brought up to date as a whole."),
-    "rollout_max_failures": Variable(
-        "max_failures", "int", 0, ("rollout",),
-        "Failed devices a wave may have (configs or deployment) and the next waves still start; more stop them. "
-        "The run still fails unless every device ends online."),
-    "rollout_wave_pause": Variable("wave_pause", "int", 0, ("rollout",),
+    "rollout_max_failures": Variable("int", 0, ("rollout",),
+                                     "Failed devices a wave may have (configs or deployment) and the next waves still start; more stop them. "
+                                     "The run still fails unless every device ends online."),
+    "rollout_wave_pause": Variable("int", 0, ("rollout",),
                                    "Seconds to wait after a wave has come online before the next one starts."),
-    "rollout_cable_schedule": Variable(
-        "cable_schedule", "bool", True, ("rollout", "site_report"),
-        "Save the site's cable schedule (PDF) beside the report as C(cable-schedule.pdf); the report links it."),
-    "rollout_require_healthy": Variable(
-        "require_healthy", "bool", True, ("rollout",),
-        "Read both services' status before any write and stop on an outage."),
+    "rollout_cable_schedule": Variable("bool", True, ("rollout", "site_report"),
+                                       "Save the site's cable schedule (PDF) beside the report as C(cable-schedule.pdf); the report links it."),
+    "rollout_require_healthy": Variable("bool", True, ("rollout",),
+                                        "Read both services' status before any write and stop on an outage."),
 }
 # Host variables of each device host (read through hostvars, not from SITE_VARIABLES).
 HOST_VARIABLES = {
@@ -171,72 +169,84 @@ class SiteVariableError(AnsibleError):
     pass
 
 
-def _convert(name, kind, value):
-    if kind == "bool":
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on", "y"):
-            return True
-        if text in ("0", "false", "no", "off", "n", ""):
-            return False
-        raise SiteVariableError("%s: %r is not a boolean" % (name, value))
-    if kind == "int":
-        try:
-            return int(value)
-        except (TypeError, ValueError):
-            raise SiteVariableError("%s: %r is not a whole number" % (name, value))
-    if kind == "list":
-        if isinstance(value, (list, tuple)):
-            return [str(v) for v in value]
-        # As Ansible reads a list option: a comma string is its items.
-        return [item.strip() for item in str(value).split(",") if item.strip()]
-    if kind == "dict":
-        if not isinstance(value, dict):
-            raise SiteVariableError("%s: %r is not a dictionary" % (name, value))
-        return dict(value)
-    if kind == "path":
-        return os.path.expanduser(str(value))
-    return None if value is None else str(value)
+# How a value of the wrong type is told (Ansible's own message names Python types).
+TYPE_ERRORS = {"bool": "is not a boolean", "int": "is not a whole number", "dict": "is not a dictionary",
+               "list": "is not a list", "str": "is not a string", "path": "is not a path"}
 
 
-def site_definition(variables):
-    """The site as plain data, from the play's variables (defaults applied, types checked)."""
+def variable_spec(variable):
+    """The argument spec of a site variable (its default is applied by site_definition: "" means unset)."""
+    spec = {"type": variable.kind}
+    if variable.elements:
+        spec["elements"] = variable.elements
+    if variable.choices:
+        spec["choices"] = list(variable.choices)
+    return spec
+
+
+SITE_ARGUMENT_SPEC = dict((name, variable_spec(variable)) for name, variable in SITE_VARIABLES.items())
+
+
+def checked_variables(given):
+    """``given`` (variable -> value) checked and converted by Ansible's ArgumentSpecValidator, types and
+    choices, as a role's argument validation would: whether or not that ran. The first bad variable
+    raises SiteVariableError naming it and its value."""
+    spec = dict((name, SITE_ARGUMENT_SPEC[name]) for name in given)
+    result = ArgumentSpecValidator(spec).validate(given)
+    if not result.error_messages:
+        return result.validated_parameters
+    for name, value in given.items():  # which one: each on its own
+        errors = ArgumentSpecValidator({name: spec[name]}).validate({name: value}).errors.errors
+        if errors:
+            if isinstance(errors[0], ArgumentTypeError):
+                raise SiteVariableError("%s: %r %s" % (name, value, TYPE_ERRORS.get(spec[name]["type"], "is not valid")))
+            raise SiteVariableError("%s: %s" % (name, errors[0].error_message))
+    raise SiteVariableError("; ".join(result.error_messages))
+
+
+def site_definition(variables, role=None):
+    """The site as plain data, from the play's variables (defaults applied, types and choices checked).
+
+    With ``role`` (an entry point of the table), only the variables it reads are taken; the others keep
+    their defaults: a report does not judge ``manifest_status``, which the devices inventory also sets.
+    """
     missing = [name for name in REQUIRED if variables.get(name) in (None, "")]
     if missing:
         raise SiteVariableError("the site needs %s (set in the inventory or group_vars)" % " and ".join(missing))
+    given = {}
+    for name, variable in SITE_VARIABLES.items():
+        value = variables.get(name) if role is None or role in variable.roles else None
+        if value is not None and not (value == "" and variable.default is not None):
+            given[name] = list(value) if isinstance(value, tuple) else value
+    values = checked_variables(given)
     site = {}
     for name, variable in SITE_VARIABLES.items():
-        value = variables.get(name)
-        if value is None or (value == "" and variable.default is not None):
-            site[variable.key] = variable.default
-        else:
-            site[variable.key] = _convert(name, variable.kind, value)
-    output = site["output_dir"] or "."
-    site["report_dir"] = site["report_dir"] or os.path.join(output, "reports", site["site_id"])
-    site["configs_dest"] = site["configs_dest"] or os.path.join(output, "configs", site["site_id"])
+        value = values.get(name, variable.default)
+        if variable.kind == "list" and value is not None:
+            value = [str(item).strip() for item in value if str(item).strip()]
+        site[name] = value
+    output = site["ztp_output_dir"] or "."
+    site["rollout_report_dir"] = site["rollout_report_dir"] or os.path.join(output, "reports", site["ztp_site_id"])
+    site["configs_dest"] = site["configs_dest"] or os.path.join(output, "configs", site["ztp_site_id"])
     return site
 
 
-# Each wait's (timeout, interval) keys in the site definition and the variables that set them.
+# Each wait's (timeout, interval) variables.
 WAITS = (("configs_wait_timeout", "configs_poll_interval"),
-         ("fortiztp_wait_timeout", "fortiztp_poll_interval"),
-         ("deploy_wait_timeout", "deploy_poll_interval"))
+         ("fortiztp_provision_wait_timeout", "fortiztp_provision_poll_interval"),
+         ("rollout_wait_timeout", "rollout_poll_interval"))
 
 
 def check_waits(site):
-    """The one rule for every wait (polling.check_wait_options), named after the variables; before any write."""
-    names = dict((variable.key, name) for name, variable in SITE_VARIABLES.items())
+    """The one rule for every wait (polling.check_wait_options); before any write."""
     for timeout, interval in WAITS:
-        check_wait_options(site[timeout], site[interval], names[timeout], names[interval])
+        check_wait_options(site[timeout], site[interval], timeout, interval)
 
 
 def check_counts(site):
-    """Counts out of their range, named after their variables; before any write."""
-    for name, key, least in (("rollout_max_failures", "max_failures", 0), ("rollout_wave_pause", "wave_pause", 0),
-                             ("configs_download_workers", "download_workers", 1)):
-        if site[key] < least:
-            raise SiteVariableError("%s: %s is below %d" % (name, site[key], least))
+    """Counts out of their range (limits.check_least); before any write."""
+    for name, least in (("rollout_max_failures", 0), ("rollout_wave_pause", 0), ("configs_download_workers", 1)):
+        check_least(name, site[name], least)
 
 
 def connection(variables, api):
@@ -270,16 +280,13 @@ def connection(variables, api):
 def play_hosts(hostvars, hostnames):
     """[(hostname, {serial_number, device_type}), ...] for the play's device hosts.
 
-    Hosts with neither variable (localhost in a play on localhost) are not devices.
+    Hosts that are not devices (site.is_device: localhost in a play on localhost) are left out.
     """
     hosts = []
     for hostname in hostnames or []:
         host = hostvars[hostname]
-        serial = host.get("serial_number")
-        device_type = host.get("device_type")
-        if serial is None and device_type is None:
-            continue
-        hosts.append((hostname, {"serial_number": serial, "device_type": device_type}))
+        if is_device(host):
+            hosts.append((hostname, {"serial_number": host.get("serial_number"), "device_type": host.get("device_type")}))
     return hosts
 
 
@@ -301,6 +308,10 @@ CONNECTION_DESCRIPTIONS = {
     "retries": "Retries of a failed request that is safe to repeat (with backoff, honouring Retry-After).",
 }
 CONNECTION_ROLES = {"breakwater": SITE, "fortiztp": FORTIZTP}
+# Options a role's tasks read (not a site plugin): in its argument spec all the same.
+ROLE_ONLY_OPTIONS = {"fortiztp_provision": {"fortiztp_provision_state": {
+    "type": "str", "default": "provisioned", "choices": ["provisioned", "unprovisioned"],
+    "description": ["Provision the site's Fortinet devices, or return them to unprovisioned."]}}}
 
 
 def role_options(role):
@@ -334,4 +345,5 @@ def role_options(role):
             if rule.get("no_log"):
                 entry["no_log"] = True
             options["%s_%s" % (api, option)] = entry
+    options.update(ROLE_ONLY_OPTIONS.get(role, {}))
     return options

@@ -146,8 +146,8 @@ BAD_ROLLOUT_INPUT = [
     ({"fortiztp_retries": "often"}, "fortiztp_retries", "often"),
     ({"rollout_wait_timeout": "soon"}, "rollout_wait_timeout", "soon"),
     ({"rollout_poll_interval": 0}, "rollout_poll_interval", "0"),
-    ({"configs_download_workers": 0}, "configs_download_workers: 0 is below 1", None),
-    ({"rollout_max_failures": -1}, "rollout_max_failures: -1 is below 0", None),
+    ({"configs_download_workers": 0}, "configs_download_workers: 0 must be at least 1", None),
+    ({"rollout_max_failures": -1}, "rollout_max_failures: -1 must be at least 0", None),
     ({"rollout_waves": ["floor_a_switches"]}, "rollout_waves: fw-prod-01, ap-prod-01, ap-prod-02 in no wave", None),
     # Caught when the sites are found, before the role's argument validation.
     ({"ztp_config_templates": "template_switch_basic"}, "ztp_config_templates: 'template_switch_basic' is not a "

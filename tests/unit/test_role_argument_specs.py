@@ -16,7 +16,7 @@ def load_generator():
 
 def test_every_role_argument_spec_is_generated_from_the_variable_table():
     generator = load_generator()
-    for role in generator.ENTRY_POINTS:
+    for role in generator.ROLE_ENTRY_POINTS:
         path = os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml")
         with open(path) as handle:
             assert handle.read() == generator.rendered(role), "%s: run python scripts/role_argument_specs.py" % path

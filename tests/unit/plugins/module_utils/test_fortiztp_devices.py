@@ -108,6 +108,21 @@ def test_needs_change_compares_only_the_fields_set():
     assert plan.needs_change(current, "unprovisioned", {})
 
 
+def test_misplacement_says_where_a_unit_is_and_where_it_goes():
+    current = record(status="provisioned", provisionTarget="FortiManager", fortiManagerOid=2, useDefaultScript=True)
+    names = {1: "FMG-A", 2: "FMG-B"}
+    wanted = {"provisionTarget": "FortiManager", "fortiManagerOid": 1, "useDefaultScript": True}
+    assert plan.misplacement(current, "provisioned", wanted, names) == (
+        "provisioned to FortiManager FMG-B (oid 2), goes to FortiManager FMG-A (oid 1)")
+    assert plan.misplacement(current, "provisioned", dict(wanted, fortiManagerOid=2), names) is None
+    assert plan.misplacement(current, "provisioned", {"provisionTarget": "FortiGateCloud", "region": "eu"}, names) == (
+        "provisioned to FortiManager FMG-B (oid 2), goes to FortiGateCloud, region eu")
+    assert plan.misplacement(current, "unprovisioned", {}, names) == (
+        "provisioned in FortiZTP (FortiManager FMG-B (oid 2), default script), to be unprovisioned")
+    assert plan.misplacement(None, "provisioned", wanted, names) == (
+        "not listed in FortiZTP, goes to FortiManager FMG-A (oid 1), default script")
+
+
 @pytest.mark.parametrize("status, state, expected", [
     ("unprovisioned", "unprovisioned", False),
     ("hidden", "unprovisioned", False),

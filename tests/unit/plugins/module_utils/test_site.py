@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, breakwater.ztp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""The rules of a site rollout (module_utils/site.py): checks, the plan, progress and the report.
+"""The rules of a site rollout (module_utils/site_checks, site_planning, site_progress, site_results).
 
 Everything here is plain data in, plain data out: no server, no Ansible.
 """
@@ -13,24 +13,30 @@ import json
 
 import pytest
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
-from ansible_collections.breakwater.ztp.plugins.module_utils.site import (
-    DEPLOY, GENERATE_CONFIG, PROVISION_FORTIZTP, REGENERATE_CONFIG, REGISTER_SERIAL, REPLACE_SERIAL,
-    artifact, build_report, device_timings, devices_with, failure_text, fortigates, fortinet_devices,
-    fortiztp_problems, inventory_devices, manifest_changes, manifest_problems, not_online_text, plan_site,
-    plan_text, progress_line, status_counts, summary_text, template_problems,
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import (
+    fortigates, fortinet_devices, fortiztp_problems, inventory_devices, manifest_problems, template_problems,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_planning import (
+    DEPLOY, GENERATE_CONFIG, PROVISION_FORTIZTP, REGENERATE_CONFIG, REGISTER_SERIAL, REPLACE_SERIAL, devices_with,
+    manifest_changes, plan_site,
+)
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_progress import progress_line, status_counts
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_results import (
+    artifact, build_report, device_timings, failure_text, not_online_text, plan_text, summary_text,
 )
 
 
 def site(**overrides):
     """A site as site_vars.site_definition returns it (only the keys the rules read)."""
     base = {
-        "site_id": "site_456", "manifest_name": "Plant A", "manifest_id": None, "description": None,
-        "topology_source": "helm_topology_789", "config_templates": None,
-        "fortimanager_sn": ["FMG-VM0000000001"], "fortimanager_ip": ["10.0.0.10"],
-        "fortiztp_script": None, "fortiztp_script_content": None, "serials_replace": False,
-        "configs_force": False, "fortinet_pattern": "^forti", "fortigate_pattern": "^fortigate_",
-        "fortiztp_enabled": True,
+        "ztp_site_id": "site_456", "ztp_manifest_name": "Plant A", "ztp_manifest_id": None, "ztp_manifest_description": None,
+        "ztp_topology_source": "helm_topology_789", "ztp_config_templates": None,
+        "ztp_fortimanager_sn": ["FMG-VM0000000001"], "ztp_fortimanager_ip": ["10.0.0.10"],
+        "ztp_fortiztp_script": None, "ztp_fortiztp_script_content": None, "serials_replace": False,
+        "configs_force": False, "fortiztp_provision_device_type_pattern": "^forti", "rollout_fortigate_pattern": "^fortigate_",
+        "rollout_fortiztp_enabled": True,
     }
     base.update(overrides)
     return base
@@ -85,11 +91,11 @@ def test_inventory_devices_normalises_serials_and_keeps_order():
     ({"serial_number": None, "device_type": "cisco_ie3300"}, ["sw-09: no serial_number"]),
     ({"serial_number": "   ", "device_type": "cisco_ie3300"}, ["sw-09: no serial_number"]),
     ({"serial_number": "fdo-24/01", "device_type": "cisco_ie3300"},
-     ['sw-09: serial_number "FDO-24/01" is not 6-20 characters A-Z, 0-9']),
+     ['sw-09: serial_number "FDO-24/01" is not 6-20 characters A-Z and 0-9']),
     ({"serial_number": "ABC12", "device_type": "cisco_ie3300"},
-     ['sw-09: serial_number "ABC12" is not 6-20 characters A-Z, 0-9']),
+     ['sw-09: serial_number "ABC12" is not 6-20 characters A-Z and 0-9']),
     ({"serial_number": "A" * 21, "device_type": "cisco_ie3300"},
-     ['sw-09: serial_number "%s" is not 6-20 characters A-Z, 0-9' % ("A" * 21)]),
+     ['sw-09: serial_number "%s" is not 6-20 characters A-Z and 0-9' % ("A" * 21)]),
     ({"serial_number": "FDO2401A009"}, ["sw-09: no device_type"]),
     ({"serial_number": "FDO2401A009", "device_type": "  "}, ["sw-09: no device_type"]),
     ({}, ["sw-09: no serial_number", "sw-09: no device_type"]),
@@ -118,8 +124,8 @@ def test_an_invalid_serial_is_not_reported_as_a_duplicate():
         ("sw-01", {"serial_number": "bad-1", "device_type": "cisco_ie3300"}),
         ("sw-02", {"serial_number": "bad-1", "device_type": "cisco_ie3300"}),
     ])
-    assert problems == ['sw-01: serial_number "BAD-1" is not 6-20 characters A-Z, 0-9',
-                        'sw-02: serial_number "BAD-1" is not 6-20 characters A-Z, 0-9']
+    assert problems == ['sw-01: serial_number "BAD-1" is not 6-20 characters A-Z and 0-9',
+                        'sw-02: serial_number "BAD-1" is not 6-20 characters A-Z and 0-9']
 
 
 # --- templates ---------------------------------------------------------------------------------
@@ -177,7 +183,7 @@ def test_unknown_hosts_are_named_in_one_problem():
     ("helm_topology_789", "helm_topology_789", []),
 ])
 def test_topology_mismatch(wanted, have, expected):
-    assert manifest_problems(manifest(topology_source=have), DEVICES, site(topology_source=wanted)) == expected
+    assert manifest_problems(manifest(topology_source=have), DEVICES, site(ztp_topology_source=wanted)) == expected
 
 
 def test_serial_mismatch_needs_serials_replace():
@@ -198,7 +204,7 @@ def test_a_device_without_serial_in_breakwater_is_no_mismatch():
 def test_every_manifest_problem_is_listed_at_once():
     rma = [dict(DEVICES[0], serial_number="FDO2401A0FF"),
            {"hostname": "sw-99", "serial_number": "FDO2401A099", "device_type": "cisco_ie3300"}]
-    problems = manifest_problems(manifest(status="deploying"), rma, site(topology_source="helm_topology_000"))
+    problems = manifest_problems(manifest(status="deploying"), rma, site(ztp_topology_source="helm_topology_000"))
     assert [p.split(":")[0] for p in problems] == ["manifest manifest_123", "ztp_topology_source",
                                                    "manifest manifest_123", "sw-01"]
 
@@ -212,26 +218,26 @@ def test_fortinet_devices_and_fortigates_follow_the_patterns():
     devices = DEVICES + [{"hostname": "sw-f1", "serial_number": "S108EF0000000001", "device_type": "fortiswitch_108e"}]
     assert [d["hostname"] for d in fortinet_devices(site(), devices)] == ["fw-01", "sw-f1"]
     assert [d["hostname"] for d in fortigates(site(), devices)] == ["fw-01"]
-    assert [d["hostname"] for d in fortinet_devices(site(fortinet_pattern="^cisco"), devices)] == ["sw-01", "sw-02"]
-    assert [d["hostname"] for d in fortigates(site(fortigate_pattern=None), devices)] == ["fw-01"]  # default
+    assert [d["hostname"] for d in fortinet_devices(site(fortiztp_provision_device_type_pattern="^cisco"), devices)] == ["sw-01", "sw-02"]
+    assert [d["hostname"] for d in fortigates(site(rollout_fortigate_pattern=None), devices)] == ["fw-01"]  # default
 
 
 @pytest.mark.parametrize("overrides, records, scripts, expected", [
     ({}, RECORDS, [], []),
-    ({"fortiztp_enabled": False}, {}, [], []),  # disabled: nothing is checked
-    ({"fortimanager_sn": []}, RECORDS, [],
+    ({"rollout_fortiztp_enabled": False}, {}, [], []),  # disabled: nothing is checked
+    ({"ztp_fortimanager_sn": []}, RECORDS, [],
      ["ztp_fortimanager_sn: 1 Fortinet device(s) need a FortiManager target: set ztp_fortimanager_sn and "
       "ztp_fortimanager_ip, or rollout_fortiztp_enabled=false"]),
-    ({"fortimanager_ip": None}, RECORDS, [],
+    ({"ztp_fortimanager_ip": None}, RECORDS, [],
      ["ztp_fortimanager_sn: 1 Fortinet device(s) need a FortiManager target: set ztp_fortimanager_sn and "
       "ztp_fortimanager_ip, or rollout_fortiztp_enabled=false"]),
     ({}, {}, [],
      ["FortiZTP: does not know FGT60F0000000001 (add them to the FortiCloud account, or check their serial numbers)"]),
-    ({"fortiztp_script": "fmg-preconfig"}, RECORDS, SCRIPTS, []),
-    ({"fortiztp_script": "missing"}, RECORDS, SCRIPTS,
+    ({"ztp_fortiztp_script": "fmg-preconfig"}, RECORDS, SCRIPTS, []),
+    ({"ztp_fortiztp_script": "missing"}, RECORDS, SCRIPTS,
      ["ztp_fortiztp_script: FortiZTP has no pre-run script named missing; create it or give its content with "
       "ztp_fortiztp_script_content"]),
-    ({"fortiztp_script": "missing", "fortiztp_script_content": "config system global\nend\n"}, RECORDS, SCRIPTS, []),
+    ({"ztp_fortiztp_script": "missing", "ztp_fortiztp_script_content": "config system global\nend\n"}, RECORDS, SCRIPTS, []),
 ])
 def test_fortiztp_problems(overrides, records, scripts, expected):
     assert fortiztp_problems(site(**overrides), DEVICES, records, [], scripts) == expected
@@ -239,22 +245,22 @@ def test_fortiztp_problems(overrides, records, scripts, expected):
 
 def test_fortiztp_problems_need_fortinet_devices():
     switches = DEVICES[:2]
-    assert fortiztp_problems(site(fortimanager_sn=[]), switches, {}, [], []) == []
+    assert fortiztp_problems(site(ztp_fortimanager_sn=[]), switches, {}, [], []) == []
 
 
 # --- manifest changes --------------------------------------------------------------------------
 @pytest.mark.parametrize("overrides, current, expected", [
     ({}, None, {}),
-    ({"description": "Plant A", "config_templates": {"cisco_ie3300": "t1"}}, None,
+    ({"ztp_manifest_description": "Plant A", "ztp_config_templates": {"cisco_ie3300": "t1"}}, None,
      {"description": "Plant A", "config_templates": {"cisco_ie3300": "t1"}}),
-    ({"description": "Plant A"}, {"description": "Plant A"}, {}),
-    ({"description": "Plant B"}, {"description": "Plant A"}, {"description": "Plant B"}),
-    ({"config_templates": {}}, {"config_templates": {"x": "y"}}, {}),  # empty: not managed
-    ({"config_templates": {"cisco_ie3300": "t1"}}, {"config_templates": {"cisco_ie3300": "t1", "fortigate_60f": "t2"}},
+    ({"ztp_manifest_description": "Plant A"}, {"description": "Plant A"}, {}),
+    ({"ztp_manifest_description": "Plant B"}, {"description": "Plant A"}, {"description": "Plant B"}),
+    ({"ztp_config_templates": {}}, {"config_templates": {"x": "y"}}, {}),  # empty: not managed
+    ({"ztp_config_templates": {"cisco_ie3300": "t1"}}, {"config_templates": {"cisco_ie3300": "t1", "fortigate_60f": "t2"}},
      {}),  # a subset that matches: nothing to do
-    ({"config_templates": {"cisco_ie3300": "t9"}}, {"config_templates": {"cisco_ie3300": "t1", "fortigate_60f": "t2"}},
+    ({"ztp_config_templates": {"cisco_ie3300": "t9"}}, {"config_templates": {"cisco_ie3300": "t1", "fortigate_60f": "t2"}},
      {"config_templates": {"cisco_ie3300": "t9", "fortigate_60f": "t2"}}),  # merged with what is there
-    ({"config_templates": {"cisco_ie3300": "t1"}}, {"config_templates": None},
+    ({"ztp_config_templates": {"cisco_ie3300": "t1"}}, {"config_templates": None},
      {"config_templates": {"cisco_ie3300": "t1"}}),
 ])
 def test_manifest_changes(overrides, current, expected):
@@ -263,7 +269,7 @@ def test_manifest_changes(overrides, current, expected):
 
 # --- the plan ----------------------------------------------------------------------------------
 def test_plan_for_a_new_site():
-    plan = plan_site(site(description="Plant A"), DEVICES, None, {})
+    plan = plan_site(site(ztp_manifest_description="Plant A"), DEVICES, None, {})
     assert plan["site_id"] == "site_456"
     assert plan["manifest"] == {"id": None, "name": "Plant A", "status": None, "action": "create",
                                 "changes": ["description"], "cable_schedule": False}
@@ -272,8 +278,9 @@ def test_plan_for_a_new_site():
     assert row(plan, "sw-01")["actions"] == [REGISTER_SERIAL, GENERATE_CONFIG, DEPLOY]
     assert row(plan, "sw-01")["reason"] == "no serial in Breakwater yet; no config yet; pending, not online yet"
     assert row(plan, "fw-01")["actions"] == [REGISTER_SERIAL, GENERATE_CONFIG, PROVISION_FORTIZTP, DEPLOY]
-    assert row(plan, "fw-01")["reason"] == ("no serial in Breakwater yet; no config yet; not provisioned to a "
-                                            "FortiManager in FortiZTP; pending, not online yet")
+    assert row(plan, "fw-01")["reason"] == ("no serial in Breakwater yet; no config yet; not listed in FortiZTP, goes "
+                                            "to FortiManager FMG-VM0000000001 (set up by this run); pending, not "
+                                            "online yet")
     assert plan["counts"] == {REGISTER_SERIAL: 3, GENERATE_CONFIG: 3, PROVISION_FORTIZTP: 1, DEPLOY: 3}
     assert plan["changed"] is True
     json.dumps(plan)  # JSON-safe: it travels as a file between the steps
@@ -296,7 +303,7 @@ def test_plan_for_a_fully_online_site_does_nothing():
     assert [r["id"] for r in plan["devices"]] == ["device_1", "device_2", "device_3"]
     assert plan["counts"] == {}
     assert plan["changed"] is False
-    assert devices_with(plan, *rules.ACTIONS) == []
+    assert devices_with(plan, *site_planning.ACTIONS) == []
 
 
 def test_plan_for_an_rma_touches_that_device_only():
@@ -319,7 +326,7 @@ def test_plan_for_an_rma_of_a_fortigate_provisions_the_new_unit():
 
 
 def test_plan_for_a_template_change_regenerates_that_type_only():
-    plan = plan_site(site(config_templates={"cisco_ie3300": "template_switch_new"}), DEVICES, manifest(), RECORDS)
+    plan = plan_site(site(ztp_config_templates={"cisco_ie3300": "template_switch_new"}), DEVICES, manifest(), RECORDS)
     assert plan["manifest"]["action"] == "update" and plan["manifest"]["changes"] == ["config_templates"]
     for hostname in ("sw-01", "sw-02"):
         assert row(plan, hostname)["actions"] == [REGENERATE_CONFIG, DEPLOY]
@@ -331,7 +338,7 @@ def test_plan_for_a_template_change_regenerates_that_type_only():
 
 
 def test_plan_with_the_templates_in_use_changes_nothing():
-    plan = plan_site(site(config_templates=dict(TEMPLATE_OF)), DEVICES, manifest(), RECORDS)
+    plan = plan_site(site(ztp_config_templates=dict(TEMPLATE_OF)), DEVICES, manifest(), RECORDS)
     assert plan["manifest"]["action"] is None and plan["changed"] is False
 
 
@@ -347,27 +354,71 @@ def test_configs_force_does_not_double_a_first_generation():
     assert [r["actions"] for r in plan["devices"]] == [[GENERATE_CONFIG, DEPLOY]] * 3
 
 
-@pytest.mark.parametrize("record", [
-    None,  # FortiZTP did not list it
-    dict(PROVISIONED, provisionStatus="unprovisioned", provisionTarget=None),
-    dict(PROVISIONED, provisionStatus="hidden"),
-    dict(PROVISIONED, provisionStatus="incomplete"),
-    dict(PROVISIONED, provisionTarget="FortiGateCloud"),
+FORTIMANAGERS = [{"oid": 1, "sn": "FMG-VM0000000001", "ip": "10.0.0.10"},
+                 {"oid": 2, "sn": "FMG-VM0000000009", "ip": "10.9.9.9"}]
+ON_SITE_TARGET = dict(PROVISIONED, fortiManagerOid=1, useDefaultScript=False)
+
+
+@pytest.mark.parametrize("record, reason", [
+    (None, "not listed in FortiZTP, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, provisionStatus="unprovisioned", provisionTarget=None, fortiManagerOid=None),
+     "unprovisioned in FortiZTP, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, provisionStatus="hidden"), "hidden in FortiZTP, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, provisionStatus="incomplete"),
+     "incomplete in FortiZTP, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, provisionTarget="FortiGateCloud", fortiManagerOid=None, region="europe"),
+     "provisioned to FortiGateCloud, goes to FortiManager FMG-VM0000000001 (oid 1)"),
+    (dict(ON_SITE_TARGET, fortiManagerOid=2),
+     "provisioned to FortiManager FMG-VM0000000009 (oid 2), goes to FortiManager FMG-VM0000000001 (oid 1)"),
 ])
-def test_plan_provisions_a_fortigate_not_provisioned_to_a_fortimanager(record):
+def test_plan_provisions_a_fortigate_not_where_the_site_wants_it_saying_where_it_is_and_goes(record, reason):
     records = {"FGT60F0000000001": record} if record else {}
-    plan = plan_site(site(), DEVICES, manifest(), records)
+    plan = plan_site(site(), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
     assert row(plan, "fw-01")["actions"] == [PROVISION_FORTIZTP, DEPLOY]
-    assert row(plan, "fw-01")["reason"] == ("not provisioned to a FortiManager in FortiZTP; changed, so deployed "
-                                            "again")
-    assert row(plan, "sw-01")["actions"] == []
+    assert row(plan, "fw-01")["reason"] == reason + "; changed, so deployed again"
+    assert row(plan, "fw-01")["fortiztp"] == reason
+    assert row(plan, "sw-01")["actions"] == [] and "fortiztp" not in row(plan, "sw-01")
     assert plan["counts"] == {PROVISION_FORTIZTP: 1, DEPLOY: 1}
 
 
+def test_plan_leaves_a_unit_on_the_site_target_with_its_script():
+    records = {"FGT60F0000000001": dict(ON_SITE_TARGET, useDefaultScript=True)}
+    plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
+    assert row(plan, "fw-01")["actions"] == [] and row(plan, "fw-01")["fortiztp"] is None
+    # The same unit without the site's script is moved: the module's rule compares the script too.
+    records = {"FGT60F0000000001": ON_SITE_TARGET}
+    plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
+    assert row(plan, "fw-01")["reason"] == ("provisioned to FortiManager FMG-VM0000000001 (oid 1), no default script, "
+                                            "goes to default script; changed, so deployed again")
+
+
+def test_the_plan_and_the_module_share_the_placement_rule():
+    """What the plan calls in place is what fortiztp_device, given the site's options, would not send."""
+    from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices
+    options = site_planning.fortiztp_options(site(ztp_fortiztp_script="baseline"))
+    spec = fortiztp_devices.device_specs(dict(options, serial="FGT60F0000000001"))[0]
+    fields = fortiztp_devices.desired_fields(spec, fortiztp_devices.fortimanager_oids_by_serial(FORTIMANAGERS))
+    for record in (ON_SITE_TARGET, dict(ON_SITE_TARGET, useDefaultScript=True), dict(ON_SITE_TARGET, fortiManagerOid=2)):
+        plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), {"FGT60F0000000001": record},
+                         fortimanagers=FORTIMANAGERS)
+        assert (PROVISION_FORTIZTP in row(plan, "fw-01")["actions"]) == \
+            fortiztp_devices.needs_change(record, "provisioned", fields)
+
+
+def test_report_fails_a_site_whose_unit_is_online_but_on_another_fortimanager():
+    reason = "provisioned to FortiManager FMG-VM0000000009 (oid 2), goes to FortiManager FMG-VM0000000001 (oid 1)"
+    report = build_report(site(), manifest(), [], ["sw-01", "sw-02", "fw-01"], fortiztp={"fw-01": reason})
+    assert report["result"] == "failed"
+    assert row(report, "fw-01")["fortiztp"] == reason
+    assert not_online_text(report) == "fw-01 (online: %s)" % reason
+    in_place = build_report(site(), manifest(), [], ["sw-01", "sw-02", "fw-01"], fortiztp={"fw-01": None})
+    assert in_place["result"] == "success" and "fortiztp" not in row(in_place, "fw-01")
+
+
 def test_plan_with_fortiztp_disabled_never_provisions():
-    plan = plan_site(site(fortiztp_enabled=False), DEVICES, manifest(), {})
+    plan = plan_site(site(rollout_fortiztp_enabled=False), DEVICES, manifest(), {})
     assert [r["actions"] for r in plan["devices"]] == [[], [], []]
-    new = plan_site(site(fortiztp_enabled=False), DEVICES, None, None)
+    new = plan_site(site(rollout_fortiztp_enabled=False), DEVICES, None, None)
     assert PROVISION_FORTIZTP not in row(new, "fw-01")["actions"]
     assert PROVISION_FORTIZTP not in new["counts"]
 
@@ -389,7 +440,7 @@ def test_plan_per_device_status(status, actions, reason):
 
 
 def test_plan_updates_a_manifest_description():
-    plan = plan_site(site(description="Plant A, line 2"), DEVICES, manifest(description="Plant A"), RECORDS)
+    plan = plan_site(site(ztp_manifest_description="Plant A, line 2"), DEVICES, manifest(description="Plant A"), RECORDS)
     assert plan["manifest"]["action"] == "update" and plan["manifest"]["changes"] == ["description"]
     assert plan["changed"] is True and plan["counts"] == {}
 
@@ -410,7 +461,7 @@ def test_plan_text_of_a_new_site_and_of_an_update():
     lines = plan_text(plan_site(site(), DEVICES[:1], None, {})).splitlines()
     assert lines[0] == "Site site_456, manifest Plant A (new): create it"
     assert lines[-1] == "Total: 1 device(s); register_serial 1, generate_config 1, deploy 1"
-    update = plan_text(plan_site(site(description="x"), DEVICES, manifest(), RECORDS)).splitlines()
+    update = plan_text(plan_site(site(ztp_manifest_description="x"), DEVICES, manifest(), RECORDS)).splitlines()
     assert update[0] == "Site site_456, manifest Plant A (manifest_123): update description"
     assert update[-1] == "Total: 3 device(s); nothing to do"
 
@@ -642,6 +693,7 @@ def test_check_mode_report_of_a_new_site_shows_the_plan():
                   "status": "pending", "reason": None, "in_play": True,
                   "planned": [REGISTER_SERIAL, GENERATE_CONFIG, PROVISION_FORTIZTP, DEPLOY],
                   "planned_reason": row(plan, "fw-01")["reason"],
+                  "fortiztp": "not listed in FortiZTP, goes to FortiManager FMG-VM0000000001 (set up by this run)",
                   "timings": dict.fromkeys(("serial_registered", "config_generated", "deployment_started",
                                             "settled", "deploy_seconds"))}
     json.dumps(report)
@@ -725,10 +777,30 @@ def test_rules_do_not_change_their_input():
     ("generic_switch", "Anything", True),  # a type without a model code
 ])
 def test_model_fits_the_planned_device_type(device_type, model, fits):
-    assert rules.model_fits(device_type, model) is fits
+    assert site_checks.model_fits(device_type, model) is fits
 
 
 def test_model_mismatches_name_host_model_and_type():
     rows = [{"hostname": "sw-1", "device_type": "cisco_ie3300"}, {"hostname": "fw-1", "device_type": "fortigate_60f"}]
     models = {"sw-1": "FortiGate-60F", "fw-1": "FortiGate-60F"}
-    assert rules.model_mismatches(rows, models) == ["sw-1: model_detected FortiGate-60F does not fit device_type cisco_ie3300"]
+    assert site_checks.model_mismatches(rows, models) == ["sw-1: model_detected FortiGate-60F does not fit device_type cisco_ie3300"]
+
+
+def test_model_check_notes_the_models_and_fails_only_when_strict():
+    rows = [{"hostname": "sw-01", "device_type": "cisco_ie3300"}, {"hostname": "fw-01", "device_type": "fortigate_60f"}]
+    results = [{"hostname": "sw-01", "model_detected": "IE-3300-8T2S-E"}, {"hostname": "fw-01", "model_detected": "FortiGate-40F"}]
+    mismatches, error = site_checks.model_check(rows, results, strict=False)
+    assert mismatches == ["fw-01: model_detected FortiGate-40F does not fit device_type fortigate_60f"] and error is None
+    assert [r["model_detected"] for r in rows] == ["IE-3300-8T2S-E", "FortiGate-40F"]
+    _mismatches, error = site_checks.model_check(rows, results, strict=True)
+    assert error == ("serials_strict_model: 1 unit(s) of another model, nothing built or deployed: fw-01: "
+                     "model_detected FortiGate-40F does not fit device_type fortigate_60f")
+
+
+def test_deployable_when_a_device_holds_a_config_and_is_not_online():
+    current = manifest(device_status="online")
+    assert not site_planning.deployable(current, {"sw-01", "fw-01"})
+    current["devices"][0]["status"] = "config_generated"
+    assert site_planning.deployable(current, {"sw-01"}) and not site_planning.deployable(current, {"fw-01"})
+    current["devices"][0]["status"] = "config_failed"
+    assert not site_planning.deployable(current, {"sw-01"})

@@ -16,7 +16,7 @@ import threading
 
 import pytest
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import polling, site_run
+from ansible_collections.breakwater.ztp.plugins.module_utils import configs, polling, site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
 
@@ -173,9 +173,9 @@ def clock(monkeypatch):
 
 
 def site(**overrides):
-    base = {"site_id": "site_456", "manifest_name": "Plant A", "manifest_id": None, "fortiztp_enabled": True,
-            "fortinet_pattern": "^forti", "fortimanager_sn": ["FMG-VM0000000001"], "fortimanager_ip": ["10.0.0.10"],
-            "fortiztp_script": None}
+    base = {"ztp_site_id": "site_456", "ztp_manifest_name": "Plant A", "ztp_manifest_id": None, "rollout_fortiztp_enabled": True,
+            "fortiztp_provision_device_type_pattern": "^forti", "ztp_fortimanager_sn": ["FMG-VM0000000001"], "ztp_fortimanager_ip": ["10.0.0.10"],
+            "ztp_fortiztp_script": None}
     base.update(overrides)
     return base
 
@@ -234,7 +234,7 @@ def test_an_ambiguous_name_names_ztp_manifest_name():
 
 def test_ztp_manifest_id_picks_the_manifest_without_listing():
     client = FakeBreakwater([manifest(), manifest(id="manifest_124")], TEMPLATES)
-    found = site_run.read_breakwater(client, site(manifest_id="manifest_124"))[1]
+    found = site_run.read_breakwater(client, site(ztp_manifest_id="manifest_124"))[1]
     assert found["id"] == "manifest_124"
     assert client.calls == {"list_templates": 1, "get_manifest": 1}
 
@@ -242,7 +242,7 @@ def test_ztp_manifest_id_picks_the_manifest_without_listing():
 def test_an_unknown_ztp_manifest_id_is_an_error():
     client = FakeBreakwater([manifest()], TEMPLATES)
     with pytest.raises(InputError) as caught:
-        site_run.read_breakwater(client, site(manifest_id="manifest_404"))
+        site_run.read_breakwater(client, site(ztp_manifest_id="manifest_404"))
     assert (caught.value.field, caught.value.value) == ("ztp_manifest_id", "manifest_404")
     assert caught.value.reason == "is not a manifest (MANIFEST_NOT_FOUND)"
 
@@ -274,7 +274,7 @@ FMG = {"oid": 1, "sn": "FMG-VM0000000001", "ip": "10.0.0.10", "scriptOid": None}
 def test_read_fortiztp_reads_the_fortinet_devices_once():
     client = FakeFortiZTP([[record("FGT60F0000000001"), record("FGT60F0000000002"), record("FGT60F0000009999")]],
                           [FMG], [{"oid": 1, "name": "fmg-preconfig"}])
-    records, fortimanagers, scripts, system = site_run.read_fortiztp(client, site(fortiztp_script="fmg-preconfig"),
+    records, fortimanagers, scripts, system = site_run.read_fortiztp(client, site(ztp_fortiztp_script="fmg-preconfig"),
                                                                      DEVICES)
     assert system is None
     assert sorted(records) == ["FGT60F0000000001", "FGT60F0000000002"]  # another site's device is left out
@@ -285,7 +285,7 @@ def test_read_fortiztp_reads_the_fortinet_devices_once():
 
 def test_read_fortiztp_lists_only_what_the_site_uses():
     client = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
-    records, fortimanagers, scripts = site_run.read_fortiztp(client, site(fortimanager_sn=[]), DEVICES)[:3]
+    records, fortimanagers, scripts = site_run.read_fortiztp(client, site(ztp_fortimanager_sn=[]), DEVICES)[:3]
     assert (fortimanagers, scripts) == ([], [])
     assert client.calls == {"list_devices": 1}
 
@@ -304,14 +304,65 @@ def test_read_swapped_adds_the_serials_an_rma_swaps_out_and_costs_nothing_withou
 
 
 @pytest.mark.parametrize("overrides, devices", [
-    ({"fortiztp_enabled": False}, DEVICES),
+    ({"rollout_fortiztp_enabled": False}, DEVICES),
     ({}, DEVICES[:1]),  # no Fortinet device
-    ({"fortinet_pattern": "^juniper"}, DEVICES),
+    ({"fortiztp_provision_device_type_pattern": "^juniper"}, DEVICES),
 ])
 def test_read_fortiztp_without_fortinet_devices_calls_nothing(overrides, devices):
     client = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
     assert site_run.read_fortiztp(client, site(**overrides), devices) == ({}, [], [], None)
     assert client.calls == {}
+
+
+# --- read_site: the read orchestration ---------------------------------------------------------------
+def inventory():
+    return [dict((k, d[k]) for k in ("hostname", "serial_number", "device_type")) for d in manifest()["devices"]]
+
+
+def full_site(**overrides):
+    base = dict(rollout_require_healthy=True, ztp_config_templates=None, serials_replace=False,
+                ztp_topology_source=None, ztp_fortiztp_script_content=None)
+    base.update(overrides)
+    return site(**base)
+
+
+def test_read_site_reads_both_apis_and_checks_what_it_read():
+    bw = FakeBreakwater([manifest()], TEMPLATES + [{"id": "template_firewall", "device_type": "fortigate_60f"}])
+    fz = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
+    clients = {"breakwater": bw, "fortiztp": fz}
+    read = site_run.read_site(full_site(), inventory(), clients.get)
+    assert read["manifest"]["id"] == "manifest_123" and len(read["templates"]) == 2
+    assert sorted(read["fortiztp_records"]) == ["FGT60F0000000001"] and read["fortimanagers"] == [FMG]
+    assert read["devices"] == inventory() and read["health_warnings"] == []
+    assert read["problems"] == [], read["problems"]
+    assert fz.calls == {"list_devices": 1, "list_fortimanagers": 1}  # no health read unless asked
+
+
+def test_read_site_names_every_problem_and_an_outage_with_the_variable():
+    bw = FakeBreakwater([manifest()], TEMPLATES)
+    bw.get_status = lambda: {"system_status": "outage"}
+    fz = FakeFortiZTP([[]], [FMG])
+    fz.get_system = lambda: {"serviceStatus": "Degraded performance"}
+    read = site_run.read_site(full_site(), inventory(), {"breakwater": bw, "fortiztp": fz}.get, check_health=True)
+    assert read["problems"][0].startswith("rollout_require_healthy: Breakwater ZTP reports system_status 'outage'")
+    assert read["problems"][1:] == ["fortigate_60f: no template for this device type",
+                                    "FortiZTP: does not know FGT60F0000000001 (add them to the FortiCloud account, "
+                                    "or check their serial numbers)"]
+    assert len(read["health_warnings"]) == 1 and "Degraded performance" in read["health_warnings"][0]
+    relaxed = site_run.read_site(full_site(rollout_require_healthy=False), inventory(), {"breakwater": bw, "fortiztp": fz}.get,
+                                 check_health=True)
+    assert not any(p.startswith("rollout_require_healthy") for p in relaxed["problems"])
+
+
+def test_read_site_without_device_hosts_works_on_the_manifests_devices():
+    bw = FakeBreakwater([manifest()], TEMPLATES)
+    fz = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
+    read = site_run.read_site(full_site(), [], {"breakwater": bw, "fortiztp": fz}.get)
+    assert [d["hostname"] for d in read["devices"]] == ["sw-01", "sw-02", "fw-01"]
+    assert fz.calls == {"list_devices": 1, "list_fortimanagers": 1}  # learnt from the manifest, read after it
+    skipped = FakeFortiZTP([[record("FGT60F0000000001")]], [FMG])
+    site_run.read_site(full_site(), inventory(), {"breakwater": bw, "fortiztp": skipped}.get, with_fortiztp=False)
+    assert skipped.calls == {}
 
 
 # --- fortimanager_ready --------------------------------------------------------------------------
@@ -328,17 +379,17 @@ def test_read_fortiztp_without_fortinet_devices_calls_nothing(overrides, devices
     (["FMG-VM0000000001"], ["10.0.0.10"], [dict(FMG, oid=7, sn="FMG-OTHER"), FMG], True),
 ])
 def test_fortimanager_ready(sn, ip, targets, expected):
-    assert site_run.fortimanager_ready(site(fortimanager_sn=sn, fortimanager_ip=ip), targets) is expected
+    assert site_run.fortimanager_ready(site(ztp_fortimanager_sn=sn, ztp_fortimanager_ip=ip), targets) is expected
 
 
 def test_an_ha_fortimanager_as_fortiztp_stores_it_is_ready():
     target = {"oid": 2, "sn": "FMG-VM0000000002,FMG-VM0000000003", "ip": "10.0.1.10,10.0.1.11", "scriptOid": None}
-    wanted = site(fortimanager_sn=["FMG-VM0000000002", "FMG-VM0000000003"], fortimanager_ip=["10.0.1.10", "10.0.1.11"])
+    wanted = site(ztp_fortimanager_sn=["FMG-VM0000000002", "FMG-VM0000000003"], ztp_fortimanager_ip=["10.0.1.10", "10.0.1.11"])
     assert site_run.fortimanager_ready(wanted, [target]) is True
 
 
 def test_a_fortimanager_without_the_sites_script_is_not_ready():
-    assert site_run.fortimanager_ready(site(fortiztp_script="fmg-preconfig"), [FMG]) is False
+    assert site_run.fortimanager_ready(site(ztp_fortiztp_script="fmg-preconfig"), [FMG]) is False
 
 
 # --- generate_configs ----------------------------------------------------------------------------
@@ -421,7 +472,12 @@ def test_generate_configs_timeout_names_the_pending_devices(clock):
     assert clock.sleeps == [3, 3, 3, 1]  # never past the deadline
 
 
-# --- save_configs and missing_config_files ---------------------------------------------------------
+# --- configs.save_configs and missing_config_files (the module and the site share them) ----------------
+def with_configs():
+    return [device(1, "sw-01", status="config_generated"), device(2, "sw-02", status="online"),
+            device(3, "fw-01", "fortigate_60f", serial="FGT60F0000000001")]
+
+
 def test_save_configs_writes_through_the_given_function():
     client = FakeBreakwater([manifest()])
     client.configs = {"device_1": "hostname sw-01\n", "device_2": "hostname sw-02\n"}
@@ -431,9 +487,12 @@ def test_save_configs_writes_through_the_given_function():
         written[path] = content
         return path.endswith("sw-01.cfg")  # sw-02's file was the same already
 
-    devices = manifest()["devices"][:2]
-    assert site_run.save_configs(client, devices, "/srv/intended/site_456/", "text", write) == [
-        "/srv/intended/site_456/sw-01.cfg"]
+    entries = configs.save_configs(client, with_configs(), "/srv/intended/site_456/", "text", write, 16)
+    assert entries == [
+        {"id": "device_1", "hostname": "sw-01", "path": "/srv/intended/site_456/sw-01.cfg", "changed": True},
+        {"id": "device_2", "hostname": "sw-02", "path": "/srv/intended/site_456/sw-02.cfg", "changed": False},
+        {"id": "device_3", "hostname": "fw-01", "path": "/srv/intended/site_456/fw-01.cfg", "changed": False,
+         "reason": "no config (status serial_registered)"}]
     assert written == {"/srv/intended/site_456/sw-01.cfg": b"hostname sw-01\n",
                        "/srv/intended/site_456/sw-02.cfg": b"hostname sw-02\n"}
     assert client.calls == {"get_device_config": 2}
@@ -443,8 +502,8 @@ def test_save_configs_as_json():
     client = FakeBreakwater([manifest()])
     client.configs = {"device_1": {"vlan": [10], "hostname": "sw-01"}}
     written = {}
-    site_run.save_configs(client, manifest()["devices"][:1], "out", "json",
-                          lambda path, content: written.setdefault(path, content) is not None)
+    configs.save_configs(client, with_configs()[:1], "out", "json",
+                         lambda path, content: written.setdefault(path, content) is not None, 4)
     assert list(written) == ["out/sw-01.json"]
     assert json.loads(written["out/sw-01.json"].decode("utf-8")) == {"hostname": "sw-01", "vlan": [10]}
     assert client.log == [("get_device_config", ("device_1",), {"format": "json"})]
@@ -452,7 +511,7 @@ def test_save_configs_as_json():
 
 def test_save_configs_of_no_device():
     client = FakeBreakwater([manifest()])
-    assert site_run.save_configs(client, [], "out", "text", lambda p, c: True) == []
+    assert configs.save_configs(client, [], "out", "text", lambda p, c: True, 4) == []
     assert client.calls == {}
 
 
@@ -461,10 +520,20 @@ def test_missing_config_files():
                device(3, "sw-03", status="serial_registered"), device(4, "sw-04", status="failed"),
                device(5, "sw-05", status="config_failed"), device(6, "sw/06", status="deploying")]
     present = {"/dest/sw-01.cfg"}
-    missing = site_run.missing_config_files(devices, "/dest/", "text", present.__contains__)
+    missing = configs.missing_config_files(devices, "/dest/", "text", present.__contains__)
     assert [d["hostname"] for d in missing] == ["sw-02", "sw-04", "sw/06"]
-    as_json = site_run.missing_config_files(devices[:1], "/dest", "json", {"/dest/sw-01.json"}.__contains__)
+    as_json = configs.missing_config_files(devices[:1], "/dest", "json", {"/dest/sw-01.json"}.__contains__)
     assert as_json == []
+
+
+def test_files_to_save_are_the_new_configs_and_the_missing_files():
+    devices = [device(1, "sw-01", status="online"), device(2, "sw-02", status="config_generated"),
+               device(3, "sw-03", status="serial_registered"), device(4, "sw-04", status="online")]
+    present = {"/dest/sw-01.cfg", "/dest/sw-04.cfg"}
+    chosen = configs.files_to_save(devices, "/dest", "text", present.__contains__, regenerated=["device_4"])
+    assert [d["hostname"] for d in chosen] == ["sw-02", "sw-04"]  # sw-01's file is current; sw-03 holds none
+    every = configs.files_to_save(devices, "/dest", "text", present.__contains__, save_all=True)
+    assert [d["hostname"] for d in every] == ["sw-01", "sw-02", "sw-04"]
 
 
 # --- wait_provisioned ------------------------------------------------------------------------------

@@ -1,20 +1,23 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, breakwater.ztp maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Waves and sites (module_utils/site.py): cutting a site into waves, what a run of some waves plans,
+"""Waves and sites (module_utils/site_waves.py, site_groups.py): cutting a site into waves, what a run of some waves plans,
 when a wave stops the next, grouping an inventory into sites, and the run's index."""
 
 from __future__ import annotations
 
 import pytest
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import site as rules
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_groups
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_results
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 
 DEVICES = [{"hostname": h, "serial_number": "SN%04d" % i, "device_type": t} for i, (h, t) in enumerate([
     ("fw-01", "fortigate_60f"), ("sw-01", "cisco_ie3300"), ("sw-02", "cisco_ie3300"), ("ap-01", "fortinet_fap231f")])]
 NAMES = [d["hostname"] for d in DEVICES]
-SITE = {"site_id": "s1", "manifest_name": "Plant", "fortiztp_enabled": True, "fortinet_pattern": "^forti",
-        "config_templates": None}
+SITE = {"ztp_site_id": "s1", "ztp_manifest_name": "Plant", "rollout_fortiztp_enabled": True, "fortiztp_provision_device_type_pattern": "^forti",
+        "ztp_config_templates": None}
 
 
 def waves_of(waves):
@@ -22,43 +25,43 @@ def waves_of(waves):
 
 
 def test_one_wave_without_settings():
-    waves, problems, warnings = rules.plan_waves(DEVICES)
+    waves, problems, warnings = site_waves.plan_waves(DEVICES)
     assert waves_of(waves) == [(1, NAMES, True)] and problems == [] and warnings == []
 
 
 def test_a_device_is_in_the_first_wave_that_matches_it():
     members = [("firewalls", ["fw-01"]), ("switches", ["sw-01", "sw-02"]), ("all", NAMES)]
-    waves, problems = rules.plan_waves(DEVICES, members)[:2]
+    waves, problems = site_waves.plan_waves(DEVICES, members)[:2]
     assert waves_of(waves) == [(1, ["fw-01"], True), (2, ["sw-01", "sw-02"], True), (3, ["ap-01"], True)]
     assert [w["pattern"] for w in waves] == ["firewalls", "switches", "all"] and problems == []
 
 
 def test_a_device_in_no_wave_is_refused_naming_it():
-    problems = rules.plan_waves(DEVICES, [("switches", ["sw-01", "sw-02"])])[1]
+    problems = site_waves.plan_waves(DEVICES, [("switches", ["sw-01", "sw-02"])])[1]
     assert problems == ["rollout_waves: fw-01, ap-01 in no wave (a last wave 'all' takes the rest)"]
 
 
 def test_an_empty_wave_keeps_its_number_and_warns():
     members = [("cell_9", ["elsewhere"]), ("all", NAMES)]
-    waves, problems, warnings = rules.plan_waves(DEVICES, members)
+    waves, problems, warnings = site_waves.plan_waves(DEVICES, members)
     assert waves_of(waves) == [(1, [], True), (2, NAMES, True)] and problems == []
     assert warnings == ["rollout_waves[0] (cell_9) matches no device of the site that an earlier wave does not "
                         "hold: wave 1 has nothing to do"]
 
 
 def test_waves_of_a_size_in_inventory_order():
-    waves, problems = rules.plan_waves(DEVICES, wave_size=3)[:2]
+    waves, problems = site_waves.plan_waves(DEVICES, wave_size=3)[:2]
     assert waves_of(waves) == [(1, NAMES[:3], True), (2, NAMES[3:], True)] and problems == []
 
 
 @pytest.mark.parametrize("members, size, only, message", [
     ([("all", NAMES)], 2, None, "rollout_wave_size: 2: set rollout_waves or rollout_wave_size, not both"),
-    (None, 0, None, "rollout_wave_size: 0 is not a whole number above 0"),
+    (None, 0, None, "rollout_wave_size: 0 must be at least 1"),
     (None, 2, 3, "rollout_wave: 3: the site has 2 wave(s), numbered from 1"),
     (None, None, 0, "rollout_wave: 0: the site has 1 wave(s), numbered from 1"),
 ])
 def test_wave_settings_are_checked_naming_the_variable(members, size, only, message):
-    assert message in rules.plan_waves(DEVICES, members, size, only)[1]
+    assert message in site_waves.plan_waves(DEVICES, members, size, only)[1]
 
 
 def plan(statuses, waves, only=None):
@@ -67,11 +70,11 @@ def plan(statuses, waves, only=None):
              if statuses[i] != "pending" else None) for i, d in enumerate(DEVICES)]}
     records = {"SN0000": {"provisionStatus": "provisioned", "provisionTarget": "FortiManager"},
                "SN0003": {"provisionStatus": "provisioned", "provisionTarget": "FortiManager"}}
-    result = rules.plan_site(SITE, DEVICES, manifest, records, [])
+    result = site_planning.plan_site(SITE, DEVICES, manifest, records, [])
     members = [("fw", ["fw-01"]), ("sw", ["sw-01", "sw-02"]), ("all", NAMES)] if waves == 3 else None
-    cut, problems = rules.plan_waves(DEVICES, members, None, only)[:2]
+    cut, problems = site_waves.plan_waves(DEVICES, members, None, only)[:2]
     assert problems == []
-    warnings = rules.apply_waves(result, cut)
+    warnings = site_waves.apply_waves(result, cut)
     return result, warnings
 
 
@@ -82,8 +85,8 @@ def test_a_run_of_one_wave_keeps_only_the_serial_actions_of_the_others():
     assert actions["fw-01"] == ["register_serial"] and actions["ap-01"] == ["register_serial"]
     assert dict((r["hostname"], r["reason"]) for r in result["devices"])["fw-01"] == "wave 1, not in this run"
     assert result["counts"] == {"register_serial": 4, "generate_config": 2, "deploy": 2}
-    assert rules.run_hosts(result) == ["sw-01", "sw-02"]
-    assert rules.waves_text(result) == " in 3 waves (this run: wave 2)"
+    assert site_waves.run_hosts(result) == ["sw-01", "sw-02"]
+    assert site_waves.waves_text(result) == " in 3 waves (this run: wave 2)"
 
 
 def test_a_later_device_holding_a_config_is_deployed_with_the_first_wave_and_the_plan_says_so():
@@ -95,7 +98,7 @@ def test_a_later_device_holding_a_config_is_deployed_with_the_first_wave_and_the
 
 def test_the_plan_text_lists_the_devices_per_wave():
     result = plan(["pending"] * 4, 3, only=2)[0]
-    text = rules.plan_text(result)
+    text = site_results.plan_text(result)
     assert " Wave 1 of 3 (fw), not in this run:\n  fw-01 " in text
     assert " Wave 2 of 3 (sw):\n  sw-01 " in text
     assert text.endswith("Total: 4 device(s) in 3 waves (this run: wave 2); register_serial 4, generate_config 2, "
@@ -105,11 +108,36 @@ def test_the_plan_text_lists_the_devices_per_wave():
 def test_a_wave_is_judged_by_its_own_devices():
     result = plan(["pending"] * 4, 3)[0]
     undeployed = [{"hostname": "sw-02", "status": "failed"}, {"hostname": "ap-01", "status": "serial_registered"}]
-    assert rules.wave_failures(result, 2, undeployed) == [{"hostname": "sw-02", "status": "failed"}]
-    assert rules.wave_failures(result, 1, undeployed) == []
-    assert rules.next_wave(result, 1) == 2 and rules.next_wave(result, 3) is None
-    assert rules.wave_rows(2, result["devices"]) == result["devices"][1:3]
-    assert rules.wave_rows(None, result["devices"]) == result["devices"]
+    assert site_waves.wave_failures(result, 2, undeployed) == [{"hostname": "sw-02", "status": "failed"}]
+    assert site_waves.wave_failures(result, 1, undeployed) == []
+    assert site_waves.next_wave(result, 1) == 2 and site_waves.next_wave(result, 3) is None
+    assert site_waves.wave_rows(2, result["devices"]) == result["devices"][1:3]
+    assert site_waves.wave_rows(None, result["devices"]) == result["devices"]
+
+
+def test_a_wave_beyond_rollout_max_failures_stops_the_later_ones_naming_them():
+    result = plan(["pending"] * 4, 3)[0]
+    undeployed = [{"hostname": "fw-01", "status": "failed", "status_reason": "ZTP_NOT_PROVISIONED"}]
+    assert site_waves.wave_gate(result, 1, undeployed, 0, "wave 1 of 3: ") == (
+        "wave 1 of 3: 1 device(s) not online (rollout_max_failures 0): fw-01 (failed: ZTP_NOT_PROVISIONED); "
+        "waves 2, 3 not started")
+    assert site_waves.wave_gate(result, 1, undeployed, 1) is None  # within the tolerance
+    assert site_waves.wave_gate(result, 2, undeployed, 0) is None  # not a device of wave 2
+    assert site_waves.wave_gate(result, 3, [dict(undeployed[0], hostname="ap-01")], 0) is None  # the last wave
+    assert site_waves.first_wave(result, 1) and not site_waves.first_wave(result, 2)
+    assert site_waves.first_wave(plan(["pending"] * 4, 3, only=2)[0], 2)
+    assert site_waves.stopping(result, 2) == "; wave 3 not started" and site_waves.stopping(result, None) == ""
+
+
+def test_config_failures_warn_within_rollout_max_failures_and_stop_beyond_it():
+    result = plan(["pending"] * 4, 3)[0]
+    failures = [{"hostname": "sw-01", "code": "TEMPLATE_VARIABLE_MISSING", "template_id": "t1", "variable": "vlan"}]
+    error, warning = site_waves.config_failures(result, 2, failures, 0)
+    assert error == "1 config(s) failed: sw-01: TEMPLATE_VARIABLE_MISSING (template t1, variable vlan); wave 3 not " \
+        "started" and warning is None
+    error, warning = site_waves.config_failures(result, 2, failures, 1)
+    assert error is None and warning.endswith("(within rollout_max_failures 1: the others go on)")
+    assert site_waves.config_failures(result, 2, [], 0) == (None, None)
 
 
 def test_the_report_tells_how_each_wave_ended():
@@ -118,11 +146,11 @@ def test_the_report_tells_how_each_wave_ended():
              {"number": 3, "pattern": "all", "hosts": ["ap-01"], "run": True}]
     rows = [{"hostname": "fw-01", "status": "online"}, {"hostname": "sw-01", "status": "config_failed"},
             {"hostname": "sw-02", "status": "config_generated"}, {"hostname": "ap-01", "status": "serial_registered"}]
-    results = rules.wave_results(waves, rows)
+    results = site_results.wave_results(waves, rows)
     assert [w["result"] for w in results] == ["online", "failed", "not started"]
     assert results[1]["counts"] == {"config_failed": 1, "config_generated": 1}
     waves[2]["run"] = False
-    assert rules.wave_results(waves, rows)[2]["result"] == "not in this run"
+    assert site_results.wave_results(waves, rows)[2]["result"] == "not in this run"
 
 
 def test_sites_are_the_devices_sharing_site_and_manifest():
@@ -134,29 +162,29 @@ def test_sites_are_the_devices_sharing_site_and_manifest():
         ("sw-c", {"serial_number": "C1", "device_type": "t", "ztp_site_id": "s1", "ztp_manifest_name": "Hall C"}),
         ("sw-x", {"serial_number": "X1", "device_type": "t", "ztp_site_id": "s3"}),
     ]
-    sites, problems = rules.group_sites(hosts)
+    sites, problems = site_groups.group_sites(hosts)
     assert [(s["name"], s["hosts"], s["vars_from"]) for s in sites] == [
         ("s1-a", ["fw-a", "sw-a"], "fw-a"), ("s2", ["fw-b"], "fw-b"), ("s1-hall_c", ["sw-c"], "sw-c")]
     assert problems == ["sw-x: no ztp_manifest_name: a device belongs to a site (set ztp_site_id and "
                         "ztp_manifest_name on its group)"]
-    packed = rules.pack_devices(sites[0])
+    packed = site_groups.pack_devices(sites[0])
     assert packed == '[["fw-a","A1","t"],["sw-a","A2","t"]]'
-    assert rules.unpack_devices(packed) == [("fw-a", {"serial_number": "A1", "device_type": "t"}),
-                                            ("sw-a", {"serial_number": "A2", "device_type": "t"})]
+    assert site_groups.unpack_devices(packed) == [("fw-a", {"serial_number": "A1", "device_type": "t"}),
+                                                  ("sw-a", {"serial_number": "A2", "device_type": "t"})]
 
 
 def test_the_index_of_a_run_lists_every_site_and_starts_afresh_for_a_new_run():
     entry = {"result": "success", "counts": {"online": 3}}
-    first = rules.run_index(None, "run-1", ["a", "b"], "a", entry)
+    first = site_results.run_index(None, "run-1", ["a", "b"], "a", entry)
     assert first["sites"] == {"a": entry, "b": {"result": "running"}} and first["result"] == "running"
-    both = rules.run_index(first, "run-1", ["a", "b"], "b", dict(entry, result="failed"))
+    both = site_results.run_index(first, "run-1", ["a", "b"], "b", dict(entry, result="failed"))
     assert both["result"] == "failed"
-    assert rules.run_index(both, "run-2", ["a"], "a", entry) == {"run": "run-2", "sites": {"a": entry},
-                                                                 "result": "success"}
+    assert site_results.run_index(both, "run-2", ["a"], "a", entry) == {"run": "run-2", "sites": {"a": entry},
+                                                                        "result": "success"}
 
 
 def test_an_index_entry_links_the_report_relatively():
     report = {"site_id": "s1", "manifest": {"name": "A"}, "result": "success", "error": None, "counts": {},
               "device_total": 0}
-    entry = rules.index_entry(report, "/out/reports/s1", "/out/reports")
+    entry = site_results.index_entry(report, "/out/reports/s1", "/out/reports")
     assert entry["report_html"] == "s1/rollout-report.html" and entry["report_json"] == "s1/rollout-report.json"

@@ -72,9 +72,9 @@ def test_on_a_site_host_the_site_variables_are_its_first_devices_over_the_task_v
                                                                 ["sw-b", "FDO2401B001", "cisco_ie3300"]]),
                                          "vars_from": "fw-b", "name": "site_b"}}
     state = SiteState(TemplatedVariables(task_vars, PlainTemplar()))
-    assert (state.site["site_id"], state.site["manifest_name"]) == ("site_b", "Floor B")
-    assert state.site["deploy_wait_timeout"] == 60  # the device's (inventory) over the play's
-    assert state.site["deploy_poll_interval"] == 5  # not on the device: the task's
+    assert (state.site["ztp_site_id"], state.site["ztp_manifest_name"]) == ("site_b", "Floor B")
+    assert state.site["rollout_wait_timeout"] == 60  # the device's (inventory) over the play's
+    assert state.site["rollout_poll_interval"] == 5  # not on the device: the task's
     assert [d["hostname"] for d in state.devices] == ["fw-b", "sw-b"] and state.inventory_problems == []
 
 
@@ -86,4 +86,4 @@ def test_without_a_site_host_the_devices_are_the_plays_hosts():
                  "ansible_play_hosts_all": ["sw-a", "localhost"], "ztp_site_id": "site_a",
                  "ztp_manifest_name": "Floor A"}
     state = SiteState(TemplatedVariables(task_vars, PlainTemplar()))
-    assert state.site["site_id"] == "site_a" and [d["hostname"] for d in state.devices] == ["sw-a"]
+    assert state.site["ztp_site_id"] == "site_a" and [d["hostname"] for d in state.devices] == ["sw-a"]

@@ -43,29 +43,29 @@ def with_site(**variables):
 # --- site_definition -------------------------------------------------------------------------------
 def test_defaults_are_applied():
     site = site_definition(MINIMAL)
-    assert site["site_id"] == "site_456" and site["manifest_name"] == "Plant A"
-    for name, (key, kind, default) in ((n, (v.key, v.kind, v.default)) for n, v in SITE_VARIABLES.items()):
-        if name in REQUIRED or key in ("report_dir", "configs_dest"):
+    assert site["ztp_site_id"] == "site_456" and site["ztp_manifest_name"] == "Plant A"
+    for name, variable in SITE_VARIABLES.items():
+        if name in REQUIRED or name in ("rollout_report_dir", "configs_dest"):
             continue
-        assert site[key] == default, name
-    assert site["report_dir"] == os.path.join(".", "reports", "site_456")
+        assert site[name] == variable.default, name
+    assert site["rollout_report_dir"] == os.path.join(".", "reports", "site_456")
     assert site["configs_dest"] == os.path.join(".", "configs", "site_456")
-    assert set(site) == set(v.key for v in SITE_VARIABLES.values())
+    assert set(site) == set(SITE_VARIABLES)  # the names users write, none renamed
 
 
 def test_output_dir_places_reports_and_configs():
     site = site_definition(with_site(ztp_output_dir="/srv/rollout"))
-    assert site["report_dir"] == "/srv/rollout/reports/site_456"
+    assert site["rollout_report_dir"] == "/srv/rollout/reports/site_456"
     assert site["configs_dest"] == "/srv/rollout/configs/site_456"
     given = site_definition(with_site(ztp_output_dir="/srv/rollout", rollout_report_dir="/r", configs_dest="/c"))
-    assert (given["report_dir"], given["configs_dest"]) == ("/r", "/c")
+    assert (given["rollout_report_dir"], given["configs_dest"]) == ("/r", "/c")
 
 
 def test_empty_strings_take_the_default():
     site = site_definition(with_site(ztp_output_dir="", configs_wait_timeout="", serials_replace="",
                                      rollout_fortiztp_enabled="", configs_format=""))
-    assert site["output_dir"] == "." and site["configs_wait_timeout"] == 900
-    assert site["serials_replace"] is False and site["fortiztp_enabled"] is True
+    assert site["ztp_output_dir"] == "." and site["configs_wait_timeout"] == 900
+    assert site["serials_replace"] is False and site["rollout_fortiztp_enabled"] is True
     assert site["configs_format"] == "text"
 
 
@@ -87,7 +87,7 @@ def test_a_bad_boolean_names_the_variable(value):
 
 @pytest.mark.parametrize("value, expected", [("60", 60), (60, 60), (" 7 ", 7), ("0", 0)])
 def test_int_strings(value, expected):
-    assert site_definition(with_site(rollout_wait_timeout=value))["deploy_wait_timeout"] == expected
+    assert site_definition(with_site(rollout_wait_timeout=value))["rollout_wait_timeout"] == expected
 
 
 @pytest.mark.parametrize("value", ["soon", "1.5", [10], {}])
@@ -107,18 +107,18 @@ def test_a_bad_int_names_the_variable(value):
     (None, None),  # not set: no default
 ])
 def test_list_from_a_scalar(value, expected):
-    assert site_definition(with_site(ztp_fortimanager_sn=value))["fortimanager_sn"] == expected
+    assert site_definition(with_site(ztp_fortimanager_sn=value))["ztp_fortimanager_sn"] == expected
 
 
 def test_a_comma_string_is_a_list_as_ansible_reads_it():
     site = site_definition(with_site(ztp_fortimanager_sn="FMG-VM0000000002, FMG-VM0000000003"))
-    assert site["fortimanager_sn"] == ["FMG-VM0000000002", "FMG-VM0000000003"]
+    assert site["ztp_fortimanager_sn"] == ["FMG-VM0000000002", "FMG-VM0000000003"]
 
 
 def test_dict_variables():
     templates = {"cisco_ie3300": "template_switch_basic"}
     site = site_definition(with_site(ztp_config_templates=templates))
-    assert site["config_templates"] == templates and site["config_templates"] is not templates
+    assert site["ztp_config_templates"] == templates and site["ztp_config_templates"] is not templates
     with pytest.raises(SiteVariableError) as caught:
         site_definition(with_site(ztp_config_templates="template_switch_basic"))
     assert str(caught.value) == "ztp_config_templates: 'template_switch_basic' is not a dictionary"
@@ -126,8 +126,8 @@ def test_dict_variables():
 
 def test_str_variables_are_strings():
     site = site_definition(with_site(ztp_site_id=456, ztp_manifest_id=123))
-    assert site["site_id"] == "456" and site["manifest_id"] == "123"
-    assert site["report_dir"] == os.path.join(".", "reports", "456")
+    assert site["ztp_site_id"] == "456" and site["ztp_manifest_id"] == "123"
+    assert site["rollout_report_dir"] == os.path.join(".", "reports", "456")
 
 
 @pytest.mark.parametrize("variables, missing", [
@@ -158,13 +158,27 @@ def test_site_definition_reads_through_get_only():
 
 
 def test_the_table_is_consistent():
-    keys = [v.key for v in SITE_VARIABLES.values()]
-    assert len(keys) == len(set(keys)), "two variables fill the same key"
     assert set(REQUIRED) <= set(SITE_VARIABLES)
-    for name, (key, kind, default) in ((n, (v.key, v.kind, v.default)) for n, v in SITE_VARIABLES.items()):
+    for name, (kind, default) in ((n, (v.kind, v.default)) for n, v in SITE_VARIABLES.items()):
         assert kind in ("str", "path", "bool", "int", "list", "dict"), name
         if default is not None:
-            assert site_vars._convert(name, kind, default) == default, name
+            assert site_vars.checked_variables({name: default})[name] == default, name
+
+
+@pytest.mark.parametrize("variables, message", [
+    ({"configs_format": "yaml"}, "configs_format: value of configs_format must be one of: text, json, got: yaml"),
+    ({"manifest_status": "deployed"}, "manifest_status: value of manifest_status must be one of: draft, ready, got: "
+     "deployed"),
+    ({"serials_verification_method": "guess"}, "serials_verification_method: value of serials_verification_method "
+     "must be one of: barcode_scan, csv_import, manual, api, got: guess"),
+    ({"rollout_wave": "second"}, "rollout_wave: 'second' is not a whole number"),
+    ({"serials_replace": "perhaps"}, "serials_replace: 'perhaps' is not a boolean"),
+])
+def test_every_variable_is_checked_by_ansibles_validator_choices_included(variables, message):
+    """Whether or not a role's argument validation ran (a site plugin in a play of its own)."""
+    with pytest.raises(SiteVariableError) as caught:
+        site_definition(with_site(**variables))
+    assert str(caught.value) == message
 
 
 # --- connection ------------------------------------------------------------------------------------
@@ -278,7 +292,16 @@ def test_every_variable_is_documented_in_the_argument_specs():
     options = dict(serials, **options)
     kinds = {"str": ("str", "raw"), "path": ("path",), "bool": ("bool",), "int": ("int",), "list": ("list",),
              "dict": ("dict",)}
-    for name, (key, kind, default) in ((n, (v.key, v.kind, v.default)) for n, v in SITE_VARIABLES.items()):
+    for name, (kind, default) in ((n, (v.kind, v.default)) for n, v in SITE_VARIABLES.items()):
         assert options[name].get("type", "str") in kinds[kind], name
         if default is not None:
             assert options[name].get("default") == default, name
+
+
+def test_a_plugin_reading_some_variables_leaves_the_others_unjudged():
+    """The devices inventory sets manifest_status to the manifest's status; the report does not read it."""
+    variables = with_site(manifest_status="deployed", rollout_report_dir="/r")
+    with pytest.raises(SiteVariableError, match="manifest_status"):
+        site_definition(variables)
+    site = site_definition(variables, "site_report")
+    assert site["manifest_status"] == "ready" and site["rollout_report_dir"] == "/r"
