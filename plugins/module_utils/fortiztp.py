@@ -369,12 +369,6 @@ class FortiZTPClient(object):
             params["useCache"] = "true" if use_cache else "false"
         return list_items(self.http.get("/devices", params=params), "data", "devices")
 
-    def get_device(self, serial):
-        return self.http.get(api_path("/devices/%s", serial), resource=serial)
-
-    def update_device(self, serial, body):
-        return self.http.request("PUT", api_path("/devices/%s", serial), json=body, resource=serial).json()
-
     def bulk_update_devices(self, bodies):
         resource = ",".join(b.get("deviceSN", "") for b in bodies)
         return self.http.request("PUT", "/devices", json=list(bodies), resource=resource).json()
@@ -389,13 +383,6 @@ class FortiZTPClient(object):
 
     def create_script(self, name):
         return self.http.request("POST", "/setting/scripts", json={"name": name}, resource=name).json()
-
-    def get_script(self, oid):
-        return self.http.get(api_path("/setting/scripts/%s", oid), resource=oid)
-
-    def update_script(self, oid, name):
-        return self.http.request("PUT", api_path("/setting/scripts/%s", oid), json={"oid": oid, "name": name},
-                                 resource=oid).json()
 
     def delete_script(self, oid):
         return self.http.request("DELETE", api_path("/setting/scripts/%s", oid), resource=oid).json()

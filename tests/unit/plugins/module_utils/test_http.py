@@ -311,19 +311,19 @@ def test_breakwater_validation_error_on_post(server, sleeps):
 
 
 def test_fortiztp_oauth_style_error_becomes_api_error(server, sleeps):
-    server.script("/devices/FGT60F0000000001", Reply(400, {
+    server.script("/devices", Reply(400, {
         "error": "invalid_request", "error_description": "Device FGT60F0000000001 doesn't exist in this account",
         "status": 400,
     }))
     auth = FortiCloudAuth(server.url, access_token="given-Acc3ss-token", timeout=2, retries=0)
     client = FortiZTPClient(auth, server.url, timeout=2, retries=3, sleep=sleeps.append)
     with pytest.raises(ApiError) as caught:
-        client.update_device("FGT60F0000000001", {"deviceSN": "FGT60F0000000001", "deviceType": "FortiGate"})
+        client.bulk_update_devices([{"deviceSN": "FGT60F0000000001", "deviceType": "FortiGate"}])
     error = caught.value
     assert (error.status, error.code) == (400, "invalid_request")
     assert error.message == "Device FGT60F0000000001 doesn't exist in this account"
     assert error.details == {"status": 400}
-    assert (error.method, error.path, error.resource) == ("PUT", "/devices/FGT60F0000000001", "FGT60F0000000001")
+    assert (error.method, error.path, error.resource) == ("PUT", "/devices", "FGT60F0000000001")
 
 
 @pytest.mark.parametrize("body, content_type, expected", [
