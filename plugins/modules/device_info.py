@@ -15,7 +15,9 @@ options:
   manifest_id:
     description:
       - Only the devices of this manifest.
+      - The option is named C(manifest_id) in every module of the collection; C(manifest) is an alias.
     type: str
+    aliases: [manifest]
   status:
     description:
       - Only the devices in this status.
@@ -85,7 +87,7 @@ def collect(client, params):
 def main():
     run_info_module(
         "breakwater", collect,
-        manifest_id=dict(type="str"),
+        manifest_id=dict(type="str", aliases=["manifest"]),
         status=dict(type="str", choices=list(DEVICE_STATUSES)),
         device_type=dict(type="str"),
         search=dict(type="str")

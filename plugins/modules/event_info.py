@@ -15,7 +15,9 @@ options:
   manifest_id:
     description:
       - Only the events of this manifest.
+      - The option is named C(manifest_id) in every module of the collection; C(manifest) is an alias.
     type: str
+    aliases: [manifest]
   device_id:
     description:
       - Only the events of this device.
@@ -94,7 +96,7 @@ def collect(client, params):
 def main():
     run_info_module(
         "breakwater", collect,
-        manifest_id=dict(type="str"),
+        manifest_id=dict(type="str", aliases=["manifest"]),
         device_id=dict(type="str"),
         event_type=dict(type="str"),
         start_date=dict(type="str"),
