@@ -15,7 +15,8 @@ options:
   manifest_id:
     description:
       - Only the events of this manifest.
-      - The option is named C(manifest_id) in every module of the collection; C(manifest) is an alias.
+      - The same name in every module that takes the ID of a manifest to work on (the manifest modules
+        call their own ID O(breakwater.ztp.manifest#module:id)); C(manifest) is an alias.
     type: str
     aliases: [manifest]
   device_id:

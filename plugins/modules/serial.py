@@ -32,7 +32,8 @@ options:
       - Required with O(csv) and O(csv_content), and for items of O(serials) that name their device
         by C(hostname).
       - With only device IDs and no O(manifest_id), the module reads all devices once to find them.
-      - The option is named C(manifest_id) in every module of the collection; C(manifest) is an alias.
+      - The same name in every module that takes the ID of a manifest to work on (the manifest modules
+        call their own ID O(breakwater.ztp.manifest#module:id)); C(manifest) is an alias.
     type: str
     aliases: [manifest]
   device_id:
