@@ -63,8 +63,9 @@ options:
         host's variables, for example V(fortiztp_serial_number | lower), or
         V(ztp_names[fortiztp_serial_number] | default(fortiztp_serial_number)) with
         O(use_extra_vars=true) and a mapping of serial numbers to names in the extra vars.
-      - When it fails or gives an empty name the host is named after its serial number (with
-        O(strict=true) a failure fails the inventory).
+      - An expression that does not parse fails the inventory, with the reason, before any API call.
+      - When it fails for a host (an undefined variable, for example) or gives an empty name, the host is
+        named after its serial number (with O(strict=true) a failure fails the inventory).
       - When two devices get the same name, the second one is added as C(<name>_<serial>), with a warning.
     type: str
   group_by:
@@ -129,7 +130,7 @@ from ansible.errors import AnsibleError, AnsibleParserError
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FORTIZTP_ARGUMENT_SPEC, FortiZTPClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import DEVICE_HOSTVARS
-from ansible_collections.breakwater.ztp.plugins.plugin_utils.inventory import DeviceInventory, safe_group_name
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.inventory import DeviceInventory, expression_problem, safe_group_name
 
 
 class InventoryModule(DeviceInventory):
@@ -144,6 +145,11 @@ class InventoryModule(DeviceInventory):
                                      "or access_token (or FORTIZTP_ACCESS_TOKEN)" % self.NAME)
         if self.get_option("api_id") and not self.get_option("password") and not self.get_option("access_token"):
             raise AnsibleParserError("%s: api_id needs password (or FORTIZTP_PASSWORD)" % self.NAME)
+        expression = self.get_option("hostname_expression")
+        problem = expression_problem(expression) if expression else None
+        if problem:
+            # Every host would otherwise be named after its serial, and plays would target nothing.
+            raise AnsibleParserError("%s: hostname_expression %r does not parse: %s" % (self.NAME, expression, problem))
 
     def cache_identity(self):
         return {

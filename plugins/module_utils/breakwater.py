@@ -10,7 +10,7 @@ import copy
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import (
-    TRANSPORT_ARGUMENT_SPEC, ApiError, HttpClient, api_path, backoff_delay, http_options,
+    TRANSPORT_ARGUMENT_SPEC, HttpClient, api_path, http_options,
 )
 
 API_PATH = "/api/v1/ztp"
@@ -77,7 +77,13 @@ class BreakwaterClient(object):
                                   page_size=MANIFEST_PAGE_SIZE)
 
     def create_manifest(self, body):
-        return self.http.request("POST", "/manifests", json=body, resource=body.get("name")).json()
+        """POST /manifests; after a 5xx or a lost answer, the manifest of that name in the site is read
+        back and taken as the one created (see :meth:`HttpClient.create`)."""
+        def find():
+            return next((m for m in self.list_manifests(site_id=body.get("site_id")) if m.get("name") == body.get("name")),
+                        None)
+
+        return self.http.create("/manifests", body, find, resource=body.get("name"))
 
     def get_manifest(self, manifest_id):
         return self.http.get(api_path("/manifests/%s", manifest_id), resource=manifest_id)
@@ -107,7 +113,7 @@ class BreakwaterClient(object):
 
         The POST is never repeated blindly: the manifest's devices are read back first, the
         items whose device already holds that serial count as done, and only the others are
-        sent again (see :func:`may_have_been_processed`).
+        sent again (see :meth:`HttpClient.post_with_read_back`).
         """
         def send(items):
             body = _query(manifest_id=manifest_id, serials=items, verification_method=verification_method,
@@ -118,7 +124,7 @@ class BreakwaterClient(object):
             held = dict((d.get("id"), d.get("serial_number")) for d in self.list_devices(manifest_id=manifest_id))
             return [i for i in items if held.get(i.get("device_id")) != i.get("serial_number")]
 
-        done, answer = self._post_safely(list(serials), send, still_to_do)
+        done, answer = self.http.post_with_read_back(list(serials), send, still_to_do)
         results = [{"device_id": i.get("device_id"), "status": "success", "serial_number": i.get("serial_number"),
                     "recovered": True} for i in done] + list(answer.get("results") or [])
         ok = sum(1 for r in results if r.get("status") == "success")
@@ -151,35 +157,14 @@ class BreakwaterClient(object):
                           if e.get("id") not in mark and e.get("event_type") in ("config_generated", "config_failed"))
             return [i for i in ids if i not in settled]
 
-        done, answer = self._post_safely(None if device_ids is None else list(device_ids), send, still_to_do)
+        done, answer = self.http.post_with_read_back(None if device_ids is None else list(device_ids), send,
+                                                     still_to_do)
         if done:
             answer = dict(answer, recovered=list(done))
         return answer
 
     def _event_mark(self, manifest_id):
         return set(e.get("id") for e in self.list_events(manifest_id=manifest_id))
-
-    def _post_safely(self, items, send, still_to_do):
-        """(the items a read-back found done, the last answer) of a POST made safe to repeat.
-
-        ``items`` None means "all" to the endpoint; ``still_to_do(items)`` reads the state back
-        and returns what has not taken effect yet.
-        """
-        done = []
-        attempt = 0
-        while True:
-            try:
-                return done, send(items)
-            except ApiError as exc:
-                if not may_have_been_processed(exc) or attempt >= self.http.retries:
-                    raise
-            self.http.sleep(backoff_delay(attempt))
-            attempt += 1
-            left = still_to_do(items)
-            done += [i for i in (items or []) if i not in left]
-            if not left:
-                return done, {}
-            items = left
 
     def get_device_config(self, device_id, format="text"):
         return self.http.get(api_path("/devices/%s/config", device_id), params={"format": format}, resource=device_id)
@@ -209,13 +194,6 @@ class _BearerToken(object):
 
     def secrets(self):
         return [self.token]
-
-
-def may_have_been_processed(exc):
-    """True for the failures after which a POST may or may not have taken effect: 5xx, no answer."""
-    if exc.status is None:
-        return exc.code in ("CONNECTION_ERROR", "TIMEOUT")
-    return exc.status in (500, 502, 503, 504)
 
 
 def _query(**params):

@@ -29,11 +29,11 @@ except ImportError:  # pragma: no cover - Windows controllers are not supported 
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import polling
-from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_private_folder
-
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import split_list
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import (
     TRANSPORT_ARGUMENT_SPEC, ApiError, HttpClient, api_path, http_options, list_items,
 )
+from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_private_folder
 
 DEFAULT_BASE_URL = "https://fortiztp.forticloud.com/public/api/v2"
 DEFAULT_AUTH_URL = "https://customerapiauth.fortinet.com/api/v1"
@@ -369,12 +369,6 @@ class FortiZTPClient(object):
             params["useCache"] = "true" if use_cache else "false"
         return list_items(self.http.get("/devices", params=params), "data", "devices")
 
-    def get_device(self, serial):
-        return self.http.get(api_path("/devices/%s", serial), resource=serial)
-
-    def update_device(self, serial, body):
-        return self.http.request("PUT", api_path("/devices/%s", serial), json=body, resource=serial).json()
-
     def bulk_update_devices(self, bodies):
         resource = ",".join(b.get("deviceSN", "") for b in bodies)
         return self.http.request("PUT", "/devices", json=list(bodies), resource=resource).json()
@@ -388,14 +382,12 @@ class FortiZTPClient(object):
         return list_items(self.http.get("/setting/scripts"), "data", "scripts")
 
     def create_script(self, name):
-        return self.http.request("POST", "/setting/scripts", json={"name": name}, resource=name).json()
+        """POST a script; after a 5xx or a lost answer, the script of that name read back is the one
+        created (see :meth:`HttpClient.create`)."""
+        def find():
+            return next((s for s in self.list_scripts() if isinstance(s, dict) and s.get("name") == name), None)
 
-    def get_script(self, oid):
-        return self.http.get(api_path("/setting/scripts/%s", oid), resource=oid)
-
-    def update_script(self, oid, name):
-        return self.http.request("PUT", api_path("/setting/scripts/%s", oid), json={"oid": oid, "name": name},
-                                 resource=oid).json()
+        return self.http.create("/setting/scripts", {"name": name}, find, resource=name)
 
     def delete_script(self, oid):
         return self.http.request("DELETE", api_path("/setting/scripts/%s", oid), resource=oid).json()
@@ -427,7 +419,15 @@ class FortiZTPClient(object):
         return list_items(self.http.get("/setting/fortimanagers"), "data", "fortiManagers")
 
     def create_fortimanager(self, body):
-        return self.http.request("POST", "/setting/fortimanagers", json=body, resource=body.get("sn")).json()
+        """POST a FortiManager setting; after a 5xx or a lost answer, the setting holding the same
+        serials read back is the one created (see :meth:`HttpClient.create`)."""
+        serials = set(split_list(body.get("sn")))
+
+        def find():
+            return next((f for f in self.list_fortimanagers()
+                         if isinstance(f, dict) and set(split_list(f.get("sn"))) == serials), None)
+
+        return self.http.create("/setting/fortimanagers", body, find, resource=body.get("sn"))
 
     def get_fortimanager(self, oid):
         return self.http.get(api_path("/setting/fortimanagers/%s", oid), resource=oid)

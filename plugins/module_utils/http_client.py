@@ -129,6 +129,13 @@ def _never_sent(exc):
     return False
 
 
+def may_have_been_processed(exc):
+    """True for the failures after which a POST may or may not have taken effect: 5xx, no answer."""
+    if exc.status is None:
+        return exc.code in ("CONNECTION_ERROR", "TIMEOUT")
+    return exc.status in (500, 502, 503, 504)
+
+
 def path_segment(value):
     """``value`` as one URL path segment: every reserved character percent-encoded, ``/`` too.
 
@@ -295,6 +302,51 @@ class HttpClient(object):
         details = details if isinstance(details, dict) else {"details": details}
         return ApiError(response.status, self.redact(code), self.redact(message), self.redact_data(details),
                         method, path, resource)
+
+    def post_with_read_back(self, items, send, still_to_do):
+        """The one rule for a POST that is not safe to repeat (a create, a bulk write).
+
+        Returns (the items a read-back found done, the last answer; ``{}`` when a read-back found
+        everything done). ``send(items)`` posts; after a failure the service may have processed
+        (:func:`may_have_been_processed`), ``still_to_do(items)`` reads the state back and returns
+        what has not taken effect: only that is sent again, up to ``retries`` times. ``items`` None
+        means "all" to the endpoint. Any other failure is raised at once.
+        """
+        done = []
+        attempt = 0
+        while True:
+            try:
+                return done, send(items)
+            except ApiError as exc:
+                if not may_have_been_processed(exc) or attempt >= self.retries:
+                    raise
+            self.sleep(backoff_delay(attempt))
+            attempt += 1
+            left = still_to_do(items)
+            done += [i for i in (items or []) if i not in left]
+            if not left:
+                return done, {}
+            items = left
+
+    def create(self, path, body, find, resource=None):
+        """POST ``body`` creating one object, under :meth:`post_with_read_back`'s rule.
+
+        ``find()`` reads the object back (None while it does not exist); callers create only
+        after a look-up found none, so an object found after a failure is the one this POST
+        created: it is returned as the answer and the POST is not sent again.
+        """
+        recovered = []
+
+        def still_to_do(items):
+            found = find()
+            if found is None:
+                return items
+            recovered.append(found)
+            return []
+
+        _done, answer = self.post_with_read_back(
+            [body], lambda _items: self.request("POST", path, json=body, resource=resource).json(), still_to_do)
+        return recovered[-1] if recovered else answer
 
     def get(self, path, params=None, resource=None):
         return self.request("GET", path, params=params, resource=resource).json()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import unicodedata
 
 from urllib.parse import urlsplit
 
@@ -94,6 +95,54 @@ def check_private_folder(option, path):
     check_output_path(option, path)
 
 
+# The options that hold an id of the API, in any module (aliases before their option, so the
+# message names what the user wrote). Ids go into URLs: one holding "/" or ".." would reach
+# another route, so they are refused instead of being sent and answered with a bare 404.
+ID_OPTIONS = ("id", "manifest", "manifest_id", "site_id", "device_id", "device_ids", "operator_id",
+              "serial", "serials")
+ID_RULE = "an id is not empty and holds no '/', '..', white space or control character"
+
+
+def id_problem(value):
+    """What makes ``value`` unusable as an id (``"holds '/'"``), or None."""
+    text = str(value)
+    if not text:
+        return "is empty"
+    for char in text:
+        if char == "/":
+            return "holds '/'"
+        if char.isspace():
+            return "holds white space"
+        if unicodedata.category(char) == "Cc":
+            return "holds a control character"
+    if ".." in text:
+        return "holds '..'"
+    return None
+
+
+def check_id(option, value):
+    """``value`` of ``option`` is an id (see :data:`ID_RULE`); None (not given) passes."""
+    if value is None:
+        return
+    problem = id_problem(value)
+    if problem:
+        raise InputError(option, value, "%s: %s" % (problem, ID_RULE))
+
+
+def check_ids(params):
+    """Every id option of a module: strings, lists of strings, and the device_id of list items."""
+    for option in ID_OPTIONS:
+        value = params.get(option)
+        if isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                if isinstance(item, dict):
+                    check_id("%s[%d].device_id" % (option, index), item.get("device_id"))
+                else:
+                    check_id("%s[%d]" % (option, index), item)
+        elif not isinstance(value, dict):
+            check_id(option, value)
+
+
 def check_transport(params):
     """The transport options: URLs, timeout, retries and ca_path."""
     for option in URL_OPTIONS:
@@ -122,6 +171,7 @@ def check_options(params):
     plugins use too.
     """
     check_transport(params)
+    check_ids(params)
     for option in OUTPUT_PATH_OPTIONS:
         if option in params:
             check_output_path(option, params.get(option))

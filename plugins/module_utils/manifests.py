@@ -9,7 +9,6 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import 
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
-SETTLED_DEVICE_STATUSES = frozenset(("online", "failed", "config_failed"))
 MANIFEST_STATUSES = ("draft", "ready", "deploying", "deployed")
 DEVICE_STATUSES = ("pending", "serial_registered", "config_generated", "deploying", "online", "config_failed", "failed")
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError
+
 # The only references to the real clock and sleep in plugins/: everything else takes them as arguments.
 monotonic = time.monotonic
 sleep = time.sleep
@@ -28,9 +30,6 @@ class WaitTimeout(Exception):
 
 def check_wait_options(timeout, interval, timeout_option="wait_timeout", interval_option="poll_interval"):
     """One rule for every wait: a timeout of 0 or more (0 polls once), an interval of at least 1 second."""
-    # Imported here: resource imports the HTTP layer, which takes its sleep from this module.
-    from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
-
     if timeout is None or timeout < 0:
         raise InputError(timeout_option, timeout, "must be 0 or more seconds (0: look once, do not wait)")
     if interval is None or interval < 1:

@@ -16,7 +16,6 @@ import re
 
 SERIAL_PATTERN = re.compile(r"^[A-Z0-9]{6,20}$")
 SERIAL_RULE = "6-20 characters A-Z and 0-9"
-CSV_COLUMNS = ("hostname", "serial_number", "mac_address")
 DEFAULT_BATCH_SIZE = 100
 
 # Outcomes of one item.

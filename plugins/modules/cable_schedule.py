@@ -15,15 +15,18 @@ description:
   - The file is written only when its content differs from what O(dest) holds (compared by SHA-256),
     through a temporary file in the same directory, so a reader never sees half a file.
 options:
-  manifest:
+  manifest_id:
     description:
       - ID of the manifest.
+      - The same name in every module that takes the ID of a manifest to work on (the manifest modules
+        call their own ID O(breakwater.ztp.manifest#module:id)); C(manifest) is an alias.
     type: str
     required: true
+    aliases: [manifest]
   dest:
     description:
       - File to save the PDF to. When it is an existing directory, the file is
-        C(<manifest>-cable-schedule.pdf) inside it.
+        C(<manifest_id>-cable-schedule.pdf) inside it.
       - The directory must exist.
     type: path
     required: true
@@ -47,7 +50,7 @@ author:
 EXAMPLES = r"""
 - name: Cable schedule of Production Floor A for the field crew
   breakwater.ztp.cable_schedule:
-    manifest: manifest_123
+    manifest_id: manifest_123
     dest: /srv/rollout/floor-a/cable-schedule.pdf
 """
 
@@ -89,7 +92,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.resource import Inp
 def destination(params):
     dest = params["dest"]
     if os.path.isdir(dest):
-        dest = os.path.join(dest, "%s-cable-schedule.pdf" % safe_file_name(params["manifest"]))
+        dest = os.path.join(dest, "%s-cable-schedule.pdf" % safe_file_name(params["manifest_id"]))
     elif not os.path.isdir(os.path.dirname(os.path.abspath(dest))):
         raise InputError("dest", dest, "is in a directory that does not exist")
     return dest
@@ -98,7 +101,7 @@ def destination(params):
 def make_work(module):
     def work(client, params):
         dest = destination(params)
-        pdf = client.get_cable_schedule(params["manifest"])
+        pdf = client.get_cable_schedule(params["manifest_id"])
         before = read_bytes(dest)
         changed = before != pdf
         if changed and not module.check_mode:
@@ -118,7 +121,7 @@ def make_work(module):
 def main():
     module = AnsibleModule(
         argument_spec=breakwater_argument_spec(
-            manifest=dict(type="str", required=True),
+            manifest_id=dict(type="str", required=True, aliases=["manifest"]),
             dest=dict(type="path", required=True),
         ),
         supports_check_mode=True,

@@ -25,11 +25,14 @@ description:
     its content differs. Characters other than C(A-Z a-z 0-9 . _ -) in a hostname become C(_) in its
     file name.
 options:
-  manifest:
+  manifest_id:
     description:
       - ID of the manifest.
+      - The same name in every module that takes the ID of a manifest to work on (the manifest modules
+        call their own ID O(breakwater.ztp.manifest#module:id)); C(manifest) is an alias.
     type: str
     required: true
+    aliases: [manifest]
   device_ids:
     description:
       - Only these devices of the manifest. Unknown IDs fail the task before any write.
@@ -98,12 +101,12 @@ author:
 EXAMPLES = r"""
 - name: Generate the configs of Production Floor A and wait for them
   breakwater.ztp.config:
-    manifest: manifest_123
+    manifest_id: manifest_123
     wait: true
 
 - name: Regenerate two switches after a template change and save their configs for review
   breakwater.ztp.config:
-    manifest: manifest_123
+    manifest_id: manifest_123
     hostnames: [sw-prod-01, sw-prod-02]
     force: true
     dest: /srv/rollout/floor-a/configs
@@ -202,13 +205,13 @@ def save_files(module, client, params, devices, result):
 def make_work(module):
     def work(client, params):
         validate(params)
-        manifest = client.get_manifest(params["manifest"])
+        manifest = client.get_manifest(params["manifest_id"])
         devices = select_devices(manifest.get("devices") or [], params["device_ids"], params["hostnames"])
         queue, skipped = plan_generation(devices, force=params["force"])
         result = {"changed": bool(queue), "queued": [brief(d) for d in queue], "not_queued": skipped}
         if queue:
-            result["diff"] = [{"before_header": "configs of manifest %s" % params["manifest"],
-                               "after_header": "configs of manifest %s" % params["manifest"],
+            result["diff"] = [{"before_header": "configs of manifest %s" % params["manifest_id"],
+                               "after_header": "configs of manifest %s" % params["manifest_id"],
                                "before": "", "after": "".join("generate %s (%s)\n" % (d.get("hostname"), d.get("id"))
                                                               for d in queue)}]
         if module.check_mode:
@@ -222,16 +225,16 @@ def make_work(module):
             result["changed"] = True  # before generating: a dest that cannot be made fails first
         if queue:
             try:
-                outcome = generate_configs(client, params["manifest"], queue, params["force"], params["wait_timeout"],
+                outcome = generate_configs(client, params["manifest_id"], queue, params["force"], params["wait_timeout"],
                                            params["poll_interval"], wait=wait)
             except WaitTimeout as exc:
                 pending = sorted(d["id"] for d in queue if d["id"] not in (exc.last or {}))
                 raise ApiError(None, "WAIT_TIMEOUT", "config generation not finished after %s seconds for %s" % (
                     params["wait_timeout"], ", ".join(pending)), method="GET", path="/events",
-                    resource=params["manifest"])
+                    resource=params["manifest_id"])
             result["job"], failed = outcome["job"], outcome["failed"]
             if wait:
-                refreshed = dict((d.get("id"), d) for d in client.get_manifest(params["manifest"]).get("devices") or [])
+                refreshed = dict((d.get("id"), d) for d in client.get_manifest(params["manifest_id"]).get("devices") or [])
                 devices = [refreshed.get(d.get("id"), d) for d in devices]
         if wait or params["dest"]:
             result["devices"] = [brief(d) for d in devices]
@@ -254,7 +257,7 @@ def make_work(module):
 def main():
     module = AnsibleModule(
         argument_spec=breakwater_argument_spec(
-            manifest=dict(type="str", required=True),
+            manifest_id=dict(type="str", required=True, aliases=["manifest"]),
             device_ids=dict(type="list", elements="str"),
             hostnames=dict(type="list", elements="str"),
             force=dict(type="bool", default=False),

@@ -15,7 +15,10 @@ options:
   manifest_id:
     description:
       - Only the devices of this manifest.
+      - The same name in every module that takes the ID of a manifest to work on (the manifest modules
+        call their own ID O(breakwater.ztp.manifest#module:id)); C(manifest) is an alias.
     type: str
+    aliases: [manifest]
   status:
     description:
       - Only the devices in this status.
@@ -85,7 +88,7 @@ def collect(client, params):
 def main():
     run_info_module(
         "breakwater", collect,
-        manifest_id=dict(type="str"),
+        manifest_id=dict(type="str", aliases=["manifest"]),
         status=dict(type="str", choices=list(DEVICE_STATUSES)),
         device_type=dict(type="str"),
         search=dict(type="str")

@@ -15,7 +15,10 @@ options:
   manifest_id:
     description:
       - Only the events of this manifest.
+      - The same name in every module that takes the ID of a manifest to work on (the manifest modules
+        call their own ID O(breakwater.ztp.manifest#module:id)); C(manifest) is an alias.
     type: str
+    aliases: [manifest]
   device_id:
     description:
       - Only the events of this device.
@@ -94,7 +97,7 @@ def collect(client, params):
 def main():
     run_info_module(
         "breakwater", collect,
-        manifest_id=dict(type="str"),
+        manifest_id=dict(type="str", aliases=["manifest"]),
         device_id=dict(type="str"),
         event_type=dict(type="str"),
         start_date=dict(type="str"),

@@ -22,9 +22,11 @@ options:
     required: true
   region:
     description:
-      - Region of FortiGate Cloud, for example V(global).
+      - Region of FortiGate Cloud. The choices are the regions FortiZTP lists as available to a device
+        (its C(region) field before provisioning).
     type: str
     required: true
+    choices: [global, europe, JP, US]
 extends_documentation_fragment:
   - breakwater.ztp.fortiztp
   - breakwater.ztp.transport
@@ -61,7 +63,6 @@ api_calls:
 """
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_info_module
-from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 
 def profile_name(profile):
@@ -74,10 +75,8 @@ def profile_name(profile):
 
 
 def collect(client, params):
-    for option in ("serial", "region"):
-        if not params[option].strip() or "/" in params[option]:
-            raise InputError(option, params[option], "must be a non-empty value without '/'")
-    profiles = client.get_firmware_profiles(params["serial"].strip(), params["region"].strip())
+    # serial is checked by the rule of every id (inputs.check_ids), region by its choices.
+    profiles = client.get_firmware_profiles(params["serial"], params["region"])
     names = [n for n in (profile_name(p) for p in profiles) if n]
     return {"firmware_profiles": profiles, "names": names}
 
@@ -86,7 +85,7 @@ def main():
     run_info_module(
         "fortiztp", collect,
         serial=dict(type="str", required=True),
-        region=dict(type="str", required=True)
+        region=dict(type="str", required=True, choices=["global", "europe", "JP", "US"])
     )
 
 

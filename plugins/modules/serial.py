@@ -26,13 +26,16 @@ description:
     every item; the task fails when any item failed (for example C(SERIAL_ALREADY_REGISTERED) because
     a device of another manifest holds the serial) unless O(allow_partial=true).
 options:
-  manifest:
+  manifest_id:
     description:
       - ID of the manifest whose devices get the serials.
       - Required with O(csv) and O(csv_content), and for items of O(serials) that name their device
         by C(hostname).
-      - With only device IDs and no O(manifest), the module reads all devices once to find them.
+      - With only device IDs and no O(manifest_id), the module reads all devices once to find them.
+      - The same name in every module that takes the ID of a manifest to work on (the manifest modules
+        call their own ID O(breakwater.ztp.manifest#module:id)); C(manifest) is an alias.
     type: str
+    aliases: [manifest]
   device_id:
     description:
       - ID of the one device to register O(serial_number) for. Sent to the single-device endpoint.
@@ -44,7 +47,7 @@ options:
   serials:
     description:
       - Serial numbers for several devices, each naming its device by C(device_id) or by C(hostname)
-        within O(manifest).
+        within O(manifest_id).
     type: list
     elements: dict
     suboptions:
@@ -54,7 +57,7 @@ options:
         type: str
       hostname:
         description:
-          - Hostname of the device within O(manifest).
+          - Hostname of the device within O(manifest_id).
         type: str
       serial_number:
         description:
@@ -136,20 +139,20 @@ EXAMPLES = r"""
 
 - name: Register the serials of Production Floor A from the crew's CSV
   breakwater.ztp.serial:
-    manifest: manifest_123
+    manifest_id: manifest_123
     csv: files/floor-a-serials.csv
     verification_method: csv_import
     replace: true
 
 - name: Register the serials pasted into an AWX survey (a textarea survey variable)
   breakwater.ztp.serial:
-    manifest: manifest_123
+    manifest_id: manifest_123
     csv_content: "{{ serials_csv_content }}"
     verification_method: barcode_scan
 
 - name: Register a few by hostname
   breakwater.ztp.serial:
-    manifest: manifest_124
+    manifest_id: manifest_124
     serials:
       - hostname: sw-prodb-01
         serial_number: FDO2401B001
@@ -262,11 +265,11 @@ def read_entries(params):
 
 def read_devices(client, params, entries):
     """All devices the entries may name, in one call."""
-    if params["manifest"]:
-        manifest = client.get_manifest(params["manifest"])
+    if params["manifest_id"]:
+        manifest = client.get_manifest(params["manifest_id"])
         return [dict(d, manifest_id=d.get("manifest_id") or manifest.get("id")) for d in manifest.get("devices") or []]
     if any(e.hostname for e in entries):
-        raise InputError("manifest", None, "is required to find devices by hostname")
+        raise InputError("manifest_id", None, "is required to find devices by hostname")
     return client.list_devices()
 
 
@@ -376,7 +379,7 @@ def module_kwargs():
     """The AnsibleModule arguments (the site plugins run this module's task in-process with them)."""
     return dict(
         argument_spec=breakwater_argument_spec(
-            manifest=dict(type="str"),
+            manifest_id=dict(type="str", aliases=["manifest"]),
             device_id=dict(type="str"),
             serial_number=dict(type="str"),
             serials=dict(type="list", elements="dict", options=dict(
@@ -396,7 +399,7 @@ def module_kwargs():
         required_one_of=[("device_id", "serials", "csv", "csv_content")],
         mutually_exclusive=[("device_id", "serials", "csv", "csv_content")],
         required_together=[("device_id", "serial_number")],
-        required_by={"csv": "manifest", "csv_content": "manifest"},
+        required_by={"csv": "manifest_id", "csv_content": "manifest_id"},
     )
 
 

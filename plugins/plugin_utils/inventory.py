@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Mapping
 
+import jinja2
 from ansible.errors import AnsibleError, AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 from ansible.utils.unsafe_proxy import wrap_var
@@ -56,6 +57,15 @@ def make_unsafe(value):
     if isinstance(value, (list, tuple)):
         return [make_unsafe(item) for item in value]
     return value
+
+
+def expression_problem(expression):
+    """Why the Jinja2 ``expression`` (as in ``compose``) does not parse, or None when it does."""
+    try:
+        jinja2.Environment().parse("{{ %s }}" % expression)
+    except jinja2.TemplateSyntaxError as exc:
+        return exc.message
+    return None
 
 
 def safe_group_name(prefix, value):

@@ -21,7 +21,8 @@ for extra in (REPO, REPO / "tests" / "lab"):
         sys.path.insert(0, str(extra))
 
 from tests.helpers.lab import start_lab, stop  # noqa: E402
-from tests.integration.test_rollout import run_playbook, task_counts, write_site_inventory  # noqa: E402
+from tests.helpers.ansible import run_playbook  # noqa: E402
+from tests.helpers.site import task_counts, write_site_inventory  # noqa: E402
 
 # A callback that records how long each task took (written to a temp folder at run time).
 TIMER = textwrap.dedent('''

@@ -41,7 +41,8 @@ for extra in (REPO, REPO / "tests" / "lab"):
 from tests.bench.bench_rollout import TIMER, calls_per_api  # noqa: E402
 from tests.bench.floor_rollout import rollout as floor_rollout  # noqa: E402
 from tests.helpers.lab import start_lab, stop  # noqa: E402
-from tests.integration.test_rollout import run_playbook, task_counts, write_site_inventory  # noqa: E402
+from tests.helpers.ansible import run_playbook  # noqa: E402
+from tests.helpers.site import task_counts, write_site_inventory  # noqa: E402
 
 # With --profile DIR: a cProfile of every task, run in Ansible's worker process (one .prof file per
 # task; read with python -m pstats). Patched in when the callback loads, before the workers fork.

@@ -129,3 +129,36 @@ def run_target(lab, target, **kwargs) -> PlaybookRun:
     env.setdefault("ANSIBLE_ROLES_PATH", str(TARGETS))
     extra_vars = dict(kwargs.pop("extra_vars", None) or {}, target=target)
     return run_playbook(lab, REPO / "tests" / "integration" / "target.yml", extra_vars=extra_vars, env=env, **kwargs)
+
+
+# The inventory plugins of the collection, for ansible-inventory runs.
+INVENTORY_PLUGINS = "breakwater.ztp.devices,breakwater.ztp.fortiztp_devices"
+
+
+def inventory_env(lab, tmp_path, **extra):
+    env = dict(os.environ)
+    env.update({
+        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+        "ANSIBLE_INVENTORY_ENABLED": INVENTORY_PLUGINS,
+        # A source that fails must fail the command, not leave an empty inventory.
+        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
+        "ANSIBLE_NOCOLOR": "1",
+        "BREAKWATER_URL": lab.url,
+        "BREAKWATER_API_TOKEN": lab.breakwater_token,
+        "FORTIZTP_BASE_URL": lab.fortiztp_base_url,
+        "FORTIZTP_AUTH_URL": lab.auth_url,
+        "FORTIZTP_API_ID": lab.api_id,
+        "FORTIZTP_PASSWORD": lab.password,
+        "FORTIZTP_TOKEN_CACHE_DIR": str(tmp_path / "tokens"),
+    })
+    env.update(extra)
+    return env
+
+
+def ansible_inventory(lab, tmp_path, source, args=(), **env):
+    """Run `ansible-inventory -i source --list`; returns (rc, parsed output or None, stderr)."""
+    command = [os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(source), "--list"]
+    proc = subprocess.run(command + list(args), env=inventory_env(lab, tmp_path, **env), capture_output=True,
+                          text=True, timeout=300, check=False, cwd=str(tmp_path), stdin=subprocess.DEVNULL)
+    parsed = json.loads(proc.stdout) if proc.returncode == 0 else None
+    return proc.returncode, parsed, proc.stderr

@@ -14,8 +14,7 @@ import os
 import pytest
 import yaml
 
-from tests.helpers.ansible import run_playbook
-from tests.integration.test_inventory import ansible_inventory
+from tests.helpers.ansible import ansible_inventory, run_playbook
 
 BREAKWATER_MODULES = {
     "manifest": {"id": "manifest_123", "description": "must not be written"},
@@ -81,9 +80,37 @@ MODULE_CASES = [
          "MANIFEST_NOT_FOUND", "manifest_123?x=1"),
     case("manifest id with a fragment", "manifest", {"id": "manifest_123#frag", "description": "x"},
          "MANIFEST_NOT_FOUND", "manifest_123#frag"),
-    case("manifest id climbing up", "manifest", {"id": "../status", "description": "x"}, "NOT_FOUND", "../status"),
+    # Issue 18: an id holding "/", "..", white space or a control character is refused before any call,
+    # naming the option (inputs.check_ids), instead of coming back as a bare 404.
+    case("manifest id climbing up", "manifest", {"id": "../status", "description": "x"}, "id", "../status"),
     case("manifest id with a slash", "manifest", {"id": "manifest_123/../manifest_unsafe", "description": "x"},
-         "NOT_FOUND", "manifest_123/../manifest_unsafe"),
+         "id", "manifest_123/../manifest_unsafe"),
+    case("manifest id reaching a device", "manifest", {"id": "../devices/device_002", "description": "x"}, "id",
+         "../devices/device_002"),
+    case("manifest_info id with white space", "manifest_info", {"id": "manifest 123"}, "id", "manifest 123"),
+    case("config manifest_id with a slash", "config", {"manifest_id": "manifest_123/x"}, "manifest_id",
+         "manifest_123/x"),
+    case("config manifest (the alias) with dots", "config", {"manifest": "..", "force": True}, "manifest", ".."),
+    case("config device id with a control character", "config",
+         {"manifest_id": "manifest_123", "device_ids": ["device_002\x07"]}, "device_ids[0]", "device_002\\x07"),
+    case("serial device id with white space", "serial", {"device_id": "device 002", "serial_number": "FDO2401A001"},
+         "device_id", "device 002"),
+    case("serial item device id with a slash", "serial",
+         {"manifest_id": "manifest_123", "serials": [{"device_id": "../device_002", "serial_number": "FDO2401A001"}]},
+         "serials[0].device_id", "../device_002"),
+    case("cable_schedule manifest_id with a tab", "cable_schedule",
+         {"manifest_id": "manifest_123\t", "dest": "{{ work_dir }}/cs.pdf"}, "manifest_id", "manifest_123\\t"),
+    case("config_info device id climbing up", "config_info", {"device_id": ".."}, "device_id", ".."),
+    case("device_info manifest_id with white space", "device_info", {"manifest_id": "manifest 123"}, "manifest_id",
+         "manifest 123"),
+    case("event_info device id with a slash", "event_info", {"device_id": "device_002/config"}, "device_id",
+         "device_002/config"),
+    case("fortiztp_device serial with a slash", "fortiztp_device", {"serial": "FGT60FTK20000001/x", "state": "unprovisioned"},
+         "serial", "FGT60FTK20000001/x"),
+    case("fortiztp_firmware_profile_info serial with dots", "fortiztp_firmware_profile_info",
+         {"serial": "..", "region": "global"}, "serial", ".."),
+    case("fortiztp_firmware_profile_info unknown region", "fortiztp_firmware_profile_info",
+         {"serial": "FGT60FTK20000001", "region": "mars"}, "region", "mars"),
     case("manifest unknown id", "manifest", {"id": "manifest_999", "description": "x"}, "MANIFEST_NOT_FOUND",
          "manifest_999"),
     case("manifest unknown id in check mode", "manifest", {"id": "manifest_998", "name": "New"}, "MANIFEST_NOT_FOUND",
@@ -241,10 +268,11 @@ def test_bad_input_matrix_modules(lab, tmp_path):
 
 
 def test_unknown_manifest_id_fails_in_check_mode_too(lab, tmp_path):
+    item = [c for c in MODULE_CASES if c["name"] == "manifest unknown id in check mode"][0]
     book = tmp_path / "check.yml"
-    book.write_text(yaml.safe_dump(playbook([MODULE_CASES[5]]), sort_keys=False))
+    book.write_text(yaml.safe_dump(playbook([item]), sort_keys=False))
     run = run_playbook(lab, book, check=True)
-    assert_clear_failure(MODULE_CASES[5], run.records[0])
+    assert_clear_failure(item, run.records[0])
     assert lab.counters()["writes"] == 0
 
 
@@ -257,6 +285,9 @@ INVENTORY_CASES = [
     ("fortiztp_devices", {"base_url": "file:///etc/passwd"}, "base_url", "file:///etc/passwd"),
     ("fortiztp_devices", {"auth_url": "gopher://127.0.0.1/"}, "auth_url", "gopher://127.0.0.1/"),
     ("fortiztp_devices", {"retries": -1}, "retries", "-1"),
+    # Issue 18: it used to warn and name every host after its serial.
+    ("fortiztp_devices", {"hostname_expression": "fortiztp_serial_number |"}, "hostname_expression",
+     "fortiztp_serial_number |"),
 ]
 
 

@@ -64,7 +64,7 @@ def test_check_mode_then_apply_then_unchanged(lab, target, tmp_path):
     second.check_asserts(ASSERTS[target])
 
 
-def test_info_modules(lab):
+def test_info_modules_answer_the_same_in_check_mode_and_write_nothing(lab):
     """Every read-only module; the targets that read configs generate them first (a real write)."""
     run = run_target(lab, "breakwater_info")
     assert run.rc == 0, run.output

@@ -137,8 +137,11 @@ def test_template_change_and_version_bump_redeploy_only_the_devices_concerned(la
     new = new_events(lab, site["id"], seen)
     assert sorted(by_id[e["device_id"]] for e in new if e["event_type"] == "config_generated") == SWITCHES
     assert deployed_in(new, by_id) == SWITCHES
-    assert "template_switch_advanced" in (tmp_path / "out" / "configs" / "site_floor_a" / "sw-prod-01.cfg").read_text() \
-        or (tmp_path / "out" / "configs" / "site_floor_a" / "sw-prod-01.cfg").exists()
+    # The saved file is the new template's config (its header line), as the lab holds it now.
+    saved = (tmp_path / "out" / "configs" / "site_floor_a" / "sw-prod-01.cfg").read_text()
+    assert "! Cisco IE-3300 Advanced Configuration" in saved, saved
+    switch_id = [i for i, host in by_id.items() if host == "sw-prod-01"][0]
+    assert saved == lab.bw("GET", "/devices/%s/config" % switch_id, params={"format": "text"}).json()["content"]
 
     lab.reset_counters()
     rerun = rollout(lab, tmp_path, hosts, ztp_config_templates=templates)

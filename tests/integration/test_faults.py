@@ -3,8 +3,8 @@ Retry-After, latency above the timeout, token revocation mid-run.
 
 Each scenario runs a module-level rollout of Floor A (tests/integration/fortiztp/faults.yml) with
 the faults injected: it completes, or fails with a clear message (an API code, no traceback).
-Then a plain rerun without faults completes, and the lab shows no duplicated write (one serial
-event and one config per device) and every serial intact.
+Then a plain rerun without faults completes, and the lab shows no duplicated write (one manifest
+Floor C, one serial event and one config per device) and every serial intact.
 """
 from __future__ import annotations
 
@@ -27,6 +27,16 @@ FZ = "/public/api/v2"
 
 # name -> (faults, extra vars, must the faulted run complete?)
 SCENARIOS = {
+    # Issue 18: a create the service may have processed is read back, then sent again or taken as done.
+    "two 503s on POST /manifests": ([
+        dict(path=BW + "/manifests", method="POST", status=503, count=2),
+    ], {}, True),
+    "slow answer on POST /manifests after it was processed": ([
+        dict(path=BW + "/manifests", method="POST", status=None, latency_ms=2600, after=True, count=1),
+    ], {}, True),
+    "503 on POST /manifests after it was processed": ([
+        dict(path=BW + "/manifests", method="POST", status=503, after=True, count=1),
+    ], {}, True),
     "5xx burst on reads": ([
         dict(path=BW + "/manifests/*", method="GET", status=503, count=3),
         dict(path=FZ + "/devices*", method="GET", status=502, count=2),
@@ -53,11 +63,11 @@ SCENARIOS = {
     "reset on the OAuth login POST": ([
         dict(path="/api/v1/oauth/token/", method="POST", reset_connection=True, count=1),
     ], {}, True),
-    # A script POST is not safe to repeat blindly (names are unique, the oid is the server's):
-    # the task fails clearly and the rerun finds the script by name instead of creating another.
+    # A script POST is not repeated blindly (names are unique, the oid is the server's): the script
+    # is read back by name and the lost answer taken as done.
     "reset on the FortiZTP script POST after it was processed": ([
         dict(path=FZ + "/setting/scripts", method="POST", reset_connection=True, after=True, count=1),
-    ], {}, False),
+    ], {}, True),
     "429 with Retry-After": ([
         dict(path=BW + "/devices/bulk-serial", method="POST", status=429, retry_after=1, count=1),
         dict(path=FZ + "/devices*", status=429, retry_after=1, count=2),
@@ -97,6 +107,8 @@ def assert_converged(lab):
     for kind in ("serial_replaced", "config_generated"):
         per_device = [e["device_id"] for e in events if e["event_type"] == kind]
         assert sorted(per_device) == sorted(FLOOR_A), (kind, per_device)
+    floor_c = [m for m in state["manifests"] if m["name"] == "Floor C" and m["site_id"] == "site-faults"]
+    assert len(floor_c) == 1 and floor_c[0]["status"] == "ready", floor_c
     scripts = [s for s in state["fortiztp"]["scripts"] if s["name"] == "floor-a-baseline"]
     assert len(scripts) == 1, state["fortiztp"]["scripts"]
     fortigate = [d for d in state["fortiztp"]["devices"] if d["deviceSN"] == "FGT60FTK20000001"][0]

@@ -40,7 +40,7 @@ def assert_clean(run, counters):
 
 
 @pytest.mark.parametrize("target", WRITE_TARGETS + ("fortiztp_info", "fortiztp_token"))
-def test_target(lab, target):
+def test_each_fortiztp_target_passes_its_asserts_with_the_expected_calls(lab, target):
     run = run_target(lab, target)
     run.check_asserts(ASSERTS[target])
     counters = lab.counters()

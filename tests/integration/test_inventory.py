@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.helpers.ansible import collections_path, run_playbook
+from tests.helpers.ansible import ansible_inventory, inventory_env, run_playbook
 
 INVENTORY_DIR = Path(__file__).resolve().parent / "inventory"
 GOLDEN_DIR = INVENTORY_DIR / "golden"
-ENABLED = "breakwater.ztp.devices,breakwater.ztp.fortiztp_devices"
 UNSAFE_NAME = "{{ lookup('pipe', 'id') }}"
 # Written to a temporary file by the test (ansible-lint takes every YAML file under an
 # "inventory" folder for an inventory, so it cannot live beside the inventory files).
@@ -55,35 +52,6 @@ UNSAFE_PLAY = r"""---
 """
 
 VOLATILE = ("fortiztp_provisioning_timestamp", "fortiztp_provisioning_complete_timestamp")
-
-
-def inventory_env(lab, tmp_path, **extra):
-    env = dict(os.environ)
-    env.update({
-        "ANSIBLE_COLLECTIONS_PATH": collections_path(),
-        "ANSIBLE_INVENTORY_ENABLED": ENABLED,
-        # A source that fails must fail the command, not leave an empty inventory.
-        "ANSIBLE_INVENTORY_UNPARSED_FAILED": "true",
-        "ANSIBLE_NOCOLOR": "1",
-        "BREAKWATER_URL": lab.url,
-        "BREAKWATER_API_TOKEN": lab.breakwater_token,
-        "FORTIZTP_BASE_URL": lab.fortiztp_base_url,
-        "FORTIZTP_AUTH_URL": lab.auth_url,
-        "FORTIZTP_API_ID": lab.api_id,
-        "FORTIZTP_PASSWORD": lab.password,
-        "FORTIZTP_TOKEN_CACHE_DIR": str(tmp_path / "tokens"),
-    })
-    env.update(extra)
-    return env
-
-
-def ansible_inventory(lab, tmp_path, source, args=(), **env):
-    """Run `ansible-inventory -i source --list`; returns (rc, parsed output or None, stderr)."""
-    command = [os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(source), "--list"]
-    proc = subprocess.run(command + list(args), env=inventory_env(lab, tmp_path, **env), capture_output=True,
-                          text=True, timeout=300, check=False, cwd=str(tmp_path), stdin=subprocess.DEVNULL)
-    parsed = json.loads(proc.stdout) if proc.returncode == 0 else None
-    return proc.returncode, parsed, proc.stderr
 
 
 def normalise(inventory, lab):
@@ -140,7 +108,7 @@ GOLDEN_CASES = {
 
 
 @pytest.mark.parametrize("source", sorted(GOLDEN_CASES))
-def test_golden(lab, tmp_path, source):
+def test_inventory_list_matches_its_golden_file(lab, tmp_path, source):
     if GOLDEN_CASES[source]:
         GOLDEN_CASES[source](lab)
     rc, inventory, stderr = ansible_inventory(lab, tmp_path, INVENTORY_DIR / source)
@@ -296,7 +264,7 @@ def test_fortiztp_cache_makes_no_call(lab, tmp_path):
     assert lab.password not in cache_text and "access_token" not in cache_text
 
 
-def test_errors_are_clear(lab, tmp_path):
+def test_an_unknown_manifest_or_a_refused_token_fails_the_sync_clearly(lab, tmp_path):
     source = tmp_path / "typo.breakwater_ztp.yml"
     source.write_text("plugin: breakwater.ztp.devices\nmanifests: [Production Floor Z, manifest_123]\n")
     rc, _inventory, stderr = ansible_inventory(lab, tmp_path, source)

@@ -13,6 +13,7 @@ import pytest
 import yaml
 
 from tests.helpers.ansible import REPO, run_playbook
+from tests.helpers.site import task_counts, write_site_inventory
 
 EXAMPLE = REPO / "examples" / "site_floor_a"
 ROLLOUT = "playbooks/site_rollout.yml"
@@ -28,7 +29,6 @@ FLOOR_A = {
     "ap-prod-02": ("FP231FTF20000002", "fortinet_fap231f"),
 }
 FORTINET = ["FGT60FTK20000001", "FP231FTF20000001", "FP231FTF20000002"]
-VALIDATION_TASK = "Validating arguments against arg spec"
 
 
 def output_vars(tmp_path: Path) -> dict:
@@ -61,34 +61,6 @@ def copy_example(tmp_path: Path, edit_hosts=None) -> Path:
         edit_hosts(hosts["all"]["children"]["floor_a"]["children"])
         (site / "hosts.yml").write_text(yaml.safe_dump(hosts))
     return site / "hosts.yml"
-
-
-def write_site_inventory(lab, manifest_id: str, folder: Path) -> Path:
-    """A static inventory of a lab manifest: one host per device, and the site in group_vars."""
-    manifest = lab.bw("GET", "/manifests/%s" % manifest_id).json()
-    folder.mkdir(parents=True, exist_ok=True)
-    hosts = {d["hostname"]: {"serial_number": d["serial_number"], "device_type": d["device_type"]}
-             for d in manifest["devices"]}
-    (folder / "hosts.yml").write_text(yaml.safe_dump({"all": {"children": {"site": {"hosts": hosts}}}}))
-    (folder / "group_vars").mkdir(exist_ok=True)
-    (folder / "group_vars" / "all.yml").write_text(yaml.safe_dump({
-        "ztp_site_id": manifest["site_id"],
-        "ztp_manifest_name": manifest["name"],
-        "ztp_topology_source": manifest["topology_source"],
-        "ztp_fortimanager_sn": "FMG-VM0000000001",
-        "ztp_fortimanager_ip": "10.0.0.10",
-        "ztp_fortiztp_script": "baseline-prerun",
-        "rollout_poll_interval": 1,
-        "configs_poll_interval": 1,
-        "fortiztp_provision_poll_interval": 1,
-    }))
-    return folder / "hosts.yml"
-
-
-def task_counts(run) -> tuple[int, int]:
-    """(distinct tasks that ran, task results) of a run, leaving out the per-host argument validation."""
-    records = [r for r in run.records if VALIDATION_TASK not in r["task"]]
-    return len({r["task"] for r in records}), len(records)
 
 
 @pytest.mark.slow

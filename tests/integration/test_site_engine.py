@@ -47,8 +47,10 @@ def test_check_mode_on_a_new_site_plans_every_device_and_writes_nothing(lab, tmp
 
 
 @pytest.mark.slow
-def test_check_mode_then_real_run_then_check_mode_again(lab, tmp_path):
-    """The plan names what the real run then does; on the rolled-out site it plans nothing."""
+def test_real_run_rolls_out_the_site_then_check_mode_plans_nothing(lab, tmp_path):
+    """A real run brings every device online (progress lines, no retry lines); check mode on the
+    rolled-out site then plans nothing and writes nothing. (What check mode plans on a new site is
+    the test above.)"""
     real = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE / "hosts.yml"), extra_vars=output_vars(tmp_path))
     assert real.rc == 0, real.output[-6000:]
     # Progress: one line per poll with counts, never Ansible's retry lines.

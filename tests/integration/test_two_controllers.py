@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from tests.helpers.ansible import REPO, run_playbook
-from tests.integration.test_rollout import write_site_inventory
+from tests.helpers.site import write_site_inventory
 
 HERE = REPO / "tests" / "integration" / "fortiztp"
 ROUNDS = 5

@@ -63,7 +63,7 @@ def test_every_file_is_tested():
 
 
 @pytest.mark.parametrize("name", sorted(APIS))
-def test_shape(name):
+def test_credential_type_has_the_shape_awx_accepts(name):
     cred = load(name)
     assert cred["name"] and cred["kind"] == "cloud"
     fields = cred["inputs"]["fields"]

@@ -93,3 +93,20 @@ def test_verify_file(tmp_path, module, name, expected):
     path = tmp_path / name
     path.write_text("plugin: x\n")
     assert module.InventoryModule().verify_file(str(path)) is expected
+
+
+@pytest.mark.parametrize("expression, reason", [
+    ("fortiztp_serial_number |", "expected token 'name'"),
+    ("names[fortiztp_serial_number", "expected ']'"),
+])
+def test_a_hostname_expression_that_does_not_parse_fails_the_sync_before_any_call(expression, reason):
+    instance = plugin(fortiztp_devices, api_id="user", password="secret", hostname_expression=expression)
+    with pytest.raises(AnsibleParserError) as caught:
+        instance.check_options()
+    assert "hostname_expression" in str(caught.value) and expression in str(caught.value)
+    assert reason in str(caught.value)
+
+
+def test_a_hostname_expression_that_parses_is_accepted():
+    plugin(fortiztp_devices, api_id="user", password="secret",
+           hostname_expression="ztp_names[fortiztp_serial_number] | default(fortiztp_serial_number)").check_options()

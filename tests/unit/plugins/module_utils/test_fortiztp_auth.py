@@ -372,10 +372,10 @@ def test_token_echoed_by_a_failed_revoke_is_masked(server, forti, cache_dir, clo
 
 def test_a_given_access_token_echoed_is_masked(server):
     token = "given-Acc3ss-token-9x"
-    server.default("/devices/FGT1", Reply(404, "no device for token %s" % token, headers={"Content-Type": "text/plain"}))
+    server.default("/setting/fortimanagers/1", Reply(404, "no FortiManager for token %s" % token, headers={"Content-Type": "text/plain"}))
     auth = FortiCloudAuth(server.url, access_token=token, timeout=2, retries=0)
     with pytest.raises(ApiError) as caught:
-        make_client(server, auth).get_device("FGT1")
+        make_client(server, auth).get_fortimanager(1)
     assert caught.value.status == 404
     assert_secret_free(caught.value, [token])
 

@@ -204,23 +204,24 @@ def test_parse_retry_after():
 
 # ----------------------------------------------------------------------------- the POST rule
 
+# A bare POST is sent once; the read-back that makes a create safe to repeat is test_safe_posts.py's.
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_post_is_never_retried_after_a_5xx(server, sleeps, status):
-    server.default(BW + "/manifests", bw_error(status, "UPSTREAM", "try later"))
+    server.default("/jobs", bw_error(status, "UPSTREAM", "try later"))
     with pytest.raises(ApiError) as caught:
-        breakwater(server, sleeps).create_manifest({"name": "site-a"})
+        make_client(server, sleeps).request("POST", "/jobs", json={"name": "site-a"})
     assert caught.value.status == status
-    assert len(server.requests_to(BW + "/manifests", "POST")) == 1
+    assert len(server.requests_to("/jobs", "POST")) == 1
     assert sleeps == []
 
 
 def test_post_is_never_retried_after_a_dropped_connection(server, sleeps):
-    server.default(BW + "/manifests", drop())
+    server.default("/jobs", drop())
     with pytest.raises(ApiError) as caught:
-        breakwater(server, sleeps).create_manifest({"name": "site-a"})
+        make_client(server, sleeps).request("POST", "/jobs", json={"name": "site-a"}, resource="site-a")
     assert caught.value.status is None
     assert caught.value.code == "CONNECTION_ERROR"
-    assert (caught.value.method, caught.value.path, caught.value.resource) == ("POST", "/manifests", "site-a")
+    assert (caught.value.method, caught.value.path, caught.value.resource) == ("POST", "/jobs", "site-a")
     assert len(server.requests) == 1  # it reached the server: repeating it could create it twice
     assert server.requests[0].json() == {"name": "site-a"}
     assert sleeps == []
@@ -311,19 +312,19 @@ def test_breakwater_validation_error_on_post(server, sleeps):
 
 
 def test_fortiztp_oauth_style_error_becomes_api_error(server, sleeps):
-    server.script("/devices/FGT60F0000000001", Reply(400, {
+    server.script("/devices", Reply(400, {
         "error": "invalid_request", "error_description": "Device FGT60F0000000001 doesn't exist in this account",
         "status": 400,
     }))
     auth = FortiCloudAuth(server.url, access_token="given-Acc3ss-token", timeout=2, retries=0)
     client = FortiZTPClient(auth, server.url, timeout=2, retries=3, sleep=sleeps.append)
     with pytest.raises(ApiError) as caught:
-        client.update_device("FGT60F0000000001", {"deviceSN": "FGT60F0000000001", "deviceType": "FortiGate"})
+        client.bulk_update_devices([{"deviceSN": "FGT60F0000000001", "deviceType": "FortiGate"}])
     error = caught.value
     assert (error.status, error.code) == (400, "invalid_request")
     assert error.message == "Device FGT60F0000000001 doesn't exist in this account"
     assert error.details == {"status": 400}
-    assert (error.method, error.path, error.resource) == ("PUT", "/devices/FGT60F0000000001", "FGT60F0000000001")
+    assert (error.method, error.path, error.resource) == ("PUT", "/devices", "FGT60F0000000001")
 
 
 @pytest.mark.parametrize("body, content_type, expected", [

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import api_path, path_segment
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import (
-    InputError, check_options, check_output_path, check_private_folder, check_transport, check_url,
+    InputError, check_ids, check_options, check_output_path, check_private_folder, check_transport, check_url,
 )
 
 
@@ -110,3 +110,33 @@ def test_private_folder(tmp_path):
 def test_every_id_is_one_encoded_path_segment(value, encoded):
     assert path_segment(value) == encoded
     assert api_path("/manifests/%s/generate-configs", value) == "/manifests/%s/generate-configs" % encoded
+
+
+@pytest.mark.parametrize("params, field, value, reason", [
+    ({"id": "../devices/device_002"}, "id", "../devices/device_002", "holds '/'"),
+    ({"manifest_id": "manifest_123/x"}, "manifest_id", "manifest_123/x", "holds '/'"),
+    ({"manifest": "..", "manifest_id": ".."}, "manifest", "..", "holds '..'"),  # the alias the user wrote
+    ({"device_id": "device 002"}, "device_id", "device 002", "holds white space"),
+    ({"site_id": "plant-7\t"}, "site_id", "plant-7\t", "holds white space"),
+    ({"operator_id": "op\x00"}, "operator_id", "op\x00", "holds a control character"),
+    ({"serial": "FGT1\x7f"}, "serial", "FGT1\x7f", "holds a control character"),
+    ({"device_ids": ["device_001", "device_002\n"]}, "device_ids[1]", "device_002\n", "holds white space"),
+    ({"serials": [{"device_id": "d/1", "serial_number": "SN1"}]}, "serials[0].device_id", "d/1", "holds '/'"),
+    ({"serials": ["FGT1", ""]}, "serials[1]", "", "is empty"),
+])
+def test_an_id_that_would_change_the_url_is_refused_naming_the_option(params, field, value, reason):
+    with pytest.raises(InputError) as caught:
+        check_options(params)
+    assert (caught.value.field, caught.value.value) == (field, value)
+    assert reason in str(caught.value) and "no '/', '..', white space or control character" in str(caught.value)
+
+
+@pytest.mark.parametrize("params", [
+    {"id": "manifest_123", "manifest_id": None, "device_ids": ["device_001"], "site_id": "plant-7"},
+    {"id": "manifest_123?x=1"},  # sent encoded as one path segment: an unknown id, not another route
+    {"serial": "FGT60FTK20000001", "serials": [{"hostname": "sw-01", "serial_number": "SN1", "device_id": None}]},
+    {"name": "Floor A / hall 2"},  # names are not ids
+    {"manifest_id": "manifest.v2", "device_id": "a.b"},
+])
+def test_ids_that_keep_the_url_pass(params):
+    check_ids(params)

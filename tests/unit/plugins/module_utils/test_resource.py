@@ -69,7 +69,7 @@ CURRENT = {"id": "t1", "name": "a", "size": 1}
 
 @pytest.mark.parametrize("state, check, exists, same", list(itertools.product(
     ("present", "absent"), (False, True), (False, True), (False, True))))
-def test_apply(state, check, exists, same):
+def test_apply_by_state_existence_and_check_mode(state, check, exists, same):
     store = {"thing": dict(CURRENT)} if exists else {}
     params = {"state": state, "name": "a", "size": 1 if same else 2}
     thing = Thing(FakeModule(params, check_mode=check), None, store)
@@ -172,7 +172,7 @@ def test_run_task_task_failure_keeps_partial_result_and_changed():
     assert module.failed == {"msg": "half done", "changed": True, "done": ["a"], "api_calls": 7}
 
 
-def test_chunks():
+def test_chunks_are_consecutive_slices_of_at_most_size():
     assert chunks(list(range(5)), 2) == [[0, 1], [2, 3], [4]]
     assert len(chunks(list(range(1000)), 100)) == 10
     assert chunks([], 100) == []

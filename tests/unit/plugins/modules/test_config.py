@@ -82,7 +82,7 @@ def test_a_generation_that_does_not_end_fails_with_wait_timeout():
     assert "d1, d2" in result["msg"]
 
 
-def test_wait_options_follow_the_one_rule():
+def test_a_negative_wait_timeout_is_refused_naming_it():
     result = run_module(config, {"manifest": "m1", "wait": True, "wait_timeout": -5}, FakeBreakwater())
     assert result["failed"] and result["field"] == "wait_timeout" and result["value"] == -5
 

@@ -136,7 +136,7 @@ def test_a_wait_on_settled_devices_makes_no_extra_listing():
     assert client.calls == 3  # listing, bulk PUT, read-back
 
 
-def test_wait_options_follow_the_one_rule():
+def test_a_negative_wait_timeout_is_refused_naming_it():
     result = run(FakeFortiZTP(), serial="FGT1", wait=True, wait_timeout=-1)
     assert result["failed"] and result["field"] == "wait_timeout"
 

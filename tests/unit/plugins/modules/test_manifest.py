@@ -98,7 +98,7 @@ def test_a_deployment_still_running_at_the_timeout_fails_with_wait_timeout():
     assert result["error"]["code"] == "WAIT_TIMEOUT" and result["error"]["resource"] == "manifest_1"
 
 
-def test_wait_options_follow_the_one_rule():
+def test_a_negative_wait_timeout_or_a_zero_poll_interval_is_refused_before_any_write():
     client = FakeBreakwater([READY])
     result = run_module(manifest, {"id": "manifest_1", "status": "deploying", "wait": True, "wait_timeout": -1}, client)
     assert result["failed"] and result["field"] == "wait_timeout" and result["value"] == -1
