@@ -20,7 +20,7 @@ from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import ro
 
 # role -> {entry point: the table's name for it}
 ENTRY_POINTS = {
-    "rollout": {"main": "rollout", "site_report": "site_report"},
+    "rollout": {"main": "rollout", "site_report": "site_report", "scan_sheet": "scan_sheet"},
     "manifest": {"main": "manifest"},
     "serials": {"main": "serials"},
     "configs": {"main": "configs"},

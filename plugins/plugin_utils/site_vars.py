@@ -27,8 +27,8 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
 # Every variable a site plugin reads: its key in the site definition, type, default, the roles
 # whose argument specs list it, and its description. The roles' meta/argument_specs.yml files are
 # generated from this table (scripts/role_argument_specs.py) and a unit test keeps them in step.
-ALL_STEPS = ("rollout", "manifest", "serials", "configs", "fortiztp_provision", "site_report")
-SITE = ("rollout", "manifest", "serials", "configs", "site_report")
+ALL_STEPS = ("rollout", "manifest", "serials", "configs", "fortiztp_provision", "site_report", "scan_sheet")
+SITE = ("rollout", "manifest", "serials", "configs", "site_report", "scan_sheet")
 FORTIZTP = ("rollout", "fortiztp_provision")
 
 
@@ -67,7 +67,7 @@ SITE_VARIABLES = {
     "ztp_fortiztp_script_src": Variable("fortiztp_script_src", "path", None, FORTIZTP,
                                         "File holding the content of the pre-run script."),
     "ztp_output_dir": Variable(
-        "output_dir", "path", ".", ("rollout", "configs", "site_report"),
+        "output_dir", "path", ".", ("rollout", "configs", "site_report", "scan_sheet"),
         "Root of everything a run writes: reports under C(<ztp_output_dir>/reports/<ztp_site_id>/), intended "
         "configs under C(<ztp_output_dir>/configs/<ztp_site_id>/). Default: the current directory of the run."),
     "manifest_status": Variable("manifest_status", "str", "ready", ("rollout", "manifest"),
@@ -124,18 +124,19 @@ SITE_VARIABLES = {
     "rollout_fortigate_pattern": Variable(
         "fortigate_pattern", "str", "^fortigate_", ("rollout",),
         "Regular expression matching the device types Breakwater brings online only after FortiZTP provisioning."),
-    "rollout_report_dir": Variable("report_dir", "path", None, ("rollout", "site_report"),
-                                   "Folder of the report and the plan; default C(<ztp_output_dir>/reports/<ztp_site_id>)."),
+    "rollout_report_dir": Variable("report_dir", "path", None, ("rollout", "site_report", "scan_sheet"),
+                                   "Folder of the report, the plan and the scan sheet; default "
+                                   "C(<ztp_output_dir>/reports/<ztp_site_id>)."),
     "rollout_wait_timeout": Variable("deploy_wait_timeout", "int", 3600, ("rollout",),
                                      "Seconds to wait for the deployment to end."),
     "rollout_poll_interval": Variable("deploy_poll_interval", "int", 10, ("rollout",),
                                       "Seconds between two polls of the manifest while it deploys."),
     "rollout_waves": Variable(
-        "waves", "list", None, ("rollout",),
+        "waves", "list", None, ("rollout", "site_report", "scan_sheet"),
         "Waves, rolled out in order: each an inventory pattern or group (C(floor_a_firewalls), C(sw-prod-0[1:2]), "
         "C(all)); a device is in the first wave that matches it, and every device must be in one. Each wave gets its "
         "configs, FortiZTP provisioning, deployment and check before the next starts.", elements="str"),
-    "rollout_wave_size": Variable("wave_size", "int", None, ("rollout",),
+    "rollout_wave_size": Variable("wave_size", "int", None, ("rollout", "site_report", "scan_sheet"),
                                   "Instead of O(rollout_waves): waves of this many devices, in inventory order."),
     "rollout_wave": Variable(
         "only_wave", "int", None, ("rollout",),
