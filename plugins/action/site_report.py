@@ -125,14 +125,19 @@ class ActionModule(SiteAction):
             devices, source = state.devices, "inventory"
         if waves is None:
             waves = self.inventory_waves(state, task_vars)
+        sheet = scan_sheet.scan_sheet(site, devices, waves, source)
+        path = os.path.join(site["report_dir"], scan_sheet.SCAN_SHEET)
+        template = self._find_needle("templates", "scan-sheet.html.j2")
+        current = read_bytes(path, FOLDER)
+        if current and scan_sheet.key_marker(sheet).encode("utf-8") in current and \
+                os.path.getmtime(path) >= os.path.getmtime(template):
+            return path, False  # the same rows through the same template: the page is current
         try:
-            sheet = scan_sheet.scan_sheet(site, devices, waves, source)
+            page = self.render(template, {"scan_sheet": scan_sheet.with_qr_codes(sheet)}).encode("utf-8")
         except ImportError as exc:
             raise TaskFailure(str(exc))
-        page = self.render(self._find_needle("templates", "scan-sheet.html.j2"), {"scan_sheet": sheet}).encode("utf-8")
-        path = os.path.join(site["report_dir"], scan_sheet.SCAN_SHEET)
         if not write:
-            return path, read_bytes(path, FOLDER) != page
+            return path, current != page
         return path, write_if_changed(path, page, FOLDER)
 
     def inventory_waves(self, state, task_vars):

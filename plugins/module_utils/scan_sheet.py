@@ -10,6 +10,8 @@ Pure: the rows and their QR codes come from the site's devices and waves; the pa
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.site import model_code
@@ -41,7 +43,7 @@ def sheet_rows(devices, waves=None):
 
     Without waves (or with one) a single group (``wave`` None) sorted by device type then hostname;
     with waves a group per wave in order, each sorted the same way, and the devices no wave holds in a
-    last group (``wave`` None). A row: ``hostname``, ``device_type``, ``model_code`` (what the unit's
+    last group (``wave`` None). A row: ``number`` (its place in the install order), ``hostname``, ``device_type``, ``model_code`` (what the unit's
     label must show, the rule the serials step checks the detected model with), ``ip_address``.
     """
     def ordered(items):
@@ -54,7 +56,7 @@ def sheet_rows(devices, waves=None):
 
     by_name = dict((d.get("hostname"), d) for d in devices)
     if not waves or len(waves) < 2:
-        return [{"wave": None, "pattern": None, "rows": [row(d) for d in ordered(devices)]}]
+        return numbered([{"wave": None, "pattern": None, "rows": [row(d) for d in ordered(devices)]}])
     groups, placed = [], set()
     for wave in waves:
         members = [by_name[host] for host in wave["hosts"] if host in by_name and host not in placed]
@@ -63,17 +65,40 @@ def sheet_rows(devices, waves=None):
     left = [d for d in devices if d.get("hostname") not in placed]
     if left:
         groups.append({"wave": None, "pattern": None, "rows": [row(d) for d in ordered(left)]})
+    return numbered(groups)
+
+
+def numbered(groups):
+    """Each row's ``number``: its place in the install order, across the groups (from 1)."""
+    number = 0
+    for group in groups:
+        for item in group["rows"]:
+            number += 1
+            item["number"] = number
     return groups
 
 
 def scan_sheet(site, devices, waves=None, source="manifest"):
-    """What the scan sheet page shows: the site, the groups of rows (each row with its QR code) and the
-    CSV header with its QR code. ``source`` says where the devices came from (``manifest`` or
-    ``inventory``: then the IP addresses are unknown until the manifest exists)."""
+    """What the scan sheet page shows, without its QR codes (``with_qr_codes`` adds them): the site, the groups
+    of rows and the CSV header; ``source`` says where the devices came from (``manifest`` or ``inventory``: then
+    the IP addresses are unknown until the manifest exists). ``key`` is a digest of all of it: a page that
+    carries the same key shows the same, so a rerun need not draw a thousand QR codes again."""
     groups = sheet_rows(devices, waves)
-    for group in groups:
+    sheet = {"site_id": site.get("site_id"), "manifest_name": site.get("manifest_name"), "source": source,
+             "device_total": sum(len(g["rows"]) for g in groups), "groups": groups, "csv_header": CSV_HEADER}
+    sheet["key"] = hashlib.sha256(json.dumps(sheet, sort_keys=True).encode("utf-8")).hexdigest()
+    return sheet
+
+
+def with_qr_codes(sheet):
+    """``sheet`` with a QR code (``qr_svg``) on every row and on the CSV header (``csv_header_qr_svg``)."""
+    for group in sheet["groups"]:
         for item in group["rows"]:
             item["qr_svg"] = qr_svg(item["hostname"])
-    return {"site_id": site.get("site_id"), "manifest_name": site.get("manifest_name"), "source": source,
-            "device_total": sum(len(g["rows"]) for g in groups), "groups": groups,
-            "csv_header": CSV_HEADER, "csv_header_qr_svg": qr_svg(CSV_HEADER)}
+    sheet["csv_header_qr_svg"] = qr_svg(sheet["csv_header"])
+    return sheet
+
+
+def key_marker(sheet):
+    """The line of the page that carries its key (the template writes it from ``sheet.key``)."""
+    return '<meta name="breakwater-ztp-scan-sheet" content="%s">' % sheet["key"]

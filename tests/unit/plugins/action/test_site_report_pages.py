@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ansible_collections.breakwater.ztp.plugins.action.site_report import ActionModule
-from ansible_collections.breakwater.ztp.plugins.module_utils.scan_sheet import scan_sheet
+from ansible_collections.breakwater.ztp.plugins.module_utils.scan_sheet import key_marker, scan_sheet, with_qr_codes
 from ansible_collections.breakwater.ztp.plugins.module_utils.site import build_report, run_index
 from ansible_collections.breakwater.ztp.plugins.module_utils.timeline import timeline
 
@@ -51,8 +51,9 @@ def test_the_index_escapes_what_it_shows():
 
 
 def test_the_scan_sheet_escapes_names_and_keeps_its_qr_codes():
-    sheet = scan_sheet({"site_id": "site_1", "manifest_name": NAME}, manifest()["devices"])
+    sheet = with_qr_codes(scan_sheet({"site_id": "site_1", "manifest_name": NAME}, manifest()["devices"]))
     page = ActionModule.render(str(TEMPLATES / "scan-sheet.html.j2"), {"scan_sheet": sheet})
+    assert key_marker(sheet) in page  # what a rerun compares before drawing the QR codes again
     assert NAME not in page and "<i>sw-02</i>" not in page and "&lt;i&gt;sw-02&lt;/i&gt;" in page
     # The SVG the collection builds is the only markup marked safe: one per device plus the CSV header's.
     assert page.count("<svg") == 3 and "&lt;svg" not in page

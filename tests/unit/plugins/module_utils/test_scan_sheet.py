@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.scan_sheet import (
-    CSV_HEADER, natural_key, qr_svg, scan_sheet, sheet_rows,
+    CSV_HEADER, key_marker, natural_key, qr_svg, scan_sheet, sheet_rows, with_qr_codes,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.site import model_code, model_fits
 
@@ -32,7 +32,7 @@ def test_without_waves_one_group_by_type_then_hostname_in_natural_order():
 
 def test_a_row_has_the_type_its_model_code_and_the_ip_address():
     row = sheet_rows(DEVICES)[0]["rows"][0]
-    assert row == {"hostname": "sw-prod-2", "device_type": "cisco_ie3300", "model_code": "3300",
+    assert row == {"number": 1, "hostname": "sw-prod-2", "device_type": "cisco_ie3300", "model_code": "3300",
                    "ip_address": "10.0.1.2"}
     fortigate = sheet_rows(DEVICES)[0]["rows"][2]
     assert fortigate["model_code"] == "60F"
@@ -52,6 +52,7 @@ def test_waves_give_a_group_each_in_order_and_the_rest_last():
     assert [(g["wave"], g["pattern"]) for g in groups] == [(1, "floor_a_firewalls"), (2, "floor_a_switches"),
                                                            (None, None)]
     assert hostnames(groups) == [["fw-prod-01"], ["sw-prod-2", "sw-prod-10"], ["ap-prod-01"]]
+    assert [[row["number"] for row in g["rows"]] for g in groups] == [[1], [2, 3], [4]]  # across the waves
 
 
 def test_one_wave_is_no_wave_and_an_empty_wave_keeps_its_number():
@@ -75,12 +76,24 @@ def test_qr_svg_is_a_full_qr_code_sized_by_css():
 
 
 def test_scan_sheet_carries_every_row_its_qr_code_and_the_csv_header():
-    sheet = scan_sheet({"site_id": "site_floor_a", "manifest_name": "Floor A"}, DEVICES, source="inventory")
+    sheet = with_qr_codes(scan_sheet({"site_id": "site_floor_a", "manifest_name": "Floor A"}, DEVICES,
+                                     source="inventory"))
     assert sheet["device_total"] == 4 and sheet["source"] == "inventory"
     assert sheet["csv_header"] == CSV_HEADER == "hostname,serial_number"
+    assert sheet["csv_header_qr_svg"].startswith("<svg")
     assert all(row["qr_svg"].startswith("<svg") for g in sheet["groups"] for row in g["rows"])
-    assert sheet == scan_sheet({"site_id": "site_floor_a", "manifest_name": "Floor A"}, DEVICES,
-                               source="inventory")  # the same input, the same page: a rerun changes nothing
+
+
+def test_the_key_tells_whether_the_page_would_show_something_else():
+    floor = {"site_id": "site_floor_a", "manifest_name": "Floor A"}
+    key = scan_sheet(floor, DEVICES)["key"]
+    assert scan_sheet(floor, list(reversed(DEVICES)))["key"] == key  # the same rows in the same order
+    moved = [dict(d, ip_address="10.9.9.9") if d["hostname"] == "fw-prod-01" else d for d in DEVICES]
+    assert scan_sheet(floor, moved)["key"] != key
+    assert scan_sheet(floor, DEVICES, source="inventory")["key"] != key
+    waves = [{"number": 1, "pattern": "a", "hosts": ["fw-prod-01"]}, {"number": 2, "pattern": "all", "hosts": []}]
+    assert scan_sheet(floor, DEVICES, waves)["key"] != key
+    assert key_marker(scan_sheet(floor, DEVICES)) == '<meta name="breakwater-ztp-scan-sheet" content="%s">' % key
 
 
 @pytest.mark.parametrize("devices", [[], [{"hostname": "x-1", "device_type": None, "ip_address": None}]])
