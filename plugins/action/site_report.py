@@ -147,7 +147,7 @@ class ActionModule(SiteAction):
         if not state.devices or not (site["waves"] or site["wave_size"]):
             return None
         members = wave_members(self._loader, task_vars.get("groups") or {}, site["waves"]) if site["waves"] else None
-        waves, problems, _ = rules.plan_waves(state.devices, members, site["wave_size"])
+        waves, problems = rules.plan_waves(state.devices, members, site["wave_size"])[:2]
         if problems:
             self.warnings.append("scan sheet without waves: %s" % "; ".join(problems))
             return None

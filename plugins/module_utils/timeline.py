@@ -14,6 +14,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.site import FAILED_
 SLOWEST = 10  # how many devices the summary names as the slowest
 SLOW_FACTOR = 1.5  # a device stands out as slow from this multiple of the median deployment time on
 TICKS = 5  # time labels under the axis, both ends included
+POINTS = ("serial_registered", "config_generated", "deployment_started", "settled")  # a bar's moments, in order
 
 
 def _seconds(start, end):
@@ -55,9 +56,9 @@ def _axis(rows):
     later, registered = [], []
     for row in rows:
         timings = row.get("timings") or {}
-        registered.extend(t for t in [_parse_time(timings.get("serial_registered"))] if t)
-        later.extend(t for t in (_parse_time(timings.get(k)) for k in ("config_generated", "deployment_started",
-                                                                          "settled")) if t)
+        points = [_parse_time(timings.get(k)) for k in POINTS]
+        registered.extend(t for t in points[:1] if t)
+        later.extend(t for t in points[1:] if t)
     moments = later or registered
     if not moments:
         return None, None
@@ -85,8 +86,7 @@ def timeline(report, slowest=SLOWEST):
     drawn = []
     for row in rows:
         timings = row.get("timings") or {}
-        points = [_parse_time(timings.get(k)) for k in ("serial_registered", "config_generated",
-                                                         "deployment_started", "settled")]
+        points = [_parse_time(timings.get(k)) for k in POINTS]
         failed = row.get("status") in FAILED_STATUSES
         kind = "failed" if failed else ("online" if row.get("status") == "online" else "deploying")
         drawn.append({

@@ -37,10 +37,10 @@ def test_the_axis_runs_from_the_first_config_to_the_last_event_and_a_bar_has_its
     ]))
     assert drawn["axis"]["start"] == at(0) and drawn["axis"]["end"] == at(5) and drawn["axis"]["seconds"] == 300
     assert [t["label"] for t in drawn["axis"]["ticks"]] == ["10:00:00", "10:01:15", "10:02:30", "10:03:45", "10:05:00"]
-    bar = drawn["groups"][0]["rows"][0]["segments"]
-    assert [s["kind"] for s in bar] == ["build", "wait", "online"]
-    assert bar[1] == {"kind": "wait", "left": 0.0, "width": 20.0}
-    assert bar[2] == {"kind": "online", "left": 20.0, "width": 40.0}
+    segments = drawn["groups"][0]["rows"][0]["segments"]
+    assert [s["kind"] for s in segments] == ["build", "wait", "online"]
+    assert segments[1] == {"kind": "wait", "left": 0.0, "width": 20.0}
+    assert segments[2] == {"kind": "online", "left": 20.0, "width": 40.0}
 
 
 def test_a_serial_registered_days_before_does_not_squash_the_rollout():
@@ -94,8 +94,8 @@ def test_waves_group_the_rows_in_order_each_sorted_by_its_deployment():
 def test_a_device_still_deploying_runs_to_the_end_of_the_axis_and_no_events_draw_nothing():
     drawn = timeline(report([device("sw-01", "deploying", at(0), at(0), at(1)),
                              device("sw-02", "online", at(0), at(0), at(1), at(5), 240)]))
-    bar = drawn["groups"][0]["rows"][0]["segments"]
-    assert bar[-1]["kind"] == "deploying" and bar[-1]["left"] + bar[-1]["width"] == 100.0
+    segments = drawn["groups"][0]["rows"][0]["segments"]
+    assert segments[-1]["kind"] == "deploying" and segments[-1]["left"] + segments[-1]["width"] == 100.0
     empty = timeline(report([device("sw-01", "pending")]))
     assert empty["axis"] == {"start": None, "end": None, "seconds": 0, "ticks": []}
     assert empty["groups"][0]["rows"][0]["segments"] == [] and empty["slowest"] == [] and empty["median_deploy"] is None
