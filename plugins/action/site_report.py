@@ -18,6 +18,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.files import locked
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.module_utils.timeline import timeline
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, wave_members
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import SiteVariableError
 
 CABLE_SCHEDULE = "cable-schedule.pdf"
 FOLDER = "rollout_report_dir"  # the variable named when the report cannot be written
@@ -83,8 +84,12 @@ class ActionModule(SiteAction):
         self.progress(rules.summary_text(report) + " Report: %s" % report_html)
         sheet_html = None
         if args["scan_sheet"]:
-            sheet_html, sheet_changed = self.write_scan_sheet(state, task_vars, manifest, (plan or {}).get("waves"))
-            changed |= sheet_changed
+            try:
+                sheet_html, sheet_changed = self.write_scan_sheet(state, task_vars, manifest,
+                                                                  (plan or {}).get("waves"))
+                changed |= sheet_changed
+            except TaskFailure as exc:  # the report stands without it (a run that failed still gets its report)
+                self.warnings.append("scan sheet not written: %s" % exc.msg)
         index_html = self.write_index(state.variables.site_host, report, folder)
         artifact = rules.artifact(report, report_json, report_html)
         # The whole report is in the files; the result carries the artifact (counts and per-device
@@ -146,8 +151,14 @@ class ActionModule(SiteAction):
         site = state.site
         if not state.devices or not (site["waves"] or site["wave_size"]):
             return None
-        members = wave_members(self._loader, task_vars.get("groups") or {}, site["waves"]) if site["waves"] else None
-        waves, problems = rules.plan_waves(state.devices, members, site["wave_size"])[:2]
+        try:
+            members = wave_members(self._loader, task_vars.get("groups") or {}, site["waves"]) if site["waves"] else None
+        except SiteVariableError as exc:
+            members, problems = None, [str(exc)]
+        else:
+            problems = []
+        waves, wave_problems = rules.plan_waves(state.devices, members, site["wave_size"])[:2]
+        problems += wave_problems
         if problems:
             self.warnings.append("scan sheet without waves: %s" % "; ".join(problems))
             return None

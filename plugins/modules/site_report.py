@@ -30,7 +30,7 @@ description:
     C(breakwater.ztp.register_serials) takes (C(serials_csv)). The QR codes are inline SVG made with the
     Python library C(segno); the page loads nothing.
   - With O(report=false) it writes the scan sheet alone (one call, the manifest), as
-    C(breakwater.ztp.scan_sheet) does; that honours check mode (nothing written, RV(changed) says whether the
+    C(breakwater.ztp.scan_sheet) does; that honours check mode (nothing written, C(changed) says whether the
     page would change).
   - Publishes RV(artifact) as C(ansible.builtin.set_stats) does (C(breakwater_ztp_rollout), not per host), so AWX
     shows it in the job's artifacts with no further task.
