@@ -4,6 +4,7 @@
 #   .venv-py312  Python 3.12, newest ansible-core, minimal set (requirements-py312.txt)
 #   .venv-importer  Python 3.11, galaxy-importer              (requirements-importer.txt)
 #   ShellCheck   via apt when missing (non-fatal: ansible-test then skips its shellcheck test)
+#   Chromium     via apt when missing (non-fatal: the headless-browser tests of the pages skip)
 #   ~/.ansible/test/cache/get_pip_<version>.py  offline stand-in for ansible-test's pip bootstrap
 #   .cache/collections/ansible_collections/breakwater/ztp -> the checkout
 set -euo pipefail
@@ -53,12 +54,15 @@ ensure_venv() {
     printf '%s\n' "$hash" >"$stamp"
 }
 
-ensure_shellcheck() {
-    if command -v shellcheck >/dev/null 2>&1; then
+# ensure_apt_package <command> <Debian package> <what goes without it>: installs the package with
+# apt-get when the command is missing (non-fatal: CI machines are fresh, a developer's may lack root).
+ensure_apt_package() {
+    local command="$1" package="$2" without="$3"
+    if command -v "$command" >/dev/null 2>&1; then
         return 0
     fi
     if ! command -v apt-get >/dev/null 2>&1; then
-        warn "shellcheck missing and apt-get unavailable: ansible-test skips its shellcheck test"
+        warn "$command missing and apt-get unavailable: $without"
         return 0
     fi
     local sudo=()
@@ -66,14 +70,14 @@ ensure_shellcheck() {
         if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
             sudo=(sudo -n)
         else
-            warn "shellcheck missing and no root/sudo for apt-get: skipping"
+            warn "$command missing and no root/sudo for apt-get: $without"
             return 0
         fi
     fi
-    log "installing shellcheck with apt-get"
+    log "installing $package with apt-get"
     if ! { "${sudo[@]}" apt-get update -qq &&
-        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends shellcheck; } >/dev/null; then
-        warn "apt-get could not install shellcheck: ansible-test skips its shellcheck test"
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "$package"; } >/dev/null; then
+        warn "apt-get could not install $package: $without"
     fi
 }
 
@@ -94,7 +98,8 @@ main() {
     install_get_pip_standin "$VENV/bin/python"
     install_get_pip_standin "$VENV312/bin/python"
     ensure_collections_path
-    ensure_shellcheck
+    ensure_apt_package shellcheck shellcheck "ansible-test skips its shellcheck test"
+    ensure_apt_package chromium chromium "the pages tests (tests/integration/test_pages.py) are skipped"
     log "setup done in $((SECONDS - started))s: $(first_line "$VENV/bin/ansible" --version), $(first_line "$VENV312/bin/ansible" --version)"
 }
 

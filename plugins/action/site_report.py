@@ -10,12 +10,16 @@ import os
 
 import jinja2
 
+from ansible_collections.breakwater.ztp.plugins.module_utils import scan_sheet
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_results
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
-from ansible_collections.breakwater.ztp.plugins.module_utils.files import locked, write_if_changed
-from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import locked, read_bytes, write_if_changed
+from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
+from ansible_collections.breakwater.ztp.plugins.module_utils.timeline import timeline
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, wave_members
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import SiteVariableError
 
 CABLE_SCHEDULE = "cable-schedule.pdf"
 FOLDER = "rollout_report_dir"  # the variable named when the report cannot be written
@@ -23,6 +27,8 @@ ARGUMENT_SPEC = dict(
     plan=dict(type="path"),
     error=dict(type="str"),
     template=dict(type="str", default="rollout-report.html.j2"),
+    report=dict(type="bool", default=True),
+    scan_sheet=dict(type="bool", default=True),
 )
 
 
@@ -36,6 +42,8 @@ class ActionModule(SiteAction):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
         site = state.site
         checking = bool(task_vars.get("ansible_check_mode"))
+        if not args["report"]:
+            return self.scan_sheet_only(state, task_vars, args["scan_sheet"])
         plan = state.load_plan(args["plan"]) if args["plan"] and os.path.exists(args["plan"]) else None
         if args["error"] and not args["plan"]:
             # The plan itself failed (its problems are the error): nothing was written, nothing to read.
@@ -76,8 +84,17 @@ class ActionModule(SiteAction):
         template = self._find_needle("templates", args["template"])
         if changed or not os.path.exists(report_html) or os.path.getmtime(report_html) < os.path.getmtime(template):
             # Else the same report through the same template: the page it gave is still current.
-            changed |= write_if_changed(report_html, self.render(template, report).encode("utf-8"), FOLDER)
+            page = self.render(template, {"rollout_report": report, "rollout_timeline": timeline(report)})
+            changed |= write_if_changed(report_html, page.encode("utf-8"), FOLDER)
         self.progress(site_results.summary_text(report) + " Report: %s" % report_html)
+        sheet_html = None
+        if args["scan_sheet"]:
+            try:
+                sheet_html, sheet_changed = self.write_scan_sheet(state, task_vars, manifest,
+                                                                  (plan or {}).get("waves"))
+                changed |= sheet_changed
+            except TaskFailure as exc:  # the report stands without it (a run that failed still gets its report)
+                self.warnings.append("scan sheet not written: %s" % exc.msg)
         index_html = self.write_index(state.variables.site_host, report, folder)
         artifact = site_results.artifact(report, report_json, report_html)
         # The whole report is in the files; the result carries the artifact (counts and per-device
@@ -90,7 +107,67 @@ class ActionModule(SiteAction):
             "failure": site_results.failure_text(report, report_html) if report["result"] == "failed" else None,
             "files_changed": changed,
             "index_html": index_html,
+            "scan_sheet_html": sheet_html,
         }
+
+    def scan_sheet_only(self, state, task_vars, wanted):
+        """The scan sheet alone (entry point scan_sheet): one read (the manifest); in check mode nothing is
+        written and ``changed`` says whether the page would change."""
+        if not wanted:
+            raise TaskFailure("report: false and scan_sheet: false: nothing to write")
+        site = state.site
+        manifest = find_manifest(state.client("breakwater"), site.get("ztp_manifest_id"), site["ztp_site_id"],
+                                 site["ztp_manifest_name"])
+        path, changed = self.write_scan_sheet(state, task_vars, manifest, None, write=not self.check_mode)
+        return {"changed": changed, "files_changed": changed and not self.check_mode, "scan_sheet_html": path,
+                "summary": "Scan sheet: %s%s" % (path, " (check mode: not written)" if self.check_mode and changed
+                                                 else "")}
+
+    def write_scan_sheet(self, state, task_vars, manifest, waves, write=True):
+        """(path, changed) of the site's scan sheet (``scan-sheet.html`` beside the report): the manifest's
+        devices, or the inventory's before the manifest exists, in install order. ``waves`` from the plan;
+        None: from the inventory, as the plan makes them. With ``write`` false it tells whether the page would
+        change."""
+        site = state.site
+        if manifest and manifest.get("devices"):
+            devices, source = manifest["devices"], "manifest"
+        else:
+            devices, source = state.devices, "inventory"
+        if waves is None:
+            waves = self.inventory_waves(state, task_vars)
+        sheet = scan_sheet.scan_sheet(site, devices, waves, source)
+        path = os.path.join(site["rollout_report_dir"], scan_sheet.SCAN_SHEET)
+        template = self._find_needle("templates", "scan-sheet.html.j2")
+        current = read_bytes(path, FOLDER)
+        if current and scan_sheet.key_marker(sheet).encode("utf-8") in current and \
+                os.path.getmtime(path) >= os.path.getmtime(template):
+            return path, False  # the same rows through the same template: the page is current
+        try:
+            page = self.render(template, {"scan_sheet": scan_sheet.with_qr_codes(sheet)}).encode("utf-8")
+        except ImportError as exc:
+            raise TaskFailure(str(exc))
+        if not write:
+            return path, current != page
+        return path, write_if_changed(path, page, FOLDER)
+
+    def inventory_waves(self, state, task_vars):
+        """The site's waves as the plan makes them from the inventory (None without waves; a warning and
+        none when they have a problem, which the rollout's plan names)."""
+        site = state.site
+        if not state.devices or not (site["rollout_waves"] or site["rollout_wave_size"]):
+            return None
+        try:
+            members = wave_members(self._loader, task_vars.get("groups") or {}, site["rollout_waves"]) if site["rollout_waves"] else None
+        except SiteVariableError as exc:
+            members, problems = None, [str(exc)]
+        else:
+            problems = []
+        waves, wave_problems = site_waves.plan_waves(state.devices, members, site["rollout_wave_size"])[:2]
+        problems += wave_problems
+        if problems:
+            self.warnings.append("scan sheet without waves: %s" % "; ".join(problems))
+            return None
+        return waves
 
     @staticmethod
     def stats(site_host, artifact):
@@ -115,14 +192,17 @@ class ActionModule(SiteAction):
             except (IOError, OSError, ValueError):
                 previous = None
             index = site_results.run_index(previous, site_host["run"], site_host["sites"], site_host["name"],
-                                           site_results.index_entry(report, folder, index_dir))
+                                    site_results.index_entry(report, folder, index_dir))
             write_if_changed(index_json, (json.dumps(index, indent=2) + "\n").encode("utf-8"), "ztp_output_dir")
-            page = self.render(self._find_needle("templates", "rollout-index.html.j2"), index, "rollout_index")
+            page = self.render(self._find_needle("templates", "rollout-index.html.j2"), {"rollout_index": index})
             write_if_changed(index_html, page.encode("utf-8"), "ztp_output_dir")
         return index_html
 
-    def render(self, path, data, name="rollout_report"):
+    @staticmethod
+    def render(path, context):
+        """The page of template ``path`` over ``context``, autoescaped: every value is HTML-escaped unless the
+        template marks it ``safe`` (only markup the collection builds, such as the QR codes' SVG)."""
         with open(path) as handle:
             source = handle.read()
-        environment = jinja2.Environment(autoescape=False, undefined=jinja2.ChainableUndefined)
-        return environment.from_string(source).render(**{name: data})
+        environment = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined)
+        return environment.from_string(source).render(**context)

@@ -144,10 +144,17 @@ def model_fits(device_type, model):
     ``FortiGate-60F``, ``FortiAP-231F``). Without a model, or a type without a code, nothing
     can be told: it fits.
     """
-    code = re.search(r"\d[a-z0-9]*$", _letters_and_digits(str(device_type).rsplit("_", maxsplit=1)[-1]))
+    code = model_code(device_type)
     if not model or not code:
         return True
-    return code.group(0) in _letters_and_digits(model)
+    return code in _letters_and_digits(model)
+
+
+def model_code(device_type):
+    """The model code a device type ends in (``cisco_ie3300``: ``3300``), which the unit's model must
+    contain; None for a type without one."""
+    code = re.search(r"\d[a-z0-9]*$", _letters_and_digits(str(device_type or "").rsplit("_", maxsplit=1)[-1]))
+    return code.group(0) if code else None
 
 
 def model_mismatches(rows, models):

@@ -29,7 +29,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
 
 # The one table of the roles: each role's entry points and the name the variables below know each by.
 ROLE_ENTRY_POINTS = {
-    "rollout": {"main": "rollout", "site_report": "site_report"},
+    "rollout": {"main": "rollout", "site_report": "site_report", "scan_sheet": "scan_sheet"},
     "manifest": {"main": "manifest"},
     "serials": {"main": "serials"},
     "configs": {"main": "configs"},
@@ -75,7 +75,7 @@ SITE_VARIABLES = {
                                             "Content of the pre-run script (else it must exist already)."),
     "ztp_fortiztp_script_src": Variable("path", None, FORTIZTP,
                                         "File holding the content of the pre-run script."),
-    "ztp_output_dir": Variable("path", ".", ("rollout", "configs", "site_report"),
+    "ztp_output_dir": Variable("path", ".", ("rollout", "configs", "site_report", "scan_sheet"),
                                "Root of everything a run writes: reports under C(<ztp_output_dir>/reports/<ztp_site_id>/), intended "
                                "configs under C(<ztp_output_dir>/configs/<ztp_site_id>/). Default: the current directory of the run."),
     "manifest_status": Variable("str", "ready", ("rollout", "manifest"),
@@ -126,17 +126,18 @@ SITE_VARIABLES = {
                                          "FortiGates fail their deployment with C(ZTP_NOT_PROVISIONED)."),
     "rollout_fortigate_pattern": Variable("str", "^fortigate_", ("rollout",),
                                           "Regular expression matching the device types Breakwater brings online only after FortiZTP provisioning."),
-    "rollout_report_dir": Variable("path", None, ("rollout", "site_report"),
-                                   "Folder of the report and the plan; default C(<ztp_output_dir>/reports/<ztp_site_id>)."),
+    "rollout_report_dir": Variable("path", None, ("rollout", "site_report", "scan_sheet"),
+                                   "Folder of the report, the plan and the scan sheet; default "
+                                   "C(<ztp_output_dir>/reports/<ztp_site_id>)."),
     "rollout_wait_timeout": Variable("int", 3600, ("rollout",),
                                      "Seconds to wait for the deployment to end."),
     "rollout_poll_interval": Variable("int", 10, ("rollout",),
                                       "Seconds between two polls of the manifest while it deploys."),
-    "rollout_waves": Variable("list", None, ("rollout",),
+    "rollout_waves": Variable("list", None, ("rollout", "site_report", "scan_sheet"),
                               "Waves, rolled out in order: each an inventory pattern or group (C(floor_a_firewalls), C(sw-prod-0[1:2]), "
                               "C(all)); a device is in the first wave that matches it, and every device must be in one. Each wave gets its "
                               "configs, FortiZTP provisioning, deployment and check before the next starts.", elements="str"),
-    "rollout_wave_size": Variable("int", None, ("rollout",),
+    "rollout_wave_size": Variable("int", None, ("rollout", "site_report", "scan_sheet"),
                                   "Instead of O(rollout_waves): waves of this many devices, in inventory order."),
     "rollout_wave": Variable(
         "int", None, ("rollout",),

@@ -109,7 +109,9 @@ def test_rollout_of_the_example_site_then_rerun_unchanged(lab, tmp_path):
         assert timings["settled"] >= timings["deployment_started"]
         assert timings["deploy_seconds"] >= 0
         assert hostname in html and serial in html
-    assert "<style>" in html and "<script" not in html and "<link" not in html and "src=" not in html  # self-contained
+    # Self-contained: inline style and script only, nothing loaded (no src, no link, no address).
+    assert "<style>" in html and html.count("<script>") == 1 and "<script " not in html
+    assert "<link" not in html and "src=" not in html and "http://" not in html and "https://" not in html
     assert "SUCCESS" in html
     stats = run.result("Write the report and publish its summary (AWX job artifacts)")
     assert stats["ansible_stats"]["data"]["breakwater_ztp_rollout"]["counts"] == {"online": 7}
