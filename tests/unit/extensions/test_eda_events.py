@@ -195,7 +195,7 @@ def test_a_refused_token_stops_the_source_with_a_clear_message(lab, caplog):
 def test_arguments_come_from_the_environment_and_bad_ones_are_named(lab, monkeypatch):
     monkeypatch.setenv("BREAKWATER_URL", lab.url)
     monkeypatch.setenv("BREAKWATER_API_TOKEN", lab.breakwater_token)
-    checked = source.check_arguments({"eda_feedback_queue": object()})
+    checked = source.check_arguments({"eda_feedback_queue": object(), "url": None, "site_id": None})
     assert (checked["url"], checked["interval"], checked["validate_certs"]) == (lab.url, 10.0, True)
     for bad, named in (({"interval": 0}, "interval"), ({"since": "yesterday"}, "since"),
                        ({"event_type": "x"}, "event_type"), ({"interval": "soon"}, "interval")):

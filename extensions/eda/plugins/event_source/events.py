@@ -146,7 +146,8 @@ def check_arguments(args):
     naming each bad one."""
     from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
-    given = dict((k, v) for k, v in (args or {}).items() if not k.startswith("eda_"))
+    # None is "not given" (a rulebook's "{{ x | default(None) }}"), so the BREAKWATER_* fallbacks apply.
+    given = dict((k, v) for k, v in (args or {}).items() if v is not None and not k.startswith("eda_"))
     result = ArgumentSpecValidator(ARGUMENT_SPEC).validate(given)
     problems = [str(e) for e in result.errors]
     params = result.validated_parameters
@@ -226,7 +227,7 @@ def is_transient(exc):
 
 def outage_delay(failures, interval):
     """Seconds to wait after the n-th failed poll in a row: the interval, doubled each time, capped."""
-    return min(MAX_OUTAGE_DELAY, max(interval, 1.0 if interval >= 1 else interval) * 2 ** min(failures - 1, 10))
+    return min(MAX_OUTAGE_DELAY, interval * 2 ** min(failures - 1, 10))
 
 
 class EventPoller(object):
