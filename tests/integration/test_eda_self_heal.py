@@ -68,7 +68,8 @@ class Rulebook(object):
         variables = tmp_path / "vars.yml"
         variables.write_text(yaml.safe_dump({
             "breakwater_ztp_site_id": SITE_ID, "breakwater_ztp_interval": 1,
-            "breakwater_ztp_state_file": str(tmp_path / "cursor.json")}))
+            "breakwater_ztp_state_file": str(tmp_path / "cursor.json"),
+            "breakwater_ztp_report_state_file": str(tmp_path / "report-cursor.json")}))
         with open(self.log, "w") as out:
             self.proc = subprocess.Popen(
                 [str(EDA_VENV / "bin" / "ansible-rulebook"), "-r", "breakwater.ztp.self_heal", "-i", str(inventory),
@@ -78,7 +79,7 @@ class Rulebook(object):
     def output(self) -> str:
         return self.log.read_text()
 
-    def wait_for(self, condition, what: str, timeout: float = 60.0) -> None:
+    def wait_for(self, condition, what: str, timeout: float = 120.0) -> None:
         deadline = time.monotonic() + timeout
         while not condition():
             assert self.proc.poll() is None, "ansible-rulebook exited (%s):\n%s" % (self.proc.returncode, self.output()[-6000:])
@@ -93,6 +94,13 @@ class Rulebook(object):
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def fail_and_wait_until_read(lab, rulebook, device_id, cursor) -> None:
+    """Fail the device through the lab's control plane and wait until the source has read that event."""
+    lab._lab("POST", "/devices/%s/fail" % device_id, json={"reason": "LINK_DOWN"})
+    event_id = lab.bw("GET", "/events", params={"device_id": device_id}).json()["events"][-1]["id"]
+    rulebook.wait_for(lambda: '"%s"' % event_id in cursor.read_text(), "the source reads %s" % event_id)
 
 
 def devices(lab, manifest_id) -> dict:
@@ -110,30 +118,38 @@ def test_a_failed_device_is_healed_by_the_rulebook_and_a_restart_fires_nothing(l
 
     first = Rulebook(tmp_path, env, inventory, "first")
     try:
-        first.wait_for(cursor.exists, "the source starts (its cursor written)")
+        first.wait_for(lambda: cursor.exists() and (tmp_path / "report-cursor.json").exists(),
+                       "both sources start (their cursors written)")
         assert HEAL_PLAY not in first.output()  # the rollout's own events are history: not replayed
         failed = lab._lab("POST", "/devices/%s/fail" % switch["id"], json={"reason": "LINK_DOWN"}).json()
         assert failed["status"] == "failed"
         first.wait_for(lambda: devices(lab, manifest_id)["sw-prod-02"]["status"] == "online", "the device is healed")
-        first.wait_for(lambda: "deployment_completed" in first.output() and "PLAY RECAP" in first.output(),
+        summary = "breakwater.ztp: deployment of %s (site %s) deployment_completed: manifest deployed" % (
+            manifest_id, SITE_ID)
+        first.wait_for(lambda: summary in first.output() and "PLAY RECAP" in first.output(),
                        "the heal's recap and the deployment's summary")
         output = first.output()
         assert output.count(HEAL_PLAY) == 1, output[-6000:]
         assert "plan: 7 device(s); deploy 1" in output
-        assert "breakwater.ztp: deployment of %s (site %s) deployment_completed: manifest deployed" % (
-            manifest_id, SITE_ID) in output
         assert lab.bw("GET", "/manifests/%s" % manifest_id).json()["status"] == "deployed"
         assert {d["status"] for d in devices(lab, manifest_id).values()} == {"online"}
 
         # The same device fails again within the throttle's 10 minutes: left alone.
-        lab._lab("POST", "/devices/%s/fail" % switch["id"], json={"reason": "LINK_DOWN"})
-        again = [e["id"] for e in lab.bw("GET", "/events", params={"device_id": switch["id"]}).json()["events"]][-1]
-        first.wait_for(lambda: again in cursor.read_text(), "the second failure is read")
+        fail_and_wait_until_read(lab, first, switch["id"], cursor)
         time.sleep(3)  # what a heal would need to start
+        assert first.output().count(HEAL_PLAY) == 1
+        assert devices(lab, manifest_id)["sw-prod-02"]["status"] == "failed"
+        # Deployed by hand, it fails a third time within 30 minutes: reported, still left alone.
+        assert lab.bw("PUT", "/manifests/%s" % manifest_id, json={"status": "deploying"}).status_code == 200
+        first.wait_for(lambda: devices(lab, manifest_id)["sw-prod-02"]["status"] == "online", "the manual deployment")
+        fail_and_wait_until_read(lab, first, switch["id"], cursor)
+        first.wait_for(lambda: "failed 3 times within 30 minutes" in first.output(), "the report of a device that keeps failing")
+        time.sleep(2)
     finally:
         first.stop()
     output = first.output()
     assert output.count(HEAL_PLAY) == 1, output[-6000:]
+    assert "breakwater.ztp: sw-prod-02 (FDO2401A002) of site site_floor_a failed 3 times within 30 minutes" in output
     assert devices(lab, manifest_id)["sw-prod-02"]["status"] == "failed"
     assert lab.breakwater_token not in output and lab.password not in output
 
@@ -141,8 +157,8 @@ def test_a_failed_device_is_healed_by_the_rulebook_and_a_restart_fires_nothing(l
     lab.reset_counters()
     second = Rulebook(tmp_path, env, inventory, "second")
     try:
-        second.wait_for(lambda: lab.counters()["by_route"].get("GET /api/v1/ztp/events", 0) >= 3,
-                        "three polls of the restarted source")
+        second.wait_for(lambda: lab.counters()["by_route"].get("GET /api/v1/ztp/events", 0) >= 6,
+                        "three polls of each restarted source")
     finally:
         second.stop()
     assert HEAL_PLAY not in second.output() and "breakwater.ztp: deployment of" not in second.output()
