@@ -161,7 +161,7 @@ def test_backoff_on_503_logs_the_outage_once_and_goes_on(lab, tmp_path, caplog):
         task = asyncio.ensure_future(source.main(queue, dict(
             url=lab.url, api_token=lab.breakwater_token, interval=0.1, retries=0, state_file=str(cursor))))
         try:
-            await wait_for(lambda: cursor.exists())
+            await wait_for(cursor.exists)
             lab.fault(path="/api/v1/ztp/events", status=503, count=4)
             await asyncio.to_thread(create_manifest, lab, "During the outage")
             await wait_for(lambda: queue.items)
