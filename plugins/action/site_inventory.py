@@ -89,6 +89,7 @@ def left_out_by_limit(loader, groups, sites, limit):
         for group in ["breakwater_ztp_sites"] + site["groups"]:
             inventory.add_group(group)
             inventory.add_host(site["name"], group=group)
+    inventory.reconcile_inventory()  # fills "all" (and "ungrouped"): a --limit all keeps every host
     try:
         kept = set(host.name for host in inventory.get_hosts(pattern=limit))
     except AnsibleError:

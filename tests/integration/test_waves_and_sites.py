@@ -213,3 +213,9 @@ def test_a_limit_to_some_devices_is_refused_and_a_limit_to_a_site_rolls_out_that
     assert lab.counters()["writes"] == 0
     assert report(tmp_path, "site_floor_b")["result"] == "plan"
     assert not (tmp_path / "out" / "reports" / "site_floor_a").exists()
+
+    # --limit all (what ansible-rulebook's run_playbook passes for a rulebook over all hosts) keeps every site.
+    every = run_playbook(lab, ROLLOUT, inventory=hosts, args=["--limit", "all"], check=True,
+                         extra_vars={"ztp_output_dir": str(tmp_path / "all" / "out")})
+    assert every.rc == 0, every.output[-4000:]
+    assert report(tmp_path / "all", "site_floor_a")["result"] == "plan"

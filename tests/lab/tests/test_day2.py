@@ -412,3 +412,31 @@ def test_device_list_tells_stale_configs_without_downloading_them(lab):
     assert lab.counters()["total"] == 2
     assert len(stale) == 3  # devices 0, 20 and 40 are FortiGates
     assert sorted(generate(lab, manifest_id)["queued"]) == stale
+
+
+def test_control_plane_fails_a_deployed_device_and_a_deployment_heals_it(lab, new_manifest):
+    manifest_id, devices = new_manifest
+    deployed_site(lab, manifest_id, devices)
+    mark = len(manifest_events(lab, manifest_id))
+    switch = devices["sw-prod-02"]["id"]
+    resp = lab._lab("POST", f"/devices/{switch}/fail", json={"reason": "LINK_DOWN"})
+    assert resp.json()["status"] == "failed" and resp.json()["status_reason"] == "LINK_DOWN"
+    device = device_list(lab, manifest_id)["sw-prod-02"]
+    assert (device["status"], device["status_reason"]) == ("failed", "LINK_DOWN")
+    events = manifest_events(lab, manifest_id, mark)
+    assert [(e["event_type"], e["device_id"]) for e in events] == [
+        ("device_failed", switch), ("manifest_updated", None)]
+    assert events[0]["details"] == {"reason": "LINK_DOWN", "serial_number": EXAMPLE["sw-prod-02"]}
+    assert reopened(events)[0]["details"]["reason"] == "device_failed"
+    assert statuses(lab, manifest_id)[0] == "ready"
+    # Not online any more: failing it again is refused; a deployment brings it back alone.
+    refused = lab.session.post(f"{lab.url}/_lab/devices/{switch}/fail", json={}, timeout=5)
+    assert refused.status_code == 400 and error_code(refused) == "VALIDATION_ERROR"
+    mark = len(manifest_events(lab, manifest_id))
+    deploy(lab, manifest_id)
+    lab.advance(60)
+    assert statuses(lab, manifest_id) == ("deployed", {h: "online" for h in EXAMPLE})
+    assert [e["device_id"] for e in manifest_events(lab, manifest_id, mark)
+            if e["event_type"] == "device_online"] == [switch]
+    unknown = lab.session.post(f"{lab.url}/_lab/devices/device_none/fail", json={}, timeout=5)
+    assert unknown.status_code == 404 and error_code(unknown) == "DEVICE_NOT_FOUND"

@@ -46,6 +46,10 @@ class OnlineBody(Body):
     online: bool
 
 
+class FailBody(Body):
+    reason: str = Field("DEVICE_UNREACHABLE", min_length=1)
+
+
 class FixturesBody(Body):
     name: str
 
@@ -124,6 +128,12 @@ def build_router() -> APIRouter:
         lab = lab_of(request)
         with lab.lock:
             return json_response(lab.fz_set_online(serial, body.online))
+
+    @router.post("/devices/{device_id}/fail")
+    async def fail_device(request: Request, device_id: str, body: Optional[FailBody] = None):
+        lab = lab_of(request)
+        with lab.lock:
+            return json_response(lab.fail_device(device_id, (body or FailBody()).reason))
 
     @router.get("/settings")
     async def get_settings(request: Request):

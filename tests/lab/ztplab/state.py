@@ -709,6 +709,21 @@ class LabState:
                                        default=None)),
         }
 
+    def fail_device(self, device_id: str, reason: str) -> dict:
+        """An online device fails in the field (lab control plane): status `failed` with
+        `status_reason`, event `device_failed` as a deployment reports it, and a deployed
+        manifest back to `ready`, so that the device can be deployed again."""
+        self.tick()
+        device = self.get_device(device_id)
+        if device["status"] != "online":
+            raise validation_error(f"Device {device_id} is {device['status']}, not online",
+                                   device_id=device_id, status=device["status"])
+        device.update(status="failed", status_reason=reason)
+        self.add_event("device_failed", device["manifest_id"], device_id,
+                       {"reason": reason, "serial_number": device["serial_number"]})
+        self._reopen_if_deployed(device, "device_failed")
+        return public(self.device_view(device))
+
     # --- Breakwater: templates ------------------------------------------------------------
     def template_view(self, template_id: str) -> dict:
         return {"id": template_id,
