@@ -192,7 +192,7 @@ class ActionModule(SiteAction):
             except (IOError, OSError, ValueError):
                 previous = None
             index = site_results.run_index(previous, site_host["run"], site_host["sites"], site_host["name"],
-                                    site_results.index_entry(report, folder, index_dir))
+                                           site_results.index_entry(report, folder, index_dir))
             write_if_changed(index_json, (json.dumps(index, indent=2) + "\n").encode("utf-8"), "ztp_output_dir")
             page = self.render(self._find_needle("templates", "rollout-index.html.j2"), {"rollout_index": index})
             write_if_changed(index_html, page.encode("utf-8"), "ztp_output_dir")
