@@ -31,3 +31,9 @@ def lab(lab_server):
 def pytest_configure(config):
     # Also declared in pytest.ini; here for runs with another config (ansible-test units).
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+def pytest_collection_modifyitems(config, items):
+    # The slow tests first (stable sort: the order is the same on every xdist worker), so that with
+    # several workers the long ones overlap instead of one of them ending the run alone.
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
