@@ -27,7 +27,8 @@ class ActionModule(SiteAction):
             warnings.append("FortiZTP provisioning is turned off for %s (rollout_fortiztp_enabled=false): %s will fail "
                             "their deployment with ZTP_NOT_PROVISIONED unless FortiZTP hands them to a FortiManager "
                             "some other way." % (site["ztp_manifest_name"], ", ".join(d["hostname"] for d in gates)))
-        members = wave_members(self._loader, task_vars.get("groups") or {}, site["rollout_waves"]) if site["rollout_waves"] else None
+        members = wave_members(self._loader, state.wave_groups(), site["rollout_waves"],
+                               [d["hostname"] for d in state.devices]) if site["rollout_waves"] else None
         waves, wave_problems, wave_warnings = site_waves.plan_waves(state.devices, members, site["rollout_wave_size"],
                                                                     site["rollout_wave"])
         state.stop_on(wave_problems, kind="wave")

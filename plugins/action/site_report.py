@@ -157,7 +157,8 @@ class ActionModule(SiteAction):
         if not state.devices or not (site["rollout_waves"] or site["rollout_wave_size"]):
             return None
         try:
-            members = wave_members(self._loader, task_vars.get("groups") or {}, site["rollout_waves"]) if site["rollout_waves"] else None
+            members = wave_members(self._loader, state.wave_groups(), site["rollout_waves"],
+                                   [d["hostname"] for d in state.devices]) if site["rollout_waves"] else None
         except SiteVariableError as exc:
             members, problems = None, [str(exc)]
         else:

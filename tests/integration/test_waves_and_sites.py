@@ -4,6 +4,7 @@ rolled out in parallel with a report each and an index; check mode plans what th
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,52 @@ def test_a_limit_to_some_devices_is_refused_and_a_limit_to_a_site_rolls_out_that
                          extra_vars={"ztp_output_dir": str(tmp_path / "all" / "out")})
     assert every.rc == 0, every.output[-4000:]
     assert report(tmp_path / "all", "site_floor_a")["result"] == "plan"
+
+
+SITE_HOSTS = REPO / "examples" / "site_hosts"
+
+
+@pytest.mark.slow
+def test_site_hosts_roll_out_each_site_whole_with_waves_over_the_devices_groups(lab, tmp_path):
+    """examples/site_hosts: one host per site, its devices in ztp_devices; floor A's waves match the
+    devices' own groups and all (the rest)."""
+    hosts = str(SITE_HOSTS / "hosts.yml")
+    run = rollout(lab, tmp_path, hosts)
+    assert run.rc == 0, run.output[-6000:]
+    for site_id, devices in (("site_floor_a", 7), ("site_floor_b", 3)):
+        site = manifest(lab, site_id)
+        assert site["status"] == "deployed" and {d["status"] for d in site["devices"]} == {"online"}
+        assert len(site["devices"]) == devices
+        assert report(tmp_path, site_id)["result"] == "success"
+    assert deployments(lab, manifest(lab)) == [FIREWALLS, SWITCHES, sorted(ACCESS_POINTS)]
+    assert [w["result"] for w in report(tmp_path)["waves"]] == ["online"] * 3
+    index = json.loads((tmp_path / "out" / "reports" / "index.json").read_text())
+    assert sorted(index["sites"]) == ["site_floor_a", "site_floor_b"]
+
+    lab.reset_counters()
+    rerun = rollout(lab, tmp_path, hosts)
+    assert rerun.rc == 0 and rerun.changed_tasks == [], rerun.output[-4000:]
+    assert lab.counters()["writes"] == 0
+
+
+def test_bad_site_hosts_are_refused_before_any_call_every_entry_located(lab, tmp_path):
+    site = tmp_path / "inventory"
+    shutil.copytree(SITE_HOSTS, site)
+    hosts = yaml.safe_load((site / "hosts.yml").read_text())
+    stores = hosts["all"]["children"]["sites"]["hosts"]
+    stores["site_floor_b"]["ztp_devices"][2]["serial_number"] = "FDO2401B001"
+    stores["site_floor_b"]["ztp_devices"][1]["device_type"] = ""
+    # Floor A given twice: by its site host and by a device host.
+    hosts["all"]["children"]["stray"] = {"hosts": {"sw-prod-09": {
+        "serial_number": "FDO2401A009", "device_type": "cisco_ie3300", "ztp_site_id": "site_floor_a",
+        "ztp_manifest_name": "Production Floor A"}}}
+    (site / "hosts.yml").write_text(yaml.safe_dump(hosts))
+    lab.reset_counters()
+    run = rollout(lab, tmp_path, str(site / "hosts.yml"))
+    assert run.rc != 0
+    assert "site_floor_b: ztp_devices[1].device_type: '' is not a device type" in run.output
+    assert "site_floor_b: ztp_devices[2].serial_number: FDO2401B001 is also the serial_number of ztp_devices[1]" \
+        in run.output
+    assert "site_floor_a: site site_floor_a, manifest Production Floor A: given by this site host (ztp_devices) and " \
+        "by device host(s) sw-prod-09" in run.output
+    assert lab.counters()["total"] == 0

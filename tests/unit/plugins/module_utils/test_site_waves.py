@@ -188,3 +188,65 @@ def test_an_index_entry_links_the_report_relatively():
               "device_total": 0}
     entry = site_results.index_entry(report, "/out/reports/s1", "/out/reports")
     assert entry["report_html"] == "s1/rollout-report.html" and entry["report_json"] == "s1/rollout-report.json"
+
+
+SITE_HOST = {"ztp_site_id": "s1", "ztp_manifest_name": "A", "ztp_devices": [
+    {"hostname": "fw-a", "serial_number": " fgt60ftk20000001 ", "device_type": "fortigate_60f", "groups": ["fw"]},
+    {"hostname": "sw-a", "serial_number": "FDO2401A001", "device_type": "cisco_ie3300"},
+]}
+
+
+def test_a_host_with_ztp_devices_is_a_site_with_those_devices_and_its_own_name():
+    hosts = [("localhost", {}), ("store_1", SITE_HOST),
+             ("fw-b", {"serial_number": "B1", "device_type": "t", "ztp_site_id": "s2", "ztp_manifest_name": "B"})]
+    sites, problems = site_groups.group_sites(hosts)
+    assert problems == []
+    assert [(s["name"], s["hosts"], s["vars_from"], s["site_host"]) for s in sites] == [
+        ("store_1", ["fw-a", "sw-a"], "store_1", True), ("s2", ["fw-b"], "fw-b", False)]
+    packed = site_groups.pack_devices(sites[0])
+    assert site_groups.unpack_devices(packed) == [
+        ("fw-a", {"serial_number": "FGT60FTK20000001", "device_type": "fortigate_60f", "groups": ["fw"]}),
+        ("sw-a", {"serial_number": "FDO2401A001", "device_type": "cisco_ie3300", "groups": []})]
+    devices = site_groups.site_host_devices("store_1", SITE_HOST["ztp_devices"])[0]
+    assert site_groups.device_groups(devices) == {"fw": ["fw-a"]}
+
+
+def test_every_entry_of_ztp_devices_is_checked_and_located():
+    entries = [
+        {"hostname": "fw-a", "serial_number": "FGT60FTK20000001", "device_type": "fortigate_60f"},
+        {"hostname": "fw-a", "serial_number": "fgt60ftk20000001", "device_type": "fortigate_60f"},
+        {"hostname": "sw-a", "serial_number": "FD-1", "device_type": "", "groups": "switches"},
+        {"hostname": "", "serial": "FDO2401A001", "device_type": "cisco_ie3300"},
+        "sw-z",
+    ]
+    devices, problems = site_groups.site_host_devices("store_1", entries)
+    assert problems == [
+        "store_1: ztp_devices[1].hostname: fw-a is also the hostname of ztp_devices[0]",
+        "store_1: ztp_devices[1].serial_number: FGT60FTK20000001 is also the serial_number of ztp_devices[0]",
+        'store_1: ztp_devices[2].serial_number: "FD-1" is not 6-20 characters A-Z and 0-9',
+        "store_1: ztp_devices[2].device_type: '' is not a device type",
+        "store_1: ztp_devices[2].groups: 'switches' is not a list of group names",
+        "store_1: ztp_devices[3].serial: unknown key (a device has hostname, serial_number, device_type, groups)",
+        "store_1: ztp_devices[3].hostname: '' is not a host name",
+        'store_1: ztp_devices[3].serial_number: "" is empty',
+        "store_1: ztp_devices[4]: 'sw-z' is not a device ({hostname, serial_number, device_type})",
+    ]
+    assert len(devices) == 4
+    assert site_groups.site_host_devices("store_1", [])[1] == [
+        "store_1: ztp_devices: is empty: a site host lists its devices ({hostname, serial_number, device_type})"]
+    assert site_groups.site_host_devices("store_1", "fw-a")[1] == ["store_1: ztp_devices: 'fw-a' is not a list of devices"]
+
+
+def test_a_site_given_both_as_a_site_host_and_as_device_hosts_is_refused():
+    device = {"serial_number": "A9", "device_type": "t", "ztp_site_id": "s1", "ztp_manifest_name": "A"}
+    sites, problems = site_groups.group_sites([("store_1", SITE_HOST), ("sw-x", device), ("sw-y", device)])
+    assert problems == ["store_1: site s1, manifest A: given by this site host (ztp_devices) and by device host(s) sw-x, "
+                        "sw-y; list a site's devices one way, as device hosts or in one site host's ztp_devices"]
+    sites, problems = site_groups.group_sites([("sw-x", device), ("store_1", SITE_HOST), ("store_2", SITE_HOST)])
+    assert problems == [
+        "store_1: site s1, manifest A: given by this site host (ztp_devices) and by device host(s) sw-x; list a site's "
+        "devices one way, as device hosts or in one site host's ztp_devices",
+        "store_2: site s1, manifest A: given by this site host (ztp_devices) and by device host(s) sw-x; list a site's "
+        "devices one way, as device hosts or in one site host's ztp_devices"]
+    assert site_groups.group_sites([("store_1", dict(SITE_HOST, ztp_site_id=None))])[1] == [
+        "store_1: no ztp_site_id: a site host belongs to a site (set ztp_site_id and ztp_manifest_name on it)"]
