@@ -36,6 +36,10 @@ class ActionModule(SiteAction):
         warnings.extend(state.health_warnings)
         plan = state.plan(read)
         warnings.extend(wave_warnings + site_waves.apply_waves(plan, waves))
+        problems += site_checks.whole_site_problems(site, plan["not_in_run"])
+        if plan["not_in_run"] and not problems:
+            warnings.append("%s: this run leaves them as they are and its result is partial" % site_checks.not_in_run_text(
+                site["ztp_manifest_name"], plan["not_in_run"]))
         state.stop_on(problems, warnings)
         counts = plan["counts"]
         self.progress("plan: %d device(s)%s; %s" % (len(plan["devices"]), site_waves.waves_text(plan), ", ".join(

@@ -269,3 +269,49 @@ def test_bad_site_hosts_are_refused_before_any_call_every_entry_located(lab, tmp
     assert "site_floor_a: site site_floor_a, manifest Production Floor A: given by this site host (ztp_devices) and " \
         "by device host(s) sw-prod-09" in run.output
     assert lab.counters()["total"] == 0
+
+
+@pytest.mark.slow
+def test_a_run_holding_part_of_a_site_is_partial_and_rollout_require_whole_site_refuses_it(lab, tmp_path):
+    hosts = inventory(tmp_path)
+    part = {"rollout_hosts": "fw-prodb-01,sw-prodb-01"}
+    run = rollout(lab, tmp_path, hosts, **part)
+    assert run.rc == 0, run.output[-6000:]
+    partial = report(tmp_path, "site_floor_b")
+    assert partial["result"] == "partial" and partial["not_in_run"] == ["sw-prodb-02"]
+    assert {d["hostname"]: d["status"] for d in partial["devices"]} == {
+        "fw-prodb-01": "online", "sw-prodb-01": "online", "sw-prodb-02": "pending"}
+    assert "manifest Production Floor B: 1 device(s) not in this run's inventory: sw-prodb-02" in run.output
+    page = (tmp_path / "out" / "reports" / "site_floor_b" / "rollout-report.html").read_text()
+    assert "PARTIAL" in page and "Not in this run (1):" in page
+    task = "Write the report and publish its summary (AWX job artifacts)"
+    published = run.result(task)
+    assert published["ansible_stats"]["data"]["breakwater_ztp_rollout"]["result"] == "partial"
+    assert published["ansible_stats"]["data"]["breakwater_ztp_rollout"]["not_in_run"] == ["sw-prodb-02"]
+    assert published["summary"].startswith("Rollout of Production Floor B: partial; ") and \
+        published["summary"].endswith("Not in this run: manifest Production Floor B: 1 device(s) not in this run's "
+                                      "inventory: sw-prodb-02.")
+    index = json.loads((tmp_path / "out" / "reports" / "index.json").read_text())
+    assert index["result"] == "partial" and index["sites"]["site_floor_b"]["not_in_run"] == ["sw-prodb-02"]
+
+    # The plan names them too (check mode), and rollout_require_whole_site refuses the run before any write.
+    lab.reset_counters()
+    refused = rollout(lab, tmp_path, hosts, rollout_require_whole_site=True, **part)
+    assert refused.rc != 0
+    assert "rollout_require_whole_site: manifest Production Floor B: 1 device(s) not in this run's inventory: " \
+        "sw-prodb-02" in refused.output
+    assert lab.counters()["writes"] == 0
+    assert manifest(lab, "site_floor_b")["devices"][2]["status"] == "pending"
+
+    # A site whose manifest does not exist yet: its devices are known once the run has created it; the run
+    # then stops before any serial, config or deployment.
+    lab.reset_counters()
+    new = rollout(lab, tmp_path, hosts, rollout_require_whole_site=True, rollout_hosts="floor_a:!ap-prod-02")
+    assert new.rc != 0
+    assert "1 device(s) not in this run's inventory: ap-prod-02" in new.output
+    assert "the manifest was created now" in new.output
+    assert {d["status"] for d in manifest(lab)["devices"]} == {"pending"} and manifest(lab)["status"] == "ready"
+    routes = lab.counters()["by_route"]
+    assert routes.get("POST /api/v1/ztp/manifests") == 1, routes
+    assert [r for r in routes if r.startswith(("POST", "PUT")) and ("serial" in r or "config" in r or "deploy" in r)] \
+        == [], routes
