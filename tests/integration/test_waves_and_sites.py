@@ -247,6 +247,21 @@ def test_site_hosts_roll_out_each_site_whole_with_waves_over_the_devices_groups(
     assert rerun.rc == 0 and rerun.changed_tasks == [], rerun.output[-4000:]
     assert lab.counters()["writes"] == 0
 
+    # The same sites as site hosts of the devices inventory plugin (host_per: site), now that they exist.
+    synced = tmp_path / "synced"
+    shutil.copytree(SITE_HOSTS / "group_vars", synced / "group_vars")
+    (synced / "sites.breakwater_ztp.yml").write_text("plugin: breakwater.ztp.devices\nhost_per: site\nmanifests: [%s]\n" % (
+        ", ".join(manifest(lab, site_id)["id"] for site_id in ("site_floor_a", "site_floor_b"))))
+    lab.reset_counters()
+    plugin_run = run_playbook(lab, ROLLOUT, inventory=str(synced / "sites.breakwater_ztp.yml"),
+                              extra_vars={"ztp_output_dir": str(tmp_path / "out")},
+                              env={"BREAKWATER_URL": lab.url, "BREAKWATER_API_TOKEN": lab.breakwater_token,
+                                   "ANSIBLE_INVENTORY_ENABLED": "breakwater.ztp.devices"})
+    assert plugin_run.rc == 0 and plugin_run.changed_tasks == [], plugin_run.output[-4000:]
+    assert sorted(r["host"] for r in plugin_run.results("Write the report and publish its summary (AWX job artifacts)")) \
+        == ["site_floor_a", "site_floor_b"]
+    assert lab.counters()["writes"] == 0 and report(tmp_path, "site_floor_b")["result"] == "success"
+
 
 def test_bad_site_hosts_are_refused_before_any_call_every_entry_located(lab, tmp_path):
     site = tmp_path / "inventory"
