@@ -112,7 +112,9 @@ scan_sheet_html:
   type: str
   sample: reports/site_floor_a/scan-sheet.html
 artifact:
-  description: C(site_id), C(manifest_id), C(result), C(counts), C(not_in_run), the report paths and per device C(hostname), C(serial_number), C(status), C(reason).
+  description:
+    - C(site_id), C(manifest_id), C(result), C(counts), C(not_in_run), the report paths and per device C(hostname),
+      C(serial_number), C(status), C(reason).
   returned: success and O(report)
   type: dict
 summary:
