@@ -113,5 +113,5 @@ class SiteLock(object):
 def release(record, warnings):
     """Release the lease ``record`` (from the plan); a warning when another run took it over meanwhile."""
     if record and record.get("token") and not site_lease.release(record["path"], record["token"]):
-        warnings.append("the site's lease %s was no longer this run's (taken over as stale by another run)"
-                        % record["path"])
+        warnings.append("the site's lease %s was not this run's any more (another run took it over as stale, or "
+                        "wrote its plan in the same rollout_report_dir)" % record["path"])
