@@ -100,7 +100,7 @@ def pid_alive(pid):
 # --- the files -----------------------------------------------------------------------------------
 def read_lease(path):
     """The lease at ``path`` (a dict), None when there is none; a file that is not a lease reads
-    as a lease of nobody known, which only its age can free."""
+    as a lease of nobody known, stale MARGIN_SECONDS after it was written."""
     try:
         with open(path) as handle:
             text = handle.read()
@@ -108,7 +108,17 @@ def read_lease(path):
         return None
     except OSError as exc:
         raise InputError(OPTION, path, "cannot be read: %s" % (exc.strerror or exc))
-    return parse_lease(text) or {"token": "unreadable:%s" % text[:40], "run": "unknown", "expires": None}
+    lease = parse_lease(text)
+    if lease is None:  # not written by a run (those link complete files): freed by its age
+        lease = {"token": "unreadable:%s" % text[:40], "run": "unknown", "expires": _mtime(path) + MARGIN_SECONDS}
+    return lease
+
+
+def _mtime(path):
+    try:
+        return int(os.stat(path).st_mtime)
+    except OSError:
+        return 0
 
 
 def released_token(path):

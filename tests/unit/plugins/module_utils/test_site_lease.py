@@ -90,8 +90,11 @@ def test_an_unreadable_lease_holds_the_site_until_its_age_frees_it(tmp_path):
     path = str(tmp_path / "s--m.lease")
     with open(path, "w") as handle:
         handle.write("garbage")
+    os.utime(path, (NOW, NOW))
     holder = site_lease.acquire(path, lease())
     assert holder["run"] == "unknown" and holder["token"].startswith("unreadable:")
+    assert site_lease.stale_reason(holder, NOW + 10, "node-1", lambda pid: True) is None
+    assert site_lease.stale_reason(holder, NOW + site_lease.MARGIN_SECONDS, "node-1", lambda pid: True)
 
 
 def test_a_lock_folder_that_cannot_be_made_names_rollout_lock_dir(tmp_path):
