@@ -45,7 +45,7 @@ def two_runs_at_once(lab, tmp_path, **extra):
     extra_vars = dict({"ztp_output_dir": str(tmp_path / "out")}, **extra)
     start = threading.Barrier(2)
 
-    def run(_):
+    def run(_index):
         start.wait()
         return run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE), extra_vars=extra_vars,
                             token_cache_dir=str(tmp_path / "tokens"))
@@ -133,7 +133,7 @@ def test_two_manifests_created_at_once_end_as_one_which_both_runs_keep(lab):
 
     body = {"name": "Floor Z", "site_id": "site_race", "topology_source": "helm_topology_789"}
 
-    def controller(_):
+    def controller(_index):
         client = CreateThenWait(lab.url, lab.breakwater_token, timeout=30, retries=0)
         return create_manifest_once(client, body)
 
