@@ -76,13 +76,15 @@ def test_two_runs_at_once_on_a_new_site_make_one_manifest_and_deploy_each_device
     assert "waiting for the site: " + HELD in second.output
     assert second.result(PLAN)["counts"] == {} and not second.changed_tasks
     assert second.result(PLAN)["manifest"]["id"] == manifest["id"]
-    # The lease is released: a third run has nothing to do and takes none.
+    # The lease is released: a third run has nothing to do and takes none (no lease file written).
+    released = tmp_path / "out" / "locks" / "site_floor_a--Production_Floor_A.released"
+    stamp = released.stat().st_mtime_ns
     lab.reset_counters()
     again = run_playbook(lab, ROLLOUT, inventory=str(EXAMPLE), extra_vars={"ztp_output_dir": str(tmp_path / "out")})
     assert again.rc == 0 and not again.changed_tasks, again.output[-3000:]
     assert lab.counters()["writes"] == 0
-    assert sorted(p.name for p in (tmp_path / "out" / "locks").iterdir()) == [
-        "site_floor_a--Production_Floor_A.released"]
+    assert [p.name for p in (tmp_path / "out" / "locks").iterdir()] == [released.name]
+    assert released.stat().st_mtime_ns == stamp
 
 
 @pytest.mark.slow
