@@ -20,6 +20,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.files import locked
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.module_utils.timeline import timeline
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, wave_members
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_lock import release
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import SiteVariableError
 
 CABLE_SCHEDULE = "cable-schedule.pdf"
@@ -30,6 +31,7 @@ ARGUMENT_SPEC = dict(
     template=dict(type="str", default="rollout-report.html.j2"),
     report=dict(type="bool", default=True),
     scan_sheet=dict(type="bool", default=True),
+    held_by=dict(type="dict"),
 )
 
 
@@ -41,11 +43,20 @@ class ActionModule(SiteAction):
 
     def run_site(self, state, task_vars):
         args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)[1]
+        if args["held_by"]:
+            # The plan found the site held by another run: its folder (report, plan, index) is that run's.
+            return {"changed": False, "summary": args["error"], "failure": args["error"], "files_changed": False}
+        plan = state.load_plan(args["plan"]) if args["plan"] and os.path.exists(args["plan"]) else None
+        try:
+            return self.report(state, task_vars, args, plan)
+        finally:
+            release((plan or {}).get("lease"), self.warnings)  # the run's lease on the site ends with its report
+
+    def report(self, state, task_vars, args, plan):
         site = state.site
         checking = bool(task_vars.get("ansible_check_mode"))
         if not args["report"]:
             return self.scan_sheet_only(state, task_vars, args["scan_sheet"])
-        plan = state.load_plan(args["plan"]) if args["plan"] and os.path.exists(args["plan"]) else None
         if args["error"] and not args["plan"]:
             # The plan itself failed (its problems are the error): nothing was written, nothing to read.
             bw, manifest, events, pdf = None, None, [], None

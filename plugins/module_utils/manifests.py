@@ -34,6 +34,32 @@ def find_manifest(client, manifest_id=None, site_id=None, name=None):
         raise
 
 
+def kept_manifest(manifests):
+    """Of the manifests two runs created at once under one site and name, the one both keep: the
+    oldest (``created_at``, then ``id``), the same for every run that reads them."""
+    return min(manifests, key=lambda m: (m.get("created_at") or "", m.get("id") or ""))
+
+
+def create_manifest_once(client, body):
+    """Create the manifest ``body`` describes, then read its site back: when another run created one
+    of the same site and name at the same time (the service has no lock and names are not unique),
+    both runs keep the older one (:func:`kept_manifest`) and the run that created the newer one
+    deletes it (a draft no one else uses yet). Returns (manifest kept, True when it is another run's)."""
+    created = client.create_manifest(body)
+    twins = [m for m in client.list_manifests(site_id=body.get("site_id")) if m.get("name") == body.get("name")]
+    if created["id"] not in [m.get("id") for m in twins]:
+        twins.append(created)
+    kept = kept_manifest(twins)
+    if kept["id"] == created["id"]:
+        return created, False
+    try:
+        client.delete_manifest(created["id"])
+    except ApiError as exc:
+        if not (exc.status == 404 and exc.code == "MANIFEST_NOT_FOUND"):
+            raise
+    return kept, True
+
+
 def lifecycle_steps(current, target):
     """The status updates that lead from ``current`` to ``target`` (draft -> ready -> deploying).
 
@@ -61,11 +87,23 @@ def deploy_manifest(client, manifest, timeout, interval, on_poll=None, clock=Non
 
     The one deployment of the collection (the manifest module with ``wait``, the site's deploy step).
     ``on_poll(manifest, elapsed)`` runs after each poll; a deployment still running after ``timeout``
-    seconds raises polling.WaitTimeout: the caller decides what that becomes.
+    seconds raises polling.WaitTimeout: the caller decides what that becomes. A deployment another
+    run started meanwhile (409 on the status update) is waited for, not started again.
     """
     if manifest.get("status") == "deployed":
         return manifest, []
-    walk_status(client, manifest["id"], manifest.get("status"), "deploying")
+    try:
+        walk_status(client, manifest["id"], manifest.get("status"), "deploying")
+    except ApiError as exc:
+        # Another run started the deployment since the manifest was read: wait for that one, never
+        # start a second (the service deploys only what is not online, but a failed device again).
+        if exc.status != 409 or exc.code not in ("DEPLOYMENT_IN_PROGRESS", "INVALID_MANIFEST_STATUS"):
+            raise
+        now = client.get_manifest(manifest["id"])
+        if now.get("status") == "deployed":
+            return now, []
+        if now.get("status") != "deploying":
+            raise
     return wait_for_deployment(client, manifest["id"], timeout, interval, on_poll, clock, sleep)
 
 

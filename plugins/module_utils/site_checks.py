@@ -69,7 +69,7 @@ def manifest_problems(manifest, devices, site):
     problems = []
     manifest_id = manifest.get("id")
     if manifest.get("status") == "deploying":
-        problems.append(problem("manifest %s" % manifest_id, "is being deployed; wait for it to end"))
+        problems.append(problem("manifest %s" % manifest_id, "is being deployed; wait for it to end (rollout_lock_wait waits for it)"))
     wanted_topology = site.get("ztp_topology_source")
     if wanted_topology and manifest.get("topology_source") and manifest["topology_source"] != wanted_topology:
         problems.append(problem("ztp_topology_source", "%s differs from topology %s of manifest %s (a topology is applied "

@@ -157,7 +157,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import (
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, api_path
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import (
-    find_manifest, wait_for_deployment, walk_status,
+    create_manifest_once, find_manifest, wait_for_deployment, walk_status,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
@@ -198,9 +198,17 @@ class Manifest(ApiResource):
         body = dict(desired, topology_source=self.params["topology_source"])
         status = body.pop("status", None)
         body = dict((k, v) for k, v in body.items() if v is not None)
-        created = self.client.create_manifest(body)
-        # Creation always yields a draft; walk the lifecycle to the requested status.
-        walk_status(self.client, created["id"], "draft", status)
+        # Another run creating the same manifest at once: both end with the older one (never two).
+        created, adopted = create_manifest_once(self.client, body)
+        if adopted:
+            self.module.warn("manifest %s of site %s was created by another run at the same time: its manifest %s "
+                             "is kept and the one this run created is deleted" % (
+                                 body.get("name"), body.get("site_id"), created["id"]))
+            created = self.client.get_manifest(created["id"])
+            if created.get("status") in ("deploying", "deployed"):
+                return _summary(created)
+        # Creation yields a draft; walk the lifecycle to the requested status.
+        walk_status(self.client, created["id"], created.get("status") or "draft", status)
         return _summary(self.client.get_manifest(created["id"]))
 
     def update(self, current, changes):

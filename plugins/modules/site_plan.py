@@ -27,6 +27,11 @@ description:
     or regenerate the config, provision in FortiZTP, deploy), with the reason, and cuts the devices
     into waves (C(rollout_waves) or C(rollout_wave_size); one wave without them). A device in no
     wave, or C(rollout_wave) outside the waves, is refused before any call.
+  - Two runs on one site. A plan with writes to do takes the site's lease (a file in C(rollout_lock_dir), released
+    by M(breakwater.ztp.site_report)) before the first write. When another run holds it, the task waits up to
+    C(rollout_lock_wait) seconds and plans again, or fails naming that run (its id, pid, host, start time and
+    playbook; returned as RV(held_by)). A manifest being deployed is waited for the same way. A plan with nothing
+    to do takes no lease; check mode takes none.
 author:
   - breakwater.ztp maintainers (@breakwater-ztp)
 options: {}
@@ -38,8 +43,9 @@ attributes:
     support: full
     description: The plan as text, one line per device.
 notes:
-  - Makes no write. It reads the Breakwater templates, manifests and manifest (2-3 calls) and, when the
-    site has Fortinet devices, FortiZTP's devices, FortiManager targets and scripts (3 calls and a login).
+  - Makes no write to the APIs; its only file writes are the plan and, with writes to do, the site's lease.
+    It reads the Breakwater templates, manifests and manifest (2-3 calls) and, when the site has Fortinet
+    devices, FortiZTP's devices, FortiManager targets and scripts (3 calls and a login).
 extends_documentation_fragment:
   - breakwater.ztp.attributes.SITE_PLUGIN
 seealso:
@@ -78,6 +84,13 @@ waves:
   returned: success
   type: list
   elements: int
+held_by:
+  description:
+    - The lease of the run that holds the site, when this one stopped for it (see C(rollout_lock_wait)).
+    - Its C(run), C(pid), C(host), C(since) and C(expires) (seconds since the epoch), C(playbook), C(site_id),
+      C(manifest) and C(token).
+  returned: when another run holds the site
+  type: dict
 problems:
   description: Every reason the rollout cannot start, each naming the host or setting, the field and the value.
   returned: failure

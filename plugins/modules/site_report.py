@@ -62,6 +62,13 @@ options:
     description: Write the site's scan sheet C(scan-sheet.html) beside the report.
     type: bool
     default: true
+  held_by:
+    description:
+      - The lease of the run that holds the site (RV(breakwater.ztp.site_plan#module:held_by) of a plan that stopped
+        for it). The site's folder (report, plan, scan sheet, index) is that run's, so nothing is written; the task
+        returns O(error) as its failure.
+      - Without it, the site's lease this run took (recorded in O(plan)) is released once the report is written.
+    type: dict
 requirements:
   - segno (Python library, on the controller) for the scan sheet's QR codes
 attributes:

@@ -167,6 +167,16 @@ SITE_VARIABLES = {
         "host), naming the devices missing, before any write. Without it such a run rolls out the devices it holds "
         "and its result is C(partial), listing the others as not in this run. A manifest created by the run itself "
         "is checked right after its creation, before any serial, config or deployment."),
+    "rollout_lock_wait": Variable(
+        "int", 0, ("rollout",),
+        "Seconds to wait when another run holds the site (its lease in O(rollout_lock_dir), or a deployment of the "
+        "manifest in progress) before stopping; V(0) stops at once with a message naming the run that holds it. "
+        "A run that waited plans again, and finds nothing to do if the other run did it."),
+    "rollout_lock_dir": Variable(
+        "path", None, ("rollout",),
+        "Folder of the site leases: a run that writes a site holds its lease there until its report, and the runs "
+        "that share the folder never write one site at once. Default C(<ztp_output_dir>/locks); give every run of a "
+        "controller (or of every AWX execution node, on shared storage) the same folder."),
     "rollout_require_healthy": Variable("bool", True, ("rollout",),
                                         "Read both services' status before any write and stop on an outage."),
 }
@@ -248,6 +258,7 @@ def site_definition(variables, role=None):
     output = site["ztp_output_dir"] or "."
     site["rollout_report_dir"] = site["rollout_report_dir"] or os.path.join(output, "reports", site["ztp_site_id"])
     site["configs_dest"] = site["configs_dest"] or os.path.join(output, "configs", site["ztp_site_id"])
+    site["rollout_lock_dir"] = site["rollout_lock_dir"] or os.path.join(output, "locks")
     return site
 
 
@@ -265,7 +276,8 @@ def check_waits(site):
 
 def check_counts(site):
     """Counts out of their range (limits.check_least); before any write."""
-    for name, least in (("rollout_max_failures", 0), ("rollout_wave_pause", 0), ("configs_download_workers", 1)):
+    for name, least in (("rollout_max_failures", 0), ("rollout_wave_pause", 0), ("configs_download_workers", 1),
+                        ("rollout_lock_wait", 0)):
         check_least(name, site[name], least)
 
 

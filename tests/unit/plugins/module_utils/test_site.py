@@ -165,7 +165,7 @@ def test_a_matching_manifest_has_no_problem():
 
 def test_a_deploying_manifest_is_a_problem():
     assert manifest_problems(manifest(status="deploying"), DEVICES, site()) == [
-        "manifest manifest_123: is being deployed; wait for it to end"]
+        "manifest manifest_123: is being deployed; wait for it to end (rollout_lock_wait waits for it)"]
 
 
 def test_unknown_hosts_are_named_in_one_problem():

@@ -113,3 +113,37 @@ def test_absent_deletes_once():
     assert result["changed"] and result["manifest"] == {} and client.writes == [("delete", "manifest_1")]
     result = run_module(manifest, {"site_id": "site_1", "name": "Floor A", "state": "absent"}, client)
     assert not result["changed"] and client.writes == [("delete", "manifest_1")]
+
+
+class RacedBreakwater(FakeBreakwater):
+    """Another run creates the same site's manifest of the same name just before this one's answer
+    (the service has no lock and names are not unique): ``rival_first`` says whose is older."""
+
+    def __init__(self, rival_first):
+        super(RacedBreakwater, self).__init__()
+        self.rival_first = rival_first
+
+    def create_manifest(self, body):
+        created = super(RacedBreakwater, self).create_manifest(body)
+        mine, theirs = ("2026-12-03T10:00:01Z", "2026-12-03T10:00:00Z") if self.rival_first else (
+            "2026-12-03T10:00:00Z", "2026-12-03T10:00:01Z")
+        self.manifests[created["id"]]["created_at"] = mine
+        self.manifests["manifest_rival"] = dict(body, id="manifest_rival", status="draft", devices=[], created_at=theirs)
+        return dict(self.manifests[created["id"]])
+
+
+def test_a_manifest_created_at_once_by_another_run_is_adopted_and_this_runs_copy_deleted():
+    client, warnings = RacedBreakwater(rival_first=True), []
+    result = run_module(manifest, {"site_id": "site_1", "name": "Floor B", "status": "ready"}, client, warnings=warnings)
+    assert result["changed"] and not result.get("failed")
+    assert result["manifest"]["id"] == "manifest_rival" and result["manifest"]["status"] == "ready"
+    assert sorted(client.manifests) == ["manifest_rival"]
+    assert ("delete", "manifest_new") in client.writes
+    assert any("created by another run at the same time" in w for w in warnings)
+
+
+def test_the_older_of_two_manifests_created_at_once_is_kept_by_its_creator():
+    client = RacedBreakwater(rival_first=False)
+    result = run_module(manifest, {"site_id": "site_1", "name": "Floor B", "status": "ready"}, client)
+    assert result["manifest"]["id"] == "manifest_new" and result["manifest"]["status"] == "ready"
+    assert not [w for w in client.writes if w[0] == "delete"]  # the rival's run deletes its own

@@ -45,11 +45,12 @@ def test_defaults_are_applied():
     site = site_definition(MINIMAL)
     assert site["ztp_site_id"] == "site_456" and site["ztp_manifest_name"] == "Plant A"
     for name, variable in DEFINING.items():
-        if name in REQUIRED or name in ("rollout_report_dir", "configs_dest"):
+        if name in REQUIRED or name in ("rollout_report_dir", "configs_dest", "rollout_lock_dir"):
             continue
         assert site[name] == variable.default, name
     assert site["rollout_report_dir"] == os.path.join(".", "reports", "site_456")
     assert site["configs_dest"] == os.path.join(".", "configs", "site_456")
+    assert site["rollout_lock_dir"] == os.path.join(".", "locks")
     assert set(site) == set(DEFINING)  # the names users write, none renamed
     # A site host's devices are read with the inventory (site_inventory, SiteState), not as the site's definition.
     assert set(SITE_VARIABLES) - set(DEFINING) == {"ztp_devices"}
@@ -59,6 +60,7 @@ def test_output_dir_places_reports_and_configs():
     site = site_definition(with_site(ztp_output_dir="/srv/rollout"))
     assert site["rollout_report_dir"] == "/srv/rollout/reports/site_456"
     assert site["configs_dest"] == "/srv/rollout/configs/site_456"
+    assert site["rollout_lock_dir"] == "/srv/rollout/locks"
     given = site_definition(with_site(ztp_output_dir="/srv/rollout", rollout_report_dir="/r", configs_dest="/c"))
     assert (given["rollout_report_dir"], given["configs_dest"]) == ("/r", "/c")
 
