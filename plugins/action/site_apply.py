@@ -113,6 +113,13 @@ class ActionModule(SiteAction):
         if args["plan"]:
             plan["manifest"].update(id=result["manifest"]["id"], status=result["manifest"].get("status"))
             state.save_plan(plan)  # the next steps need the id of a manifest created now
+        if plan["manifest"]["action"] == "create" and site["rollout_require_whole_site"]:
+            # Its devices (the topology's) are known only now: checked before any serial, config or deployment.
+            missing = site_checks.not_in_run(self.manifest_now(state, plan), [r["hostname"] for r in plan["devices"]])
+            problems = site_checks.whole_site_problems(site, missing)
+            if problems:
+                raise TaskFailure("%s; the manifest was created now (%s), nothing else written" % (
+                    "; ".join(problems), result["manifest"]["id"]), changed=True, problems=problems)
         return {"changed": result["changed"], "manifest": result["manifest"]}
 
     def step_serials(self, state, plan, rows, args, task_vars):

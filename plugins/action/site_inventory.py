@@ -17,8 +17,8 @@ from ansible_collections.breakwater.ztp.plugins.module_utils import site_groups
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import TemplatedVariables, inventory_of
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import SiteVariableError, site_definition
 
-# What a host's variables say of the site it belongs to.
-SITE_HOST_KEYS = ("serial_number", "device_type") + site_groups.SITE_KEYS
+# What a host's variables say of the site it belongs to (a site host: of the site it is).
+SITE_HOST_KEYS = ("serial_number", "device_type", site_groups.DEVICES_VARIABLE) + site_groups.SITE_KEYS
 
 
 class ActionModule(ActionBase):
@@ -52,7 +52,7 @@ class ActionModule(ActionBase):
         except SiteVariableError as exc:
             return dict(result, failed=True, msg=str(exc))
         for site in sites:
-            if site["name"] in hostvars:
+            if site["name"] in hostvars and not site["site_host"]:
                 site["name"] = "%s_site" % site["name"]  # an inventory host of that name keeps its own
         problems += report_dir_problems(sites)
         if problems:
@@ -65,7 +65,7 @@ class ActionModule(ActionBase):
         groups = task_vars.get("groups") or {}
         for site in sites:
             # The site's host joins its first device's groups, so it sees the site's group_vars as
-            # that device does (the role's argument validation, task names).
+            # that device does (the role's argument validation, task names); a site host is that host.
             site["groups"] = sorted(name for name, members in groups.items()
                                     if name not in ("all", "ungrouped") and site["vars_from"] in members)
         for site in sites:

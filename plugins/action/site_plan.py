@@ -27,7 +27,8 @@ class ActionModule(SiteAction):
             warnings.append("FortiZTP provisioning is turned off for %s (rollout_fortiztp_enabled=false): %s will fail "
                             "their deployment with ZTP_NOT_PROVISIONED unless FortiZTP hands them to a FortiManager "
                             "some other way." % (site["ztp_manifest_name"], ", ".join(d["hostname"] for d in gates)))
-        members = wave_members(self._loader, task_vars.get("groups") or {}, site["rollout_waves"]) if site["rollout_waves"] else None
+        members = wave_members(self._loader, state.wave_groups(), site["rollout_waves"],
+                               [d["hostname"] for d in state.devices]) if site["rollout_waves"] else None
         waves, wave_problems, wave_warnings = site_waves.plan_waves(state.devices, members, site["rollout_wave_size"],
                                                                     site["rollout_wave"])
         state.stop_on(wave_problems, kind="wave")
@@ -35,6 +36,10 @@ class ActionModule(SiteAction):
         warnings.extend(state.health_warnings)
         plan = state.plan(read)
         warnings.extend(wave_warnings + site_waves.apply_waves(plan, waves))
+        problems += site_checks.whole_site_problems(site, plan["not_in_run"])
+        if plan["not_in_run"] and not problems:
+            warnings.append("%s: this run leaves them as they are and its result is partial" % site_checks.not_in_run_text(
+                site["ztp_manifest_name"], plan["not_in_run"]))
         state.stop_on(problems, warnings)
         counts = plan["counts"]
         self.progress("plan: %d device(s)%s; %s" % (len(plan["devices"]), site_waves.waves_text(plan), ", ".join(

@@ -66,10 +66,15 @@ class ActionModule(SiteAction):
         models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []
                       if r.get("model_detected"))
         placements = dict((r["hostname"], r["fortiztp"]) for r in (plan or {}).get("devices") or [] if "fortiztp" in r)
+        # The devices the run's inventory holds (every wave's): the manifest's others were not in this run.
+        held = [r["hostname"] for r in plan["devices"]] if plan else [d["hostname"] for d in state.devices]
         report = site_results.build_report(site, manifest, events, play_hosts, error=args["error"],
                                            plan=plan if checking else None,
                                            fortiztp_enabled=site["rollout_fortiztp_enabled"], models=models,
-                                           waves=(plan or {}).get("waves"), fortiztp=placements)
+                                           waves=(plan or {}).get("waves"), fortiztp=placements, held=held)
+        if report["not_in_run"]:
+            self.warnings.append("%s: %s" % (site_results.summary_text(report), "the report lists them as not in "
+                                 "this run; rollout_require_whole_site=true refuses such a run"))
         folder = site["rollout_report_dir"]
         report["cable_schedule"] = None
         if site["rollout_cable_schedule"] and manifest and manifest.get("cable_schedule"):
@@ -157,7 +162,8 @@ class ActionModule(SiteAction):
         if not state.devices or not (site["rollout_waves"] or site["rollout_wave_size"]):
             return None
         try:
-            members = wave_members(self._loader, task_vars.get("groups") or {}, site["rollout_waves"]) if site["rollout_waves"] else None
+            members = wave_members(self._loader, state.wave_groups(), site["rollout_waves"],
+                                   [d["hostname"] for d in state.devices]) if site["rollout_waves"] else None
         except SiteVariableError as exc:
             members, problems = None, [str(exc)]
         else:
@@ -179,8 +185,9 @@ class ActionModule(SiteAction):
         return {"data": {"breakwater_ztp_rollout": artifact}, "per_host": False, "aggregate": False}
 
     def write_index(self, site_host, report, folder):
-        """The run's index page (breakwater.ztp.site_rollout): every site of the run with its result and
-        report, updated by each site in turn (a lock: the sites run in parallel)."""
+        """The index page (breakwater.ztp.site_rollout): every site with a report under ``<ztp_output_dir>/reports``,
+        this run's and other runs' (the slices of a sliced job run side by side), with its result and report,
+        updated by each site in turn under a lock (the sites, and the slices, run in parallel)."""
         if not site_host or not site_host.get("index_dir"):
             return None
         index_dir = site_host["index_dir"]
@@ -192,7 +199,9 @@ class ActionModule(SiteAction):
             except (IOError, OSError, ValueError):
                 previous = None
             index = site_results.run_index(previous, site_host["run"], site_host["sites"], site_host["name"],
-                                           site_results.index_entry(report, folder, index_dir))
+                                           site_results.index_entry(report, folder, index_dir),
+                                           lambda entry: bool(entry.get("report_json")) and os.path.exists(
+                                               os.path.join(index_dir, entry["report_json"])))
             write_if_changed(index_json, (json.dumps(index, indent=2) + "\n").encode("utf-8"), "ztp_output_dir")
             page = self.render(self._find_needle("templates", "rollout-index.html.j2"), {"rollout_index": index})
             write_if_changed(index_html, page.encode("utf-8"), "ztp_output_dir")

@@ -16,7 +16,7 @@ description:
     per device. With O(cache=true) a cached run makes no call at all."
   - The inventory file name must end in C(breakwater_ztp.yml) or C(breakwater_ztp.yaml),
     for example C(floor_a.breakwater_ztp.yml).
-  - "Every host gets these variables: C(ansible_host) (the device's C(ip_address), when it has
+  - "With O(host_per=device) (the default) every host gets these variables: C(ansible_host) (the device's C(ip_address), when it has
     one), C(hostname), C(device_id), C(serial_number), C(mac_address), C(device_type), C(status),
     C(config_template), C(manifest_id), C(manifest_name), C(manifest_status) and C(site_id)."
   - Every string from the API that could be a template (it holds C({{), C({%) or C({#), or starts
@@ -74,6 +74,23 @@ options:
       - Prepended to the name of every group of O(group_by), for example V(bw_).
     type: str
     default: ""
+  host_per:
+    description:
+      - V(device) makes each device a host (the hosts of one site share its groups).
+      - V(site) makes each selected manifest one host, a site host for C(breakwater.ztp.site_rollout),
+        named after its site (its site ID, with the manifest's name when the site ID has several manifests),
+        with the variables C(ztp_site_id), C(ztp_manifest_name), C(ztp_manifest_id) and C(ztp_devices), the
+        manifest's devices (after O(device_status)), each C({hostname, serial_number, device_type, groups}). A
+        device's C(groups) are its O(group_by) group of V(device_type) (for C(rollout_waves) patterns such as
+        C(device_type_cisco_ie3300)); the site host itself joins the O(group_by) groups of V(manifest) and V(site).
+        A manifest without a device left after O(device_status) gets no host. With O(cache=true) a cached run makes
+        no call, as with V(device).
+      - An AWX job template sliced over V(site) hosts (C(job_slice_count)) rolls out whole sites in each slice;
+        over V(device) hosts every slice would hold part of every site.
+    type: str
+    choices: [device, site]
+    default: device
+    version_added: 0.2.0
 extends_documentation_fragment:
   - breakwater.ztp.breakwater.inventory
   - breakwater.ztp.transport
@@ -117,6 +134,13 @@ keyed_groups:
 #   hosts: manifest_production_floor_a:&status_online:&switches
 
 ---
+# sites.breakwater_ztp.yml: one host per site (its devices in ztp_devices), for
+# ansible-playbook breakwater.ztp.site_rollout and for an AWX job template sliced by site.
+plugin: breakwater.ztp.devices
+manifest_status: [ready, deploying, deployed]
+host_per: site
+
+---
 # cached.breakwater_ztp.yml: cache the API answers for an hour.
 plugin: breakwater.ztp.devices
 site_id: site_456
@@ -131,6 +155,7 @@ from ansible.errors import AnsibleParserError
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import (
     BREAKWATER_ARGUMENT_SPEC, BreakwaterClient,
 )
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_groups import site_names
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.inventory import DeviceInventory, safe_group_name
 
 
@@ -183,26 +208,47 @@ class InventoryModule(DeviceInventory):
         return selected
 
     def populate(self, payload):
-        device_statuses = self.get_option("device_status") or []
-        group_by = self.get_option("group_by") or []
-        prefix = self.get_option("group_prefix") or ""
-        for manifest in payload.get("manifests") or []:
+        per_site = self.get_option("host_per") == "site"
+        manifests = payload.get("manifests") or []
+        names = site_names([self.site_key(manifest) for manifest in manifests]) if per_site else {}
+        for manifest in manifests:
+            devices = []
             for device in manifest.get("devices") or []:
-                if device_statuses and device.get("status") not in device_statuses:
+                if self.get_option("device_status") and device.get("status") not in self.get_option("device_status"):
                     continue
                 name = device.get("hostname") or device.get("id")
                 if not name:
                     self.display.warning("%s: skipping a device of manifest %s without hostname or ID"
                                          % (self.NAME, manifest.get("id")))
                     continue
-                hostvars = self.device_vars(manifest, device)
-                groups = [
-                    safe_group_name(prefix + "manifest_", manifest.get("name")) if "manifest" in group_by else None,
-                    safe_group_name(prefix + "site_", manifest.get("site_id")) if "site" in group_by else None,
-                    safe_group_name(prefix + "device_type_", device.get("device_type")) if "device_type" in group_by else None,
-                    safe_group_name(prefix + "status_", device.get("status")) if "status" in group_by else None,
-                ]
-                self.add_device(name, device.get("id"), hostvars, groups)
+                if per_site:
+                    devices.append({"hostname": name, "serial_number": device.get("serial_number"),
+                                    "device_type": device.get("device_type"),
+                                    "groups": [g for g in [self.group("device_type", device.get("device_type"))] if g]})
+                    continue
+                groups = [self.group("manifest", manifest.get("name")), self.group("site", manifest.get("site_id")),
+                          self.group("device_type", device.get("device_type")), self.group("status", device.get("status"))]
+                self.add_device(name, device.get("id"), self.device_vars(manifest, device), groups)
+            if per_site and not devices:
+                # No device left after device_status: no site to roll out (site_rollout refuses an empty ztp_devices).
+                self.display.vvv("%s: manifest %s has no device of device_status %s: no host" % (
+                    self.NAME, manifest.get("id"), ", ".join(self.get_option("device_status") or [])))
+            elif per_site:
+                self.add_device(names[self.site_key(manifest)], manifest.get("id"), {
+                    "ztp_site_id": manifest.get("site_id"), "ztp_manifest_name": manifest.get("name"),
+                    "ztp_manifest_id": manifest.get("id"), "ztp_devices": devices,
+                }, [self.group("manifest", manifest.get("name")), self.group("site", manifest.get("site_id"))])
+
+    @staticmethod
+    def site_key(manifest):
+        """(site id, manifest name) of a manifest's site host (a manifest without a site: its id)."""
+        return (str(manifest.get("site_id") or manifest.get("id")), str(manifest.get("name") or manifest.get("id")))
+
+    def group(self, kind, value):
+        """The group of O(group_by) ``kind`` for ``value`` (None when group_by leaves that kind out)."""
+        if kind not in (self.get_option("group_by") or []):
+            return None
+        return safe_group_name((self.get_option("group_prefix") or "") + kind + "_", value)
 
     @staticmethod
     def device_vars(manifest, device):

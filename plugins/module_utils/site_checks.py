@@ -88,6 +88,29 @@ def manifest_problems(manifest, devices, site):
     return problems
 
 
+def not_in_run(manifest, hostnames):
+    """The manifest's devices with no device in the run's inventory (``hostnames``), in manifest order: a slice,
+    a ``--limit`` or a forgotten host. None of them when the inventory holds no device (the run then works on the
+    manifest's devices) or the manifest does not exist yet (its devices are not known before it is created)."""
+    held = set(hostnames)
+    if not held:
+        return []
+    return [d.get("hostname") for d in (manifest or {}).get("devices") or [] if d.get("hostname") not in held]
+
+
+def not_in_run_text(manifest_name, missing):
+    """``manifest Production Floor A: 2 device(s) not in this run's inventory: sw-03, sw-04``."""
+    return "manifest %s: %d device(s) not in this run's inventory: %s" % (manifest_name, len(missing), ", ".join(missing))
+
+
+def whole_site_problems(site, missing):
+    """With ``rollout_require_whole_site``, a run that holds part of the manifest's devices is refused."""
+    if not missing or not site.get("rollout_require_whole_site"):
+        return []
+    return [problem("rollout_require_whole_site", "%s; add them to the inventory (or run without "
+                    "rollout_require_whole_site, for a partial result)" % not_in_run_text(site.get("ztp_manifest_name"), missing))]
+
+
 def fortiztp_problems(site, devices, records, fortimanagers, scripts, target=True):
     """FortiZTP must know every Fortinet device, and (``target``: to provision them) the FortiGates need a
     FortiManager target and the script."""

@@ -14,7 +14,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices im
     desired_fields, fortimanager_oids_by_serial, misplacement,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
-from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import fortinet_devices
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import fortinet_devices, not_in_run
 
 
 # What a rollout can do to a device, in the order it does it.
@@ -162,6 +162,8 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None, fo
                      "status": (manifest or {}).get("status"), "action": manifest_action,
                      "changes": sorted(changes), "cable_schedule": bool((manifest or {}).get("cable_schedule"))},
         "devices": rows,
+        # The manifest's devices this run does not hold: it leaves them as they are.
+        "not_in_run": not_in_run(manifest, [d["hostname"] for d in devices]),
         "counts": dict((k, v) for k, v in counts.items() if v),
         "changed": bool(manifest_action) or any(r["actions"] for r in rows),
     }

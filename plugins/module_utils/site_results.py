@@ -10,7 +10,7 @@ import datetime
 import os
 import re
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import model_fits
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import model_fits, not_in_run, not_in_run_text
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_planning import ACTIONS
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_progress import status_counts
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_waves import waves_text
@@ -36,6 +36,8 @@ def plan_text(plan):
             if wave is None or row.get("wave") == wave["number"]:
                 lines.append("  %-24s %-18s %s (%s)" % (
                     row["hostname"], row["status"], ", ".join(row["actions"]) or "nothing", row["reason"]))
+    if plan.get("not_in_run"):
+        lines.append(" Not in this run (the inventory does not hold them): %s" % ", ".join(plan["not_in_run"]))
     counts = plan.get("counts") or {}
     lines.append("Total: %d device(s)%s; %s" % (len(plan["devices"]), waves_text(plan), ", ".join(
         "%s %d" % (a, counts[a]) for a in ACTIONS if a in counts) or "nothing to do"))
@@ -93,13 +95,15 @@ def wave_results(waves, rows):
 
 
 def build_report(site, manifest, events, play_hosts, error=None, plan=None, fortiztp_enabled=True, models=None,
-                 waves=None, fortiztp=None):
+                 waves=None, fortiztp=None, held=None):
     """The rollout report: per device its status, reason and timings, counts, and the result.
 
-    ``result`` is ``success`` only when there was no error and every host of the play is
-    online and, for a Fortinet unit, where the site wants it in FortiZTP (``fortiztp``: hostname ->
-    why it is not, or None, from the plan's rows). With a ``plan`` (check mode) each row carries
-    the planned actions.
+    ``result`` is ``failed`` on an error, or when a host of the play is not online or, for a Fortinet
+    unit, not where the site wants it in FortiZTP (``fortiztp``: hostname -> why it is not, or None,
+    from the plan's rows). Else it is ``partial`` when the run's inventory (``held``: its device
+    hostnames, every wave's) lacks some of the manifest's devices (``not_in_run``, not rolled out by
+    this run), and ``success`` only when it held them all. With a ``plan`` (check mode) the result is
+    ``plan`` and each row carries the planned actions.
     """
     fortiztp = fortiztp or {}
     manifest = manifest or {}
@@ -151,11 +155,15 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
             if row.get("fortiztp"):
                 rows[-1]["fortiztp"] = row["fortiztp"]
             counts[row["status"]] = counts.get(row["status"], 0) + 1
+    missing = not_in_run(manifest, held or []) if manifest.get("devices") else list((plan or {}).get("not_in_run") or [])
     if plan is not None:
         result = "plan"
     else:
         misplaced = [r for r in rows if r["in_play"] and r.get("fortiztp")]
-        result = "success" if not error and online_in_play == len(in_play) and not misplaced else "failed"
+        if error or online_in_play != len(in_play) or misplaced:
+            result = "failed"
+        else:
+            result = "partial" if missing else "success"
     stamps = [e.get("timestamp") for e in events or [] if e.get("timestamp")]
     if waves and len(waves) > 1:
         wave_of = dict((host, wave["number"]) for wave in waves for host in wave["hosts"])
@@ -167,6 +175,7 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
                      "topology_source": manifest.get("topology_source") or site.get("ztp_topology_source")},
         "result": result,
         "error": error or None,
+        "not_in_run": missing,
         "fortiztp_enabled": bool(fortiztp_enabled),
         "counts": counts,
         "device_total": len(rows),
@@ -187,9 +196,17 @@ def not_online_text(report):
                      for d in report["devices"] if d["in_play"] and (d["status"] != "online" or d.get("fortiztp")))
 
 
+def missing_text(report):
+    """`` Not in this run: manifest M: 2 device(s) not in this run's inventory: a, b.``, or nothing."""
+    if not report.get("not_in_run"):
+        return ""
+    return " Not in this run: %s." % not_in_run_text(report["manifest"]["name"], report["not_in_run"])
+
+
 def summary_text(report):
     counts = ", ".join("%s=%s" % (k, v) for k, v in sorted(report["counts"].items(), key=lambda kv: str(kv[0])))
-    return "Rollout of %s: %s; %s." % (report["manifest"]["name"], report["result"], counts or "no devices")
+    return "Rollout of %s: %s; %s.%s" % (report["manifest"]["name"], report["result"], counts or "no devices",
+                                        missing_text(report))
 
 
 def failure_text(report, report_html):
@@ -199,15 +216,16 @@ def failure_text(report, report_html):
         devices = " Devices: %s. Not online: %s." % (
             ", ".join("%s=%s" % (k, v) for k, v in sorted(report["counts"].items(), key=lambda kv: str(kv[0]))),
             not_online_text(report) or "none")
-    return "Rollout of %s failed%s.%s Report: %s" % (
-        report["manifest"]["name"], " at %s" % error if error else "", devices, report_html)
+    return "Rollout of %s failed%s.%s%s Report: %s" % (
+        report["manifest"]["name"], " at %s" % error if error else "", devices, missing_text(report), report_html)
 
 
 def artifact(report, report_json, report_html):
     """What ``set_stats`` publishes for AWX: the counts and every device's outcome."""
     return {
         "site_id": report["site_id"], "manifest_id": report["manifest"]["id"], "result": report["result"],
-        "counts": report["counts"], "report_json": report_json, "report_html": report_html,
+        "counts": report["counts"], "not_in_run": report["not_in_run"], "report_json": report_json,
+        "report_html": report_html,
         "devices": [{"hostname": d["hostname"], "serial_number": d["serial_number"], "status": d["status"],
                      "reason": d["reason"]} for d in report["devices"]],
     }
@@ -218,6 +236,7 @@ def index_entry(report, report_dir, index_dir):
     return {
         "site_id": report["site_id"], "manifest": report["manifest"]["name"], "result": report["result"],
         "error": report.get("error"), "counts": report["counts"], "device_total": report["device_total"],
+        "not_in_run": report.get("not_in_run") or [],
         "report_html": relative_link(index_dir, report_dir, "rollout-report.html"),
         "report_json": relative_link(index_dir, report_dir, "rollout-report.json"),
     }
@@ -228,14 +247,25 @@ def relative_link(index_dir, report_dir, name):
     return os.path.relpath(os.path.join(report_dir, name), index_dir)
 
 
-def run_index(previous, run, sites, name, entry):
-    """The run's index after site ``name`` reported: every site of the run, those not reported yet
-    as ``running``; an index of an earlier run is started afresh. ``result`` is failed as soon as one
-    site failed, else running until every site reported."""
-    index = previous if previous and previous.get("run") == run else {"run": run, "sites": {}}
+# An index's result: the first of these that one of its sites has, else the sites' one result.
+INDEX_RESULTS = ("failed", "running", "partial", "plan", "success")
+
+
+def run_index(previous, run, sites, name, entry, reported=None):
+    """The index after site ``name`` of run ``run`` reported: every site with a report, whichever run wrote it
+    (the slices of a sliced AWX job are runs of their own, each holding some of the sites; an earlier run),
+    and the sites of this run (``sites``) not reported yet as ``running``. Each site carries its run.
+    ``reported(entry)`` tells whether the report an entry of the ``previous`` index links still exists (those
+    whose report is gone are left out; a ``running`` site of another run stays until that run reports it).
+    ``result`` is failed as soon as one site failed, else running while one runs, else partial when one is."""
+    index = {"run": run, "sites": {}}
+    for other, held in ((previous or {}).get("sites") or {}).items():
+        if held.get("result") == "running" or reported is None or reported(held):
+            index["sites"][other] = held
     for site in sites:
-        index["sites"].setdefault(site, {"result": "running"})
-    index["sites"][name] = entry
-    results = [s["result"] for s in index["sites"].values()]
-    index["result"] = "failed" if "failed" in results else ("running" if "running" in results else results[0])
+        if index["sites"].get(site, {}).get("run") != run:
+            index["sites"][site] = {"result": "running", "run": run}
+    index["sites"][name] = dict(entry, run=run)
+    results = set(s["result"] for s in index["sites"].values())
+    index["result"] = next((result for result in INDEX_RESULTS if result in results), sorted(results)[0])
     return index

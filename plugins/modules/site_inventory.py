@@ -14,6 +14,10 @@ description:
     (host vars C(serial_number) and C(device_type)) into sites, each the devices sharing C(ztp_site_id) and
     manifest (C(ztp_manifest_id), else C(ztp_manifest_name)), usually a group of the inventory with
     those variables. Hosts with neither C(serial_number) nor C(device_type) are not devices.
+  - A host with C(ztp_devices) is a site host, a site of its own, whose devices are the entries of that list
+    (C(hostname), C(serial_number), C(device_type), optional C(groups) for C(rollout_waves) patterns); every
+    entry is checked first, each problem located (C(ztp_devices[3].serial_number)). The site is rolled out on
+    that host itself, under its own name. One site given both by a site host and by device hosts is refused.
   - Returns one entry per site, for M(ansible.builtin.add_host) to make one controller-side host per
     site (group C(breakwater_ztp_sites), host variable C(breakwater_ztp_site)); the site plugins run
     on such a host read the site's variables from its first device and work on its devices.
@@ -31,8 +35,9 @@ attributes:
     support: none
     description: Changes nothing, so has nothing to diff.
 notes:
-  - Refuses, before anything is written, a device without C(ztp_site_id) or C(ztp_manifest_name), and two
-    sites that would write the same report folder (set C(rollout_report_dir) or C(ztp_output_dir) per site).
+  - Refuses, before anything is written, a device or site host without C(ztp_site_id) or C(ztp_manifest_name),
+    a bad C(ztp_devices) entry, a site given two ways, and two sites that would write the same report folder
+    (set C(rollout_report_dir) or C(ztp_output_dir) per site).
 extends_documentation_fragment:
   - breakwater.ztp.attributes.SITE_PLUGIN
 seealso:
@@ -67,7 +72,7 @@ sites:
   elements: dict
   contains:
     name:
-      description: The site's host name in the play over sites (its site id, with the manifest when one site id has several).
+      description: The site's host name in the play over sites (a site host's own name; else its site id, with the manifest when one site id has several).
       type: str
       returned: always
       sample: site_floor_a
@@ -83,7 +88,8 @@ sites:
       description:
         - Its device hosts, in inventory order, with their C(serial_number) and C(device_type) as the inventory
           gives them (read once), as JSON text C([[hostname, serial_number, device_type], ...]); one string is
-          much cheaper for Ansible to pass to the site's host than 1,000 entries.
+          much cheaper for Ansible to pass to the site's host than 1,000 entries. A site host's devices (its
+          C(ztp_devices)) carry their groups too, C([hostname, serial_number, device_type, groups]).
         - Empty for a site without device hosts (a play on localhost).
       type: str
       returned: always
@@ -93,7 +99,7 @@ sites:
       type: int
       returned: always
     vars_from:
-      description: The host the site's variables are read from (its first device).
+      description: The host the site's variables are read from (its first device, or the site host).
       type: str
       returned: always
     report_dir:
@@ -101,7 +107,7 @@ sites:
       type: str
       returned: always
     run:
-      description: The run's id, shared by every site (the index page lists the sites of one run).
+      description: The run's id, shared by every site (the index page shows each site's run).
       type: str
       returned: always
     index_dir:

@@ -76,19 +76,38 @@ class SiteState(object):
         self.variables = variables
         self.site = site_definition(variables, role)
         self._devices = None
+        self._device_groups = None
         self._clients = {}
 
     def _read_inventory(self):
         raw = self.variables.task_vars
         site_host = self.variables.site_host
+        listed_problems = []
         if site_host and site_host.get("devices"):
             # Read from the inventory once, when the sites were found.
             hosts = site_groups.unpack_devices(site_host["devices"])
         elif site_host:
             hosts = []  # a site without device hosts: the manifest's devices
+        elif self.variables.get(site_groups.DEVICES_VARIABLE) is not None:
+            # The role on a site host of the play's own (not through site_rollout): its ztp_devices.
+            listed, listed_problems = site_groups.site_host_devices(
+                raw.get("inventory_hostname"), self.variables.get(site_groups.DEVICES_VARIABLE))
+            hosts = [(device["hostname"], device) for device in listed]
         else:
             hosts = play_hosts(raw.get("hostvars") or {}, raw.get("ansible_play_hosts_all"))
+        if any("groups" in device for _host, device in hosts):
+            self._device_groups = site_groups.device_groups([dict(device, hostname=host) for host, device in hosts])
         self._devices, self._inventory_problems = site_checks.inventory_devices(hosts)
+        self._inventory_problems = listed_problems or self._inventory_problems
+
+    def wave_groups(self):
+        """The groups ``rollout_waves`` patterns are matched against: a site host's devices' own groups
+        (``ztp_devices``), else the inventory's (its device hosts)."""
+        if self._devices is None:
+            self._read_inventory()
+        if self._device_groups is not None:
+            return self._device_groups
+        return self.variables.task_vars.get("groups") or {}
 
     @property
     def devices(self):
@@ -172,20 +191,25 @@ class SiteState(object):
                 path, exc))
 
 
-def inventory_of(loader, groups):
-    """An inventory of the run's groups and hosts (the ``groups`` variable), to match patterns with."""
+def inventory_of(loader, groups, hosts=()):
+    """An inventory of the run's groups and hosts (the ``groups`` variable; ``hosts`` in no group), to
+    match patterns with. Reconciled, as Ansible's own is: ``all`` and ``ungrouped`` hold their hosts
+    (a site host's device groups have no ``all`` of their own)."""
     inventory = InventoryManager(loader, parse=False)
-    for group, hosts in groups.items():
+    for group, members in groups.items():
         inventory.add_group(group)
-        for host in hosts:
+        for host in members:
             inventory.add_host(host, group=group)
+    for host in hosts:
+        inventory.add_host(host)
+    inventory.reconcile_inventory()
     return inventory
 
 
-def wave_members(loader, groups, patterns):
+def wave_members(loader, groups, patterns, hosts=()):
     """[(pattern, hostnames it matches), ...] for ``rollout_waves``, matched as a play's ``hosts`` is
-    (groups, hosts, globs, ``a:b``, ``a:&b``, ``a:!b``), over the inventory's groups."""
-    inventory = inventory_of(loader, groups)
+    (groups, hosts, globs, ``a:b``, ``a:&b``, ``a:!b``), over the inventory's groups and ``hosts``."""
+    inventory = inventory_of(loader, groups, hosts)
     members = []
     for index, pattern in enumerate(patterns):
         try:

@@ -41,9 +41,13 @@ SITE = tuple(name for name in ALL_STEPS if name != "fortiztp_provision")
 
 
 class Variable(object):
-    def __init__(self, kind, default, roles, description, elements=None, choices=None):
+    """``defines_site``: part of the site's definition (site_definition); False for a variable read where the
+    inventory's devices are read (site_inventory, SiteState), documented here all the same."""
+
+    def __init__(self, kind, default, roles, description, elements=None, choices=None, defines_site=True):
         self.kind, self.default, self.roles = kind, default, roles
         self.description, self.elements, self.choices = description, elements, choices
+        self.defines_site = defines_site
 
 
 # Every variable a site plugin reads (the site definition keeps the names users write): type, default, the roles
@@ -75,6 +79,13 @@ SITE_VARIABLES = {
                                             "Content of the pre-run script (else it must exist already)."),
     "ztp_fortiztp_script_src": Variable("path", None, FORTIZTP,
                                         "File holding the content of the pre-run script."),
+    "ztp_devices": Variable(
+        "list", None, ("rollout", "site_report", "scan_sheet", "serials", "configs", "fortiztp_provision"),
+        "On a site host (one inventory host per site, instead of one per device): the site's devices, each "
+        "C({hostname, serial_number, device_type}) and optional C(groups), a list of group names that O(rollout_waves) "
+        "patterns match (C(all) matches every device). Every entry is checked before any write; a hostname or serial "
+        "twice is an error, and so is a site given both ways (a site host and device hosts).",
+        elements="dict", defines_site=False),
     "ztp_output_dir": Variable("path", ".", ("rollout", "configs", "site_report", "scan_sheet"),
                                "Root of everything a run writes: reports under C(<ztp_output_dir>/reports/<ztp_site_id>/), intended "
                                "configs under C(<ztp_output_dir>/configs/<ztp_site_id>/). Default: the current directory of the run."),
@@ -150,6 +161,12 @@ SITE_VARIABLES = {
                                    "Seconds to wait after a wave has come online before the next one starts."),
     "rollout_cable_schedule": Variable("bool", True, ("rollout", "site_report"),
                                        "Save the site's cable schedule (PDF) beside the report as C(cable-schedule.pdf); the report links it."),
+    "rollout_require_whole_site": Variable(
+        "bool", False, ("rollout",),
+        "Refuse a run whose inventory holds only part of the manifest's devices (a slice, a C(--limit), a forgotten "
+        "host), naming the devices missing, before any write. Without it such a run rolls out the devices it holds "
+        "and its result is C(partial), listing the others as not in this run. A manifest created by the run itself "
+        "is checked right after its creation, before any serial, config or deployment."),
     "rollout_require_healthy": Variable("bool", True, ("rollout",),
                                         "Read both services' status before any write and stop on an outage."),
 }
@@ -185,6 +202,8 @@ def variable_spec(variable):
     return spec
 
 
+# The variables site_definition reads.
+DEFINING = dict((name, variable) for name, variable in SITE_VARIABLES.items() if variable.defines_site)
 SITE_ARGUMENT_SPEC = dict((name, variable_spec(variable)) for name, variable in SITE_VARIABLES.items())
 
 
@@ -215,13 +234,13 @@ def site_definition(variables, role=None):
     if missing:
         raise SiteVariableError("the site needs %s (set in the inventory or group_vars)" % " and ".join(missing))
     given = {}
-    for name, variable in SITE_VARIABLES.items():
+    for name, variable in DEFINING.items():
         value = variables.get(name) if role is None or role in variable.roles else None
         if value is not None and not (value == "" and variable.default is not None):
             given[name] = list(value) if isinstance(value, tuple) else value
     values = checked_variables(given)
     site = {}
-    for name, variable in SITE_VARIABLES.items():
+    for name, variable in DEFINING.items():
         value = values.get(name, variable.default)
         if variable.kind == "list" and value is not None:
             value = [str(item).strip() for item in value if str(item).strip()]

@@ -28,6 +28,7 @@ pytest.importorskip("ansible_runner")
 
 PROJECT = REPO / "examples" / "awx_project"
 SITE = REPO / "examples" / "site_floor_a"
+SITE_HOSTS = REPO / "examples" / "site_hosts"
 CREDENTIAL_TYPES = REPO / "extensions" / "awx" / "credential_types"
 SITE_ID = "site_floor_a"
 IDENT = "job_1"
@@ -41,12 +42,12 @@ def inject(credential_type: str, inputs: dict) -> dict:
             for name, template in definition["injectors"]["env"].items()}
 
 
-def write_inventory(private: Path) -> None:
+def write_inventory(private: Path, source: Path = SITE / "hosts.yml") -> dict:
     """inventory/hosts as AWX writes it: a script that prints the synced inventory (hosts,
-    groups and their vars), here the example site with its group_vars, plus the inventory
-    variables an admin sets (every task runs on the controller)."""
+    groups and their vars), here an example's with its group_vars, plus the inventory
+    variables an admin sets (every task runs on the controller). Returns the inventory."""
     exported = subprocess.run(
-        [os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(SITE / "hosts.yml"),
+        [os.path.join(os.path.dirname(sys.executable), "ansible-inventory"), "-i", str(source),
          "--list", "--export"], capture_output=True, text=True, check=True, stdin=subprocess.DEVNULL,
         env=dict(os.environ, ANSIBLE_NOCOLOR="1"))
     inventory = json.loads(exported.stdout)
@@ -59,15 +60,16 @@ def write_inventory(private: Path) -> None:
     script.write_text("#!%s\nimport json, sys\nprint(json.dumps(%r if '--list' in sys.argv else {}))\n"
                       % (sys.executable, inventory))
     script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return inventory
 
 
-def private_data_dir(lab, tmp_path: Path) -> tuple[Path, dict]:
+def private_data_dir(lab, tmp_path: Path, source: Path = SITE / "hosts.yml", survey=None) -> tuple[Path, dict]:
     private = tmp_path / "awx_job"
     shutil.copytree(PROJECT, private / "project")
     collections = private / "requirements_collections" / "ansible_collections" / "breakwater"
     collections.mkdir(parents=True)
     (collections / "ztp").symlink_to(REPO)
-    write_inventory(private)
+    write_inventory(private, source)
 
     env = {}
     env.update(inject("breakwater.yml", {"url": lab.url, "api_token": lab.breakwater_token}))
@@ -87,7 +89,7 @@ def private_data_dir(lab, tmp_path: Path) -> tuple[Path, dict]:
     (private / "env" / "envvars").write_text(yaml.safe_dump(env))
     # The survey's answers.
     output = tmp_path / "ztp_output"
-    (private / "env" / "extravars").write_text(yaml.safe_dump({
+    (private / "env" / "extravars").write_text(yaml.safe_dump(survey or {
         "ztp_site_id": SITE_ID,
         "ztp_manifest_name": "Production Floor A",
         "ztp_output_dir": str(output),
@@ -95,6 +97,15 @@ def private_data_dir(lab, tmp_path: Path) -> tuple[Path, dict]:
         "rollout_hosts": "all",
     }))
     return private, env
+
+
+def stats_of(artifacts: Path) -> dict:
+    """The set_stats artifact of a job (its playbook_on_stats event)."""
+    for event in sorted((artifacts / "job_events").glob("*.json")):
+        data = json.loads(event.read_text())
+        if data.get("event") == "playbook_on_stats":
+            return data["event_data"].get("artifact_data") or {}
+    return {}
 
 
 @pytest.mark.slow
@@ -149,3 +160,58 @@ def test_rollout_as_an_awx_job(lab, tmp_path):
                                       ("sw-prod-02", "FDO2401A002"), ("sw-prod-03", "FDO2401A003"),
                                       ("sw-prod-04", "FDO2401A004"), ("ap-prod-01", "FP231FTF20000001"),
                                       ("ap-prod-02", "FP231FTF20000002")]), rollout["devices"]
+
+
+def awx_slice(hosts, offset, count):
+    """The hosts of slice ``offset`` (from 0) of ``count``, as AWX cuts a sliced job's inventory: its hosts
+    ordered by name, every count-th from the offset (awx/main/models/inventory.py, ``hosts[offset::count]``)."""
+    return sorted(hosts)[offset::count]
+
+
+@pytest.mark.slow
+def test_a_sliced_job_over_site_hosts_rolls_out_each_site_once_and_one_index_lists_them_all(lab, tmp_path):
+    """The sliced job template of examples/awx_project over a site-host inventory (examples/site_hosts),
+    2 slices run side by side as AWX runs them on two execution nodes: each slice rolls out whole sites."""
+    output = tmp_path / "ztp_output"
+    survey = json.loads((PROJECT / "surveys" / "sites_rollout.json").read_text())
+    answers = dict((q["variable"], q["default"]) for q in survey["spec"])
+    assert "ztp_site_id" not in answers  # a site question would override every site host's own
+    answers["ztp_output_dir"] = str(output)
+    private, env = private_data_dir(lab, tmp_path, SITE_HOSTS / "hosts.yml", answers)
+    hosts = json.loads(subprocess.run([str(private / "inventory" / "hosts"), "--list"], capture_output=True,
+                                      text=True, check=True).stdout)["_meta"]["hostvars"]
+    runner = os.path.join(os.path.dirname(sys.executable), "ansible-runner")
+    count = 2
+    slices = [awx_slice(hosts, offset, count) for offset in range(count)]
+    assert slices == [["site_floor_a"], ["site_floor_b"]]
+    jobs = [subprocess.Popen([runner, "run", str(private), "-p", "site_rollout.yml", "--ident", "slice_%d" % offset,
+                              "--limit", ",".join(held)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                             stdin=subprocess.DEVNULL, env=dict(os.environ, PATH=env["PATH"]))
+            for offset, held in enumerate(slices)]
+    outputs = [job.communicate(timeout=900)[0] for job in jobs]
+    for job, text in zip(jobs, outputs):
+        assert job.returncode == 0, text[-6000:]
+
+    # Every site rolled out once, by the slice that holds it, whole.
+    published = {}
+    for offset, held in enumerate(slices):
+        rollout = stats_of(private / "artifacts" / ("slice_%d" % offset))["breakwater_ztp_rollout"]
+        assert rollout["site_id"] == held[0] and rollout["result"] == "success" and rollout["not_in_run"] == []
+        published[rollout["site_id"]] = rollout
+    assert sorted(published) == ["site_floor_a", "site_floor_b"]
+    assert published["site_floor_a"]["counts"] == {"online": 7} and published["site_floor_b"]["counts"] == {"online": 3}
+    for site_id, waves in (("site_floor_a", 3), ("site_floor_b", 1)):
+        [summary] = lab.bw("GET", "/manifests", params={"site_id": site_id}).json()["manifests"]
+        events = lab.bw("GET", "/events", params={"manifest_id": summary["id"]}).json()["events"]
+        # One deployment per wave: no slice deployed another slice's site.
+        assert sum(1 for e in events if e["event_type"] == "deployment_started") == waves
+        report = json.loads((output / "reports" / site_id / "rollout-report.json").read_text())
+        assert report["result"] == "success" and report["not_in_run"] == []
+        assert report["device_total"] == {"site_floor_a": 7, "site_floor_b": 3}[site_id]
+    # One index, written by both slices in turn: both sites, each with the run that rolled it out.
+    index = json.loads((output / "reports" / "index.json").read_text())
+    assert {name: site["result"] for name, site in index["sites"].items()} == {"site_floor_a": "success",
+                                                                               "site_floor_b": "success"}
+    assert len({site["run"] for site in index["sites"].values()}) == 2 and index["result"] == "success"
+    page = (output / "reports" / "index.html").read_text()
+    assert 'href="site_floor_a/rollout-report.html"' in page and 'href="site_floor_b/rollout-report.html"' in page

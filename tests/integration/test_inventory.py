@@ -96,12 +96,21 @@ def provision_three(lab):
     lab.advance(3600)  # provisioning completes (or gives up after 30 minutes)
 
 
+def second_manifest_same_site(lab):
+    """Site site_456 with a second manifest (its site hosts are then named after site and manifest)."""
+    generate_two_configs(lab)
+    lab.bw("POST", "/manifests", json={"name": "Production Floor A annex", "site_id": "site_456",
+                                       "topology_source": "helm_topology_790"}).raise_for_status()
+
+
 GOLDEN_CASES = {
     "all.breakwater_ztp.yml": generate_two_configs,
     "floor_a.breakwater_ztp.yml": generate_two_configs,
     "unsafe.breakwater_ztp.yml": None,
     "statuses.breakwater_ztp.yml": floor_a_draft_with_configs,
     "duplicates.breakwater_ztp.yml": second_manifest_same_topology,
+    "sites.breakwater_ztp.yml": generate_two_configs,
+    "site_manifests.breakwater_ztp.yml": second_manifest_same_site,
     "all.fortiztp.yml": provision_three,
     "fortigates.fortiztp.yml": provision_three,
 }
@@ -289,3 +298,20 @@ def test_an_unknown_manifest_or_a_refused_token_fails_the_sync_clearly(lab, tmp_
     other.write_text("plugin: breakwater.ztp.devices\n")
     rc, _inventory, stderr = ansible_inventory(lab, tmp_path, other)
     assert rc != 0
+
+
+def test_site_hosts_from_the_cache_make_no_call(lab, tmp_path):
+    source = tmp_path / "sites.breakwater_ztp.yml"
+    source.write_text("plugin: breakwater.ztp.devices\nhost_per: site\nsite_id: site_456\ncache: true\n"
+                      "cache_plugin: ansible.builtin.jsonfile\ncache_connection: %s\n" % (tmp_path / "cache"))
+    lab.reset_counters()
+    rc, first, stderr = ansible_inventory(lab, tmp_path, source)
+    assert rc == 0, stderr
+    assert lab.counters()["by_route"] == {"GET /api/v1/ztp/manifests": 1, "GET /api/v1/ztp/manifests/{manifest_id}": 1}
+    assert sorted(first["_meta"]["hostvars"]) == ["site_456"]
+    assert len(first["_meta"]["hostvars"]["site_456"]["ztp_devices"]) == 7
+    lab.reset_counters()
+    rc, second, stderr = ansible_inventory(lab, tmp_path, source)
+    assert rc == 0, stderr
+    assert lab.counters()["total"] == 0
+    assert second == first

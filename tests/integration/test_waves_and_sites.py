@@ -4,6 +4,7 @@ rolled out in parallel with a report each and an index; check mode plans what th
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -219,3 +220,113 @@ def test_a_limit_to_some_devices_is_refused_and_a_limit_to_a_site_rolls_out_that
                          extra_vars={"ztp_output_dir": str(tmp_path / "all" / "out")})
     assert every.rc == 0, every.output[-4000:]
     assert report(tmp_path / "all", "site_floor_a")["result"] == "plan"
+
+
+SITE_HOSTS = REPO / "examples" / "site_hosts"
+
+
+@pytest.mark.slow
+def test_site_hosts_roll_out_each_site_whole_with_waves_over_the_devices_groups(lab, tmp_path):
+    """examples/site_hosts: one host per site, its devices in ztp_devices; floor A's waves match the
+    devices' own groups and all (the rest)."""
+    hosts = str(SITE_HOSTS / "hosts.yml")
+    run = rollout(lab, tmp_path, hosts)
+    assert run.rc == 0, run.output[-6000:]
+    for site_id, devices in (("site_floor_a", 7), ("site_floor_b", 3)):
+        site = manifest(lab, site_id)
+        assert site["status"] == "deployed" and {d["status"] for d in site["devices"]} == {"online"}
+        assert len(site["devices"]) == devices
+        assert report(tmp_path, site_id)["result"] == "success"
+    assert deployments(lab, manifest(lab)) == [FIREWALLS, SWITCHES, sorted(ACCESS_POINTS)]
+    assert [w["result"] for w in report(tmp_path)["waves"]] == ["online"] * 3
+    index = json.loads((tmp_path / "out" / "reports" / "index.json").read_text())
+    assert sorted(index["sites"]) == ["site_floor_a", "site_floor_b"]
+
+    lab.reset_counters()
+    rerun = rollout(lab, tmp_path, hosts)
+    assert rerun.rc == 0 and rerun.changed_tasks == [], rerun.output[-4000:]
+    assert lab.counters()["writes"] == 0
+
+    # The same sites as site hosts of the devices inventory plugin (host_per: site), now that they exist.
+    synced = tmp_path / "synced"
+    shutil.copytree(SITE_HOSTS / "group_vars", synced / "group_vars")
+    (synced / "sites.breakwater_ztp.yml").write_text("plugin: breakwater.ztp.devices\nhost_per: site\nmanifests: [%s]\n" % (
+        ", ".join(manifest(lab, site_id)["id"] for site_id in ("site_floor_a", "site_floor_b"))))
+    lab.reset_counters()
+    plugin_run = run_playbook(lab, ROLLOUT, inventory=str(synced / "sites.breakwater_ztp.yml"),
+                              extra_vars={"ztp_output_dir": str(tmp_path / "out")},
+                              env={"BREAKWATER_URL": lab.url, "BREAKWATER_API_TOKEN": lab.breakwater_token,
+                                   "ANSIBLE_INVENTORY_ENABLED": "breakwater.ztp.devices"})
+    assert plugin_run.rc == 0 and plugin_run.changed_tasks == [], plugin_run.output[-4000:]
+    assert sorted(r["host"] for r in plugin_run.results("Write the report and publish its summary (AWX job artifacts)")) \
+        == ["site_floor_a", "site_floor_b"]
+    assert lab.counters()["writes"] == 0 and report(tmp_path, "site_floor_b")["result"] == "success"
+
+
+def test_bad_site_hosts_are_refused_before_any_call_every_entry_located(lab, tmp_path):
+    site = tmp_path / "inventory"
+    shutil.copytree(SITE_HOSTS, site)
+    hosts = yaml.safe_load((site / "hosts.yml").read_text())
+    stores = hosts["all"]["children"]["sites"]["hosts"]
+    stores["site_floor_b"]["ztp_devices"][2]["serial_number"] = "FDO2401B001"
+    stores["site_floor_b"]["ztp_devices"][1]["device_type"] = ""
+    # Floor A given twice: by its site host and by a device host.
+    hosts["all"]["children"]["stray"] = {"hosts": {"sw-prod-09": {
+        "serial_number": "FDO2401A009", "device_type": "cisco_ie3300", "ztp_site_id": "site_floor_a",
+        "ztp_manifest_name": "Production Floor A"}}}
+    (site / "hosts.yml").write_text(yaml.safe_dump(hosts))
+    lab.reset_counters()
+    run = rollout(lab, tmp_path, str(site / "hosts.yml"))
+    assert run.rc != 0
+    assert "site_floor_b: ztp_devices[1].device_type: '' is not a device type" in run.output
+    assert "site_floor_b: ztp_devices[2].serial_number: FDO2401B001 is also the serial_number of ztp_devices[1]" \
+        in run.output
+    assert "site_floor_a: site site_floor_a, manifest Production Floor A: given by this site host (ztp_devices) and " \
+        "by device host(s) sw-prod-09" in run.output
+    assert lab.counters()["total"] == 0
+
+
+@pytest.mark.slow
+def test_a_run_holding_part_of_a_site_is_partial_and_rollout_require_whole_site_refuses_it(lab, tmp_path):
+    hosts = inventory(tmp_path)
+    part = {"rollout_hosts": "fw-prodb-01,sw-prodb-01"}
+    run = rollout(lab, tmp_path, hosts, **part)
+    assert run.rc == 0, run.output[-6000:]
+    partial = report(tmp_path, "site_floor_b")
+    assert partial["result"] == "partial" and partial["not_in_run"] == ["sw-prodb-02"]
+    assert {d["hostname"]: d["status"] for d in partial["devices"]} == {
+        "fw-prodb-01": "online", "sw-prodb-01": "online", "sw-prodb-02": "pending"}
+    assert "manifest Production Floor B: 1 device(s) not in this run's inventory: sw-prodb-02" in run.output
+    page = (tmp_path / "out" / "reports" / "site_floor_b" / "rollout-report.html").read_text()
+    assert "PARTIAL" in page and "Not in this run (1):" in page
+    task = "Write the report and publish its summary (AWX job artifacts)"
+    published = run.result(task)
+    assert published["ansible_stats"]["data"]["breakwater_ztp_rollout"]["result"] == "partial"
+    assert published["ansible_stats"]["data"]["breakwater_ztp_rollout"]["not_in_run"] == ["sw-prodb-02"]
+    assert published["summary"].startswith("Rollout of Production Floor B: partial; ") and \
+        published["summary"].endswith("Not in this run: manifest Production Floor B: 1 device(s) not in this run's "
+                                      "inventory: sw-prodb-02.")
+    index = json.loads((tmp_path / "out" / "reports" / "index.json").read_text())
+    assert index["result"] == "partial" and index["sites"]["site_floor_b"]["not_in_run"] == ["sw-prodb-02"]
+
+    # The plan names them too (check mode), and rollout_require_whole_site refuses the run before any write.
+    lab.reset_counters()
+    refused = rollout(lab, tmp_path, hosts, rollout_require_whole_site=True, **part)
+    assert refused.rc != 0
+    assert "rollout_require_whole_site: manifest Production Floor B: 1 device(s) not in this run's inventory: " \
+        "sw-prodb-02" in refused.output
+    assert lab.counters()["writes"] == 0
+    assert manifest(lab, "site_floor_b")["devices"][2]["status"] == "pending"
+
+    # A site whose manifest does not exist yet: its devices are known once the run has created it; the run
+    # then stops before any serial, config or deployment.
+    lab.reset_counters()
+    new = rollout(lab, tmp_path, hosts, rollout_require_whole_site=True, rollout_hosts="floor_a:!ap-prod-02")
+    assert new.rc != 0
+    assert "1 device(s) not in this run's inventory: ap-prod-02" in new.output
+    assert "the manifest was created now" in new.output
+    assert {d["status"] for d in manifest(lab)["devices"]} == {"pending"} and manifest(lab)["status"] == "ready"
+    routes = lab.counters()["by_route"]
+    assert routes.get("POST /api/v1/ztp/manifests") == 1, routes
+    assert [r for r in routes if r.startswith(("POST", "PUT")) and ("serial" in r or "config" in r or "deploy" in r)] \
+        == [], routes

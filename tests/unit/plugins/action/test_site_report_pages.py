@@ -58,3 +58,19 @@ def test_the_scan_sheet_escapes_names_and_keeps_its_qr_codes():
     # The SVG the collection builds is the only markup marked safe: one per device plus the CSV header's.
     assert page.count("<svg") == 3 and "&lt;svg" not in page
     assert "hostname,serial_number" in page and "label shows <strong>3300</strong>" in page
+
+
+def test_a_partial_report_and_index_name_the_devices_not_in_the_run():
+    data = build_report({"ztp_site_id": "site_1", "ztp_manifest_name": "Floor"}, manifest(), [], [],
+                        held=["sw-01"])
+    assert data["result"] == "partial" and data["not_in_run"] == ["<i>sw-02</i>"]
+    page = ActionModule.render(str(TEMPLATES / "rollout-report.html.j2"),
+                               {"rollout_report": data, "rollout_timeline": timeline(data)})
+    assert '<span class="result partial">PARTIAL</span>' in page
+    assert '<div class="partial" id="not-in-run"><strong>Not in this run (1):</strong>' in page
+    assert "&lt;i&gt;sw-02&lt;/i&gt;." in page and "<i>sw-02</i>" not in page
+    entry = {"site_id": "site_1", "manifest": "Floor", "result": "partial", "counts": {}, "device_total": 2,
+             "not_in_run": ["sw-02", "sw-03"], "report_html": "s/r.html", "report_json": "s/r.json"}
+    index = ActionModule.render(str(TEMPLATES / "rollout-index.html.j2"),
+                                {"rollout_index": run_index(None, "run-1", ["site_1"], "site_1", entry)})
+    assert '<tr class="partial">' in index and "<td>sw-02, sw-03</td>" in index and "<code>run-1</code>" in index

@@ -743,7 +743,7 @@ def test_artifact():
     published = artifact(report, "/r/rollout-report.json", "/r/rollout-report.html")
     assert published == {
         "site_id": "site_456", "manifest_id": "manifest_123", "result": "failed",
-        "counts": {"online": 2, "failed": 1},
+        "counts": {"online": 2, "failed": 1}, "not_in_run": [],
         "report_json": "/r/rollout-report.json", "report_html": "/r/rollout-report.html",
         "devices": [
             {"hostname": "sw-01", "serial_number": "FDO2401A001", "status": "online", "reason": None},

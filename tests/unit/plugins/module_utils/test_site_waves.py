@@ -173,14 +173,67 @@ def test_sites_are_the_devices_sharing_site_and_manifest():
                                                   ("sw-a", {"serial_number": "A2", "device_type": "t"})]
 
 
-def test_the_index_of_a_run_lists_every_site_and_starts_afresh_for_a_new_run():
-    entry = {"result": "success", "counts": {"online": 3}}
+def test_the_index_lists_every_site_with_a_report_whichever_run_wrote_it():
+    entry = {"result": "success", "counts": {"online": 3}, "report_json": "a/rollout-report.json"}
     first = site_results.run_index(None, "run-1", ["a", "b"], "a", entry)
-    assert first["sites"] == {"a": entry, "b": {"result": "running"}} and first["result"] == "running"
+    assert first["sites"] == {"a": dict(entry, run="run-1"), "b": {"result": "running", "run": "run-1"}}
+    assert first["result"] == "running"
     both = site_results.run_index(first, "run-1", ["a", "b"], "b", dict(entry, result="failed"))
-    assert both["result"] == "failed"
-    assert site_results.run_index(both, "run-2", ["a"], "a", entry) == {"run": "run-2", "sites": {"a": entry},
-                                                                        "result": "success"}
+    assert both["result"] == "failed" and both["sites"]["a"] == dict(entry, run="run-1")
+    # Another run (a second slice of a sliced job) holding site c: a and b stay, with their run's results.
+    sliced = site_results.run_index(both, "run-2", ["c"], "c", dict(entry, result="partial"), lambda held: True)
+    assert {name: (s["result"], s["run"]) for name, s in sliced["sites"].items()} == {
+        "a": ("success", "run-1"), "b": ("failed", "run-1"), "c": ("partial", "run-2")}
+    assert sliced["result"] == "failed" and sliced["run"] == "run-2"
+    # A site whose report is gone is left out; a site of another run still running stays.
+    running = site_results.run_index(None, "run-3", ["d", "e"], "d", entry)
+    later = site_results.run_index(running, "run-4", ["a"], "a", entry, lambda held: held is not running["sites"]["d"])
+    assert sorted(later["sites"]) == ["a", "e"] and later["result"] == "running"
+    # A new run of a site shows it running until it reports, then its new result.
+    again = site_results.run_index(sliced, "run-5", ["a", "c"], "a", entry, lambda held: True)
+    assert again["sites"]["c"] == {"result": "running", "run": "run-5"} and again["sites"]["a"]["run"] == "run-5"
+    done = site_results.run_index(again, "run-5", ["a", "c"], "c", entry, lambda held: True)
+    assert {s["result"] for name, s in done["sites"].items() if name != "b"} == {"success"}
+
+
+def test_a_run_holding_part_of_the_manifest_is_partial_never_success():
+    manifest = {"id": "m1", "status": "deployed", "devices": [
+        {"id": "d%d" % i, "hostname": host, "serial_number": "SN%04d" % i, "device_type": "t", "status": status}
+        for i, (host, status) in enumerate([("fw-01", "online"), ("sw-01", "online"), ("sw-02", "config_generated")])]}
+    report = site_results.build_report(SITE, manifest, [], ["fw-01", "sw-01"], held=["fw-01", "sw-01"])
+    assert report["result"] == "partial" and report["not_in_run"] == ["sw-02"]
+    assert site_results.summary_text(report) == (
+        "Rollout of Plant: partial; config_generated=1, online=2. Not in this run: manifest Plant: 1 device(s) not in "
+        "this run's inventory: sw-02.")
+    assert site_results.artifact(report, "r.json", "r.html")["not_in_run"] == ["sw-02"]
+    assert site_results.index_entry(report, "/o/reports/s1", "/o/reports")["not_in_run"] == ["sw-02"]
+    # A device it held that is not online fails it, naming the others too.
+    failed = site_results.build_report(SITE, manifest, [], ["fw-01", "sw-02"], held=["fw-01", "sw-02"])
+    assert failed["result"] == "failed" and failed["not_in_run"] == ["sw-01"]
+    assert "Not in this run: manifest Plant: 1 device(s) not in this run's inventory: sw-01." in \
+        site_results.failure_text(failed, "r.html")
+    # Holding every device (or none: a play on localhost works on the manifest's) is not partial; a run of
+    # some waves (rollout_wave) holds them all and rolls out its wave's.
+    whole = site_results.build_report(SITE, manifest, [], ["fw-01", "sw-01"], held=["fw-01", "sw-01", "sw-02"])
+    assert whole["result"] == "success" and whole["not_in_run"] == []
+    assert site_results.build_report(SITE, manifest, [], [], held=[])["not_in_run"] == []
+
+
+def test_the_plan_names_the_devices_not_in_the_run_and_rollout_require_whole_site_refuses_them():
+    from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+
+    manifest = {"id": "m1", "status": "ready", "devices": [
+        {"id": "d%d" % i, "hostname": d["hostname"], "serial_number": d["serial_number"], "status": "pending"}
+        for i, d in enumerate(DEVICES)]}
+    plan = site_planning.plan_site(SITE, DEVICES[:2], manifest)
+    assert plan["not_in_run"] == ["sw-02", "ap-01"]
+    assert " Not in this run (the inventory does not hold them): sw-02, ap-01" in site_results.plan_text(plan)
+    assert site_checks.whole_site_problems(SITE, plan["not_in_run"]) == []
+    assert site_checks.whole_site_problems(dict(SITE, rollout_require_whole_site=True), plan["not_in_run"]) == [
+        "rollout_require_whole_site: manifest Plant: 2 device(s) not in this run's inventory: sw-02, ap-01; add them "
+        "to the inventory (or run without rollout_require_whole_site, for a partial result)"]
+    assert site_planning.plan_site(SITE, DEVICES, manifest)["not_in_run"] == []
+    assert site_planning.plan_site(SITE, DEVICES[:2], None)["not_in_run"] == []  # a new manifest: not known yet
 
 
 def test_an_index_entry_links_the_report_relatively():
@@ -188,3 +241,65 @@ def test_an_index_entry_links_the_report_relatively():
               "device_total": 0}
     entry = site_results.index_entry(report, "/out/reports/s1", "/out/reports")
     assert entry["report_html"] == "s1/rollout-report.html" and entry["report_json"] == "s1/rollout-report.json"
+
+
+SITE_HOST = {"ztp_site_id": "s1", "ztp_manifest_name": "A", "ztp_devices": [
+    {"hostname": "fw-a", "serial_number": " fgt60ftk20000001 ", "device_type": "fortigate_60f", "groups": ["fw"]},
+    {"hostname": "sw-a", "serial_number": "FDO2401A001", "device_type": "cisco_ie3300"},
+]}
+
+
+def test_a_host_with_ztp_devices_is_a_site_with_those_devices_and_its_own_name():
+    hosts = [("localhost", {}), ("store_1", SITE_HOST),
+             ("fw-b", {"serial_number": "B1", "device_type": "t", "ztp_site_id": "s2", "ztp_manifest_name": "B"})]
+    sites, problems = site_groups.group_sites(hosts)
+    assert problems == []
+    assert [(s["name"], s["hosts"], s["vars_from"], s["site_host"]) for s in sites] == [
+        ("store_1", ["fw-a", "sw-a"], "store_1", True), ("s2", ["fw-b"], "fw-b", False)]
+    packed = site_groups.pack_devices(sites[0])
+    assert site_groups.unpack_devices(packed) == [
+        ("fw-a", {"serial_number": "FGT60FTK20000001", "device_type": "fortigate_60f", "groups": ["fw"]}),
+        ("sw-a", {"serial_number": "FDO2401A001", "device_type": "cisco_ie3300", "groups": []})]
+    devices = site_groups.site_host_devices("store_1", SITE_HOST["ztp_devices"])[0]
+    assert site_groups.device_groups(devices) == {"fw": ["fw-a"]}
+
+
+def test_every_entry_of_ztp_devices_is_checked_and_located():
+    entries = [
+        {"hostname": "fw-a", "serial_number": "FGT60FTK20000001", "device_type": "fortigate_60f"},
+        {"hostname": "fw-a", "serial_number": "fgt60ftk20000001", "device_type": "fortigate_60f"},
+        {"hostname": "sw-a", "serial_number": "FD-1", "device_type": "", "groups": "switches"},
+        {"hostname": "", "serial": "FDO2401A001", "device_type": "cisco_ie3300"},
+        "sw-z",
+    ]
+    devices, problems = site_groups.site_host_devices("store_1", entries)
+    assert problems == [
+        "store_1: ztp_devices[1].hostname: fw-a is also the hostname of ztp_devices[0]",
+        "store_1: ztp_devices[1].serial_number: FGT60FTK20000001 is also the serial_number of ztp_devices[0]",
+        'store_1: ztp_devices[2].serial_number: "FD-1" is not 6-20 characters A-Z and 0-9',
+        "store_1: ztp_devices[2].device_type: '' is not a device type",
+        "store_1: ztp_devices[2].groups: 'switches' is not a list of group names",
+        "store_1: ztp_devices[3].serial: unknown key (a device has hostname, serial_number, device_type, groups)",
+        "store_1: ztp_devices[3].hostname: '' is not a host name",
+        'store_1: ztp_devices[3].serial_number: "" is empty',
+        "store_1: ztp_devices[4]: 'sw-z' is not a device ({hostname, serial_number, device_type})",
+    ]
+    assert len(devices) == 4
+    assert site_groups.site_host_devices("store_1", [])[1] == [
+        "store_1: ztp_devices: is empty: a site host lists its devices ({hostname, serial_number, device_type})"]
+    assert site_groups.site_host_devices("store_1", "fw-a")[1] == ["store_1: ztp_devices: 'fw-a' is not a list of devices"]
+
+
+def test_a_site_given_both_as_a_site_host_and_as_device_hosts_is_refused():
+    device = {"serial_number": "A9", "device_type": "t", "ztp_site_id": "s1", "ztp_manifest_name": "A"}
+    sites, problems = site_groups.group_sites([("store_1", SITE_HOST), ("sw-x", device), ("sw-y", device)])
+    assert problems == ["store_1: site s1, manifest A: given by this site host (ztp_devices) and by device host(s) sw-x, "
+                        "sw-y; list a site's devices one way, as device hosts or in one site host's ztp_devices"]
+    sites, problems = site_groups.group_sites([("sw-x", device), ("store_1", SITE_HOST), ("store_2", SITE_HOST)])
+    assert problems == [
+        "store_1: site s1, manifest A: given by this site host (ztp_devices) and by device host(s) sw-x; list a site's "
+        "devices one way, as device hosts or in one site host's ztp_devices",
+        "store_2: site s1, manifest A: given by this site host (ztp_devices) and by device host(s) sw-x; list a site's "
+        "devices one way, as device hosts or in one site host's ztp_devices"]
+    assert site_groups.group_sites([("store_1", dict(SITE_HOST, ztp_site_id=None))])[1] == [
+        "store_1: no ztp_site_id: a site host belongs to a site (set ztp_site_id and ztp_manifest_name on it)"]

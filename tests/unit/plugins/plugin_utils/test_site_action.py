@@ -87,3 +87,39 @@ def test_without_a_site_host_the_devices_are_the_plays_hosts():
                  "ztp_manifest_name": "Floor A"}
     state = SiteState(TemplatedVariables(task_vars, PlainTemplar()))
     assert state.site["ztp_site_id"] == "site_a" and [d["hostname"] for d in state.devices] == ["sw-a"]
+
+
+def test_a_site_hosts_devices_come_with_their_groups_and_all_matches_every_one():
+    """Wave patterns over a site host's devices: their own groups, and all/ungrouped as Ansible has them
+    (the inventory of those groups is reconciled: without it, all matched nothing)."""
+    from ansible.parsing.dataloader import DataLoader
+    from ansible_collections.breakwater.ztp.plugins.module_utils import site_groups
+    from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import (
+        SiteState, TemplatedVariables, wave_members,
+    )
+
+    store = {"ztp_site_id": "site_b", "ztp_manifest_name": "Floor B", "ztp_devices": [
+        {"hostname": "fw-b", "serial_number": "FGT60FTK20000002", "device_type": "fortigate_60f", "groups": ["fws"]},
+        {"hostname": "sw-b", "serial_number": "FDO2401B001", "device_type": "cisco_ie3300", "groups": ["sws"]},
+        {"hostname": "ap-b", "serial_number": "FP231FTF20000009", "device_type": "fortinet_fap231f"}]}
+    sites = site_groups.group_sites([("store_b", store)])[0]
+    task_vars = {"hostvars": {"store_b": store}, "groups": {"all": ["store_b"], "ungrouped": ["store_b"]},
+                 "breakwater_ztp_site": {"devices": site_groups.pack_devices(sites[0]), "vars_from": "store_b",
+                                         "name": "store_b"}}
+    state = SiteState(TemplatedVariables(task_vars, PlainTemplar()))
+    assert [d["hostname"] for d in state.devices] == ["fw-b", "sw-b", "ap-b"] and state.inventory_problems == []
+    assert state.wave_groups() == {"fws": ["fw-b"], "sws": ["sw-b"]}
+    members = dict(wave_members(DataLoader(), state.wave_groups(), ["fws", "all", "ungrouped", "all:!fws"],
+                                [d["hostname"] for d in state.devices]))
+    assert sorted(members["all"]) == ["ap-b", "fw-b", "sw-b"] and members["ungrouped"] == ["ap-b"]
+    assert members["fws"] == ["fw-b"] and sorted(members["all:!fws"]) == ["ap-b", "sw-b"]
+
+
+def test_the_role_on_a_site_host_of_a_play_of_its_own_reads_its_ztp_devices():
+    from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteState, TemplatedVariables
+
+    task_vars = {"inventory_hostname": "store_b", "ztp_site_id": "site_b", "ztp_manifest_name": "Floor B",
+                 "ztp_devices": [{"hostname": "sw-b", "serial_number": "FDO2401B001", "device_type": "cisco_ie3300"},
+                                 {"hostname": "sw-b", "serial_number": "FDO2401B002", "device_type": "cisco_ie3300"}]}
+    state = SiteState(TemplatedVariables(task_vars, PlainTemplar()))
+    assert state.inventory_problems == ["store_b: ztp_devices[1].hostname: sw-b is also the hostname of ztp_devices[0]"]

@@ -16,7 +16,7 @@ import yaml
 
 from ansible_collections.breakwater.ztp.plugins.plugin_utils import site_vars
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import (
-    CONNECTION_SPECS, REQUIRED, SITE_VARIABLES, SiteVariableError, connection, play_hosts, site_definition,
+    CONNECTION_SPECS, DEFINING, REQUIRED, SITE_VARIABLES, SiteVariableError, connection, play_hosts, site_definition,
 )
 
 COLLECTION = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
@@ -44,13 +44,15 @@ def with_site(**variables):
 def test_defaults_are_applied():
     site = site_definition(MINIMAL)
     assert site["ztp_site_id"] == "site_456" and site["ztp_manifest_name"] == "Plant A"
-    for name, variable in SITE_VARIABLES.items():
+    for name, variable in DEFINING.items():
         if name in REQUIRED or name in ("rollout_report_dir", "configs_dest"):
             continue
         assert site[name] == variable.default, name
     assert site["rollout_report_dir"] == os.path.join(".", "reports", "site_456")
     assert site["configs_dest"] == os.path.join(".", "configs", "site_456")
-    assert set(site) == set(SITE_VARIABLES)  # the names users write, none renamed
+    assert set(site) == set(DEFINING)  # the names users write, none renamed
+    # A site host's devices are read with the inventory (site_inventory, SiteState), not as the site's definition.
+    assert set(SITE_VARIABLES) - set(DEFINING) == {"ztp_devices"}
 
 
 def test_output_dir_places_reports_and_configs():
@@ -154,7 +156,7 @@ def test_site_definition_reads_through_get_only():
 
     variables = OnlyGet(with_site(serials_replace="yes"))
     assert site_definition(variables)["serials_replace"] is True
-    assert set(SITE_VARIABLES) <= set(variables.asked)
+    assert set(DEFINING) <= set(variables.asked)
 
 
 def test_the_table_is_consistent():
