@@ -14,8 +14,10 @@ POST /_lab/synthetic-sites, with 50 ms on every API path (bench_site.add_latency
           it starts) is sampled from /proc all along (tests/bench/tree_memory.py): peak RSS and PSS.
   slices  the same inventory over new sites (no manifest yet: each slice creates its sites' manifests),
           split as AWX job slicing does (hosts ordered by name, slice i = hosts[i::4]) and run as 4
-          ansible-playbook processes at once, each with --limit its hosts, its own ztp_output_dir and
-          FortiZTP token cache (as on separate execution nodes).
+          ansible-playbook processes at once, each with --limit its hosts and its own ztp_output_dir
+          (as on separate execution nodes), all with one FortiZTP token cache folder (the credential's
+          token_cache_dir on shared storage; --slice-token-cache own: one each, and the slices void
+          each other's FortiZTP tokens, which FortiCloud keeps one per API user).
 
 After each step the lab's state (GET /_lab/state, not counted) shows whether every device is
 online and whether anything was written twice: a second manifest of a site, a device in two
@@ -134,15 +136,16 @@ def check_sites(lab, sites):
             "all_online": statuses.get("online", 0) == expected == len(devices)}
 
 
-def ansible_run(lab, inventory, out, callbacks, forks, limit=None):
-    """ansible-playbook site_rollout over the inventory (optionally --limit), everything written under out."""
+def ansible_run(lab, inventory, out, callbacks, forks, limit=None, token_cache=None):
+    """ansible-playbook site_rollout over the inventory (optionally --limit), everything written under out
+    (the FortiZTP token cache too, unless given another folder)."""
     out.mkdir(parents=True, exist_ok=True)
     times_file = out / "times.json"
     args = ["--forks", str(forks)] + (["--limit", ",".join(limit)] if limit else [])
     started = time.monotonic()
     run = run_playbook(lab, "playbooks/site_rollout.yml", inventory=str(inventory), args=args,
                        extra_vars={"ztp_output_dir": str(out)}, timeout=3600,
-                       token_cache_dir=str(out / "tokens"),
+                       token_cache_dir=str(token_cache or out / "tokens"),
                        env={"ANSIBLE_CALLBACK_PLUGINS": str(callbacks), "ANSIBLE_CALLBACKS_ENABLED": "bench_sites_timer",
                             "BENCH_TIMES_FILE": str(times_file)})
     wall = time.monotonic() - started
@@ -197,10 +200,11 @@ def run_slices(lab, lab_proc, args, tmp, callbacks):
         hosts = [d["hostname"] for s in sites for d in s["devices"]]
     slices = awx_slices(hosts, args.slices)
     runs = [None] * len(slices)
+    shared_cache = tmp / "slices" / "tokens" if args.slice_token_cache == "shared" else None
 
     def one(index):
         runs[index] = ansible_run(lab, inventory, tmp / "slices" / ("slice-%d" % (index + 1)), callbacks,
-                                  args.forks, limit=slices[index])
+                                  args.forks, limit=slices[index], token_cache=shared_cache)
 
     load_before = load()
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(slices))]
@@ -228,6 +232,10 @@ def main(argv=None) -> int:
     parser.add_argument("--forks", type=int, default=20, help="ansible-playbook --forks, and the floor's threads")
     parser.add_argument("--slices", type=int, default=4)
     parser.add_argument("--host-per", choices=("site", "device"), default="site")
+    parser.add_argument("--slice-token-cache", choices=("shared", "own"), default="shared",
+                        help="the slices' FortiZTP token cache: one folder for all (the credential's token_cache_dir "
+                        "on storage the execution nodes share) or one each (they void each other's tokens: "
+                        "FortiCloud keeps one per API user)")
     parser.add_argument("--latency-ms", type=int, default=50)
     parser.add_argument("--workers", type=int, default=16, help="the floor's config downloads per site (as "
                         "site_rollout's configs_download_workers)")
@@ -281,9 +289,10 @@ def check_text(check):
 def report(results):
     options = results["options"]
     print("\n== %s, %s CPUs, load at start %s, at end %s; %d sites x %d devices, --forks %d, host per %s, "
-          "%d ms on every API path" % (results["date"], results["cpus"], results["load_start"], results["load_end"],
-                                       options["sites"], options["devices"], options["forks"], options["host_per"],
-                                       options["latency_ms"]))
+          "%d ms on every API path, slices' token cache %s" % (
+              results["date"], results["cpus"], results["load_start"], results["load_end"], options["sites"],
+              options["devices"], options["forks"], options["host_per"], options["latency_ms"],
+              options["slice_token_cache"]))
     floor, run, slices = results.get("floor"), results.get("run"), results.get("slices")
     if floor:
         print("floor : %6.1f s  %d/%d sites success  %d calls (%d writes) %s  %s  (load %s)" % (
