@@ -11,6 +11,7 @@ import os
 import jinja2
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import scan_sheet
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_results
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
@@ -72,9 +73,10 @@ class ActionModule(SiteAction):
                                            plan=plan if checking else None,
                                            fortiztp_enabled=site["rollout_fortiztp_enabled"], models=models,
                                            waves=(plan or {}).get("waves"), fortiztp=placements, held=held)
-        if report["not_in_run"]:
-            self.warnings.append("%s: %s" % (site_results.summary_text(report), "the report lists them as not in "
-                                 "this run; rollout_require_whole_site=true refuses such a run"))
+        if report["not_in_run"] and not (plan or {}).get("not_in_run"):
+            # Not named by the plan already (a manifest created by this run, a report without a plan).
+            self.warnings.append("%s: the report lists them as not in this run" % site_checks.not_in_run_text(
+                site["ztp_manifest_name"], report["not_in_run"]))
         folder = site["rollout_report_dir"]
         report["cable_schedule"] = None
         if site["rollout_cable_schedule"] and manifest and manifest.get("cable_schedule"):

@@ -205,8 +205,8 @@ def missing_text(report):
 
 def summary_text(report):
     counts = ", ".join("%s=%s" % (k, v) for k, v in sorted(report["counts"].items(), key=lambda kv: str(kv[0])))
-    return "Rollout of %s: %s; %s.%s" % (report["manifest"]["name"], report["result"], counts or "no devices",
-                                        missing_text(report))
+    return "Rollout of %s: %s; %s.%s" % (
+        report["manifest"]["name"], report["result"], counts or "no devices", missing_text(report))
 
 
 def failure_text(report, report_html):
