@@ -97,6 +97,12 @@ SITES_TIMER = textwrap.dedent('''
 ''')
 
 
+def cpu_seconds(children):
+    """CPU time (user + system) so far of this process, or of its children that ended (and theirs)."""
+    times = os.times()
+    return times.children_user + times.children_system if children else times.user + times.system
+
+
 def new_sites(lab, sites, devices, latency_ms, manifests=True):
     """A reset lab with the synthetic sites, the latency fault, zeroed counters."""
     lab.reset()
@@ -161,14 +167,16 @@ def ansible_run(lab, inventory, out, callbacks, forks, limit=None, token_cache=N
 def run_floor(lab, args, tmp):
     sites = new_sites(lab, args.sites, args.devices, args.latency_ms)
     load_before = load()
+    cpu = cpu_seconds(children=False)
     with TreeMemory(lambda: {os.getpid()}) as memory:  # the floor's threads run in this process
         started = time.monotonic()
         reports = rollout_sites(lab.url, lab.breakwater_token, lab.api_id, lab.password, sites, str(tmp / "floor"),
                                 threads=args.forks, fortimanager_sn="FMG-VM0000000001", fortimanager_ip="10.0.0.10",
                                 poll_interval=1, workers=args.workers)
         wall = time.monotonic() - started
+    cpu = cpu_seconds(children=False) - cpu  # with the memory sampler's
     counters = lab.counters()
-    return {"wall": wall, "load": load_before, "memory": memory.peak, "counters": counters,
+    return {"wall": wall, "cpu": cpu, "load": load_before, "memory": memory.peak, "counters": counters,
             "per_api": calls_per_api(counters["by_route"]),
             "success": sum(r["result"] == "success" for r in reports.values()), "check": check_sites(lab, sites)}
 
@@ -176,11 +184,11 @@ def run_floor(lab, args, tmp):
 def run_one(lab, lab_proc, args, tmp, callbacks):
     sites = new_sites(lab, args.sites, args.devices, args.latency_ms)
     inventory = write_sites_inventory(sites, tmp / "run" / "hosts.yml", args.host_per)
-    load_before = load()
+    load_before, cpu = load(), cpu_seconds(children=True)
     with TreeMemory(lambda: children_of(os.getpid(), leave_out={lab_proc.pid})) as memory:
         run = ansible_run(lab, inventory, tmp / "run", callbacks, args.forks)
     counters = lab.counters()
-    run.update(load=load_before, memory=memory.peak, samples=memory.samples, counters=counters,
+    run.update(load=load_before, cpu=cpu_seconds(children=True) - cpu, memory=memory.peak, samples=memory.samples, counters=counters,
                per_api=calls_per_api(counters["by_route"]), check=check_sites(lab, sites))
     return run
 
@@ -206,7 +214,7 @@ def run_slices(lab, lab_proc, args, tmp, callbacks):
         runs[index] = ansible_run(lab, inventory, tmp / "slices" / ("slice-%d" % (index + 1)), callbacks,
                                   args.forks, limit=slices[index], token_cache=shared_cache)
 
-    load_before = load()
+    load_before, cpu = load(), cpu_seconds(children=True)
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(slices))]
     with TreeMemory(lambda: children_of(os.getpid(), leave_out={lab_proc.pid})) as memory:
         started = time.monotonic()
@@ -218,7 +226,8 @@ def run_slices(lab, lab_proc, args, tmp, callbacks):
     counters = lab.counters()
     reported = collections.Counter(site for run in runs for site in run["reports"])
     results = collections.Counter(result for run in runs for result in run["reports"].values())
-    return {"wall": wall, "load": load_before, "memory": memory.peak, "runs": runs, "counters": counters,
+    return {"wall": wall, "cpu": cpu_seconds(children=True) - cpu, "load": load_before, "memory": memory.peak,
+            "runs": runs, "counters": counters,
             "per_api": calls_per_api(counters["by_route"]), "check": check_sites(lab, sites),
             "hosts_per_slice": [len(s) for s in slices], "reported_sites": len(reported),
             "reported_twice": sorted(site for site, n in reported.items() if n > 1),
@@ -295,13 +304,13 @@ def report(results):
               options["slice_token_cache"]))
     floor, run, slices = results.get("floor"), results.get("run"), results.get("slices")
     if floor:
-        print("floor : %6.1f s  %d/%d sites success  %d calls (%d writes) %s  %s  (load %s)" % (
-            floor["wall"], floor["success"], options["sites"], floor["counters"]["total"],
+        print("floor : %6.1f s (CPU %.0f s)  %d/%d sites success  %d calls (%d writes) %s  %s  (load %s)" % (
+            floor["wall"], floor["cpu"], floor["success"], options["sites"], floor["counters"]["total"],
             floor["counters"]["writes"], floor["per_api"], memory_text(floor["memory"]), floor["load"]))
         print("        %s" % check_text(floor["check"]))
     if run:
-        print("run   : %6.1f s  rc=%d  %d calls (%d writes) %s, %d logins, %d rate-limited  (load %s)" % (
-            run["wall"], run["rc"], run["counters"]["total"], run["counters"]["writes"], run["per_api"],
+        print("run   : %6.1f s (CPU %.0f s)  rc=%d  %d calls (%d writes) %s, %d logins, %d rate-limited  (load %s)" % (
+            run["wall"], run["cpu"], run["rc"], run["counters"]["total"], run["counters"]["writes"], run["per_api"],
             run["counters"]["logins"], run["counters"]["rate_limited"], run["load"]))
         print("        %s" % check_text(run["check"]))
         print("        %s, %d samples" % (memory_text(run["memory"]), run["samples"]))
@@ -321,8 +330,8 @@ def report(results):
         if run["tail"]:
             print(run["tail"])
     if slices:
-        print("slices: %6.1f s  hosts per slice %s, walls %s, rc %s  (load %s)" % (
-            slices["wall"], slices["hosts_per_slice"], ["%.1f" % r["wall"] for r in slices["runs"]],
+        print("slices: %6.1f s (CPU %.0f s)  hosts per slice %s, walls %s, rc %s  (load %s)" % (
+            slices["wall"], slices["cpu"], slices["hosts_per_slice"], ["%.1f" % r["wall"] for r in slices["runs"]],
             [r["rc"] for r in slices["runs"]], slices["load"]))
         print("        %d calls (%d writes) %s, %d logins, %d rate-limited; %s" % (
             slices["counters"]["total"], slices["counters"]["writes"], slices["per_api"], slices["counters"]["logins"],
