@@ -35,7 +35,6 @@ import json
 import os
 import sys
 import tempfile
-import textwrap
 import threading
 import time
 from pathlib import Path
@@ -45,7 +44,7 @@ for extra in (REPO, REPO / "tests" / "lab"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from tests.bench.bench_rollout import calls_per_api  # noqa: E402
+from tests.bench.bench_rollout import calls_per_api, timer_callbacks  # noqa: E402
 from tests.bench.bench_site import add_latency, check_latency, load  # noqa: E402
 from tests.bench.floor_rollout import rollout_sites  # noqa: E402
 from tests.bench.tree_memory import TreeMemory, children_of  # noqa: E402
@@ -55,47 +54,6 @@ from tests.helpers.site import write_sites_inventory  # noqa: E402
 
 TARGETS = {"ratio": 1.5, "memory": 2 * 1024 ** 3}
 GIB = 1024.0 ** 3
-
-# Where the time goes when sites run side by side (strategy free): per task, the seconds its runs
-# took summed over the sites (from a worker's start to its result), and when each play started.
-SITES_TIMER = textwrap.dedent('''
-    from __future__ import annotations
-    import json, os, time
-    from ansible.plugins.callback import CallbackBase
-
-    class CallbackModule(CallbackBase):
-        CALLBACK_VERSION = 2.0
-        CALLBACK_TYPE = "aggregate"
-        CALLBACK_NAME = "bench_sites_timer"
-        CALLBACK_NEEDS_ENABLED = True
-
-        def __init__(self):
-            super().__init__()
-            self.started, self.running, self.tasks, self.plays = time.time(), {}, {}, []
-
-        def v2_playbook_on_play_start(self, play):
-            self.plays.append([play.get_name(), time.time() - self.started])
-
-        def v2_runner_on_start(self, host, task):
-            self.running[(host.get_name(), task._uuid)] = time.time()
-
-        def _end(self, result):
-            began = self.running.pop((result._host.get_name(), result._task._uuid), None)
-            if began is not None:
-                row = self.tasks.setdefault(result._task.get_name(), [0.0, 0])
-                row[0] += time.time() - began
-                row[1] += 1
-
-        v2_runner_on_ok = v2_runner_on_skipped = v2_runner_on_unreachable = _end
-
-        def v2_runner_on_failed(self, result, ignore_errors=False):
-            self._end(result)
-
-        def v2_playbook_on_stats(self, stats):
-            with open(os.environ["BENCH_TIMES_FILE"], "w") as handle:
-                json.dump({"plays": self.plays, "tasks": self.tasks, "seconds": time.time() - self.started}, handle)
-''')
-
 
 def cpu_seconds(children):
     """CPU time (user + system) so far of this process, or of its children that ended (and theirs)."""
@@ -152,8 +110,8 @@ def ansible_run(lab, inventory, out, callbacks, forks, limit=None, token_cache=N
     run = run_playbook(lab, "playbooks/site_rollout.yml", inventory=str(inventory), args=args,
                        extra_vars={"ztp_output_dir": str(out)}, timeout=3600,
                        token_cache_dir=str(token_cache or out / "tokens"),
-                       env={"ANSIBLE_CALLBACK_PLUGINS": str(callbacks), "ANSIBLE_CALLBACKS_ENABLED": "bench_sites_timer",
-                            "BENCH_TIMES_FILE": str(times_file)})
+                       env={"ANSIBLE_CALLBACK_PLUGINS": str(callbacks), "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+                            "BENCH_TIMES_FILE": str(out / "task-times.json"), "BENCH_HOST_TIMES_FILE": str(times_file)})
     wall = time.monotonic() - started
     reports = {}
     for path in sorted((out / "reports").glob("*/rollout-report.json")):
@@ -263,9 +221,7 @@ def main(argv=None) -> int:
         check_latency(lab, args.latency_ms)
         with tempfile.TemporaryDirectory(prefix="bench-sites-") as tmp:
             tmp = Path(tmp)
-            callbacks = tmp / "callbacks"
-            callbacks.mkdir()
-            (callbacks / "bench_sites_timer.py").write_text(SITES_TIMER)
+            callbacks = timer_callbacks(tmp)
             for step, run in (("floor", lambda: run_floor(lab, args, tmp)),
                               ("run", lambda: run_one(lab, proc, args, tmp, callbacks)),
                               ("slices", lambda: run_slices(lab, proc, args, tmp, callbacks))):
