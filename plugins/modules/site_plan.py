@@ -20,6 +20,9 @@ description:
     name is an error), and FortiZTP's records of the Fortinet devices, and checks that every device
     type has a template, an existing manifest is not being deployed, knows every host and holds
     their serials (unless C(serials_replace=true)), and FortiZTP knows every Fortinet device.
+  - Names the manifest's devices the play does not hold (C(not_in_run) in the plan file, and a warning); the run
+    leaves them as they are and its report says C(partial). With C(rollout_require_whole_site=true) such a run is
+    refused before any write.
   - Returns the plan, per device, of what a rollout does (register or replace the serial, generate
     or regenerate the config, provision in FortiZTP, deploy), with the reason, and cuts the devices
     into waves (C(rollout_waves) or C(rollout_wave_size); one wave without them). A device in no

@@ -13,8 +13,9 @@ description:
   - Runs on the controller. Reads the site's manifest and its events (two calls) and writes
     C(rollout-report.json) and a self-contained C(rollout-report.html) to C(rollout_report_dir)
     (default C(<ztp_output_dir>/reports/<ztp_site_id>)); per device its type, serial, status, the
-    reason of a failure and its timings; counts per status; and the result, C(success) only when
-    every device of the play is online and no step failed.
+    reason of a failure and its timings; counts per status; and the result, C(failed) when a step failed
+    or a device of the play is not online, else C(partial) when the run's inventory lacks some of the
+    manifest's devices (listed as C(not_in_run)), else C(success).
   - With C(rollout_cable_schedule) (default V(true)) it saves the manifest's cable schedule as
     C(cable-schedule.pdf) in the same folder (one more call) and the report links it.
   - In check mode (C(ansible_check_mode)) with a O(plan), the report is the plan, each device with its planned actions.
@@ -111,7 +112,9 @@ scan_sheet_html:
   type: str
   sample: reports/site_floor_a/scan-sheet.html
 artifact:
-  description: C(site_id), C(manifest_id), C(result), C(counts), the report paths and per device C(hostname), C(serial_number), C(status), C(reason).
+  description:
+    - C(site_id), C(manifest_id), C(result), C(counts), C(not_in_run), the report paths and per device C(hostname),
+      C(serial_number), C(status), C(reason).
   returned: success and O(report)
   type: dict
 summary:
@@ -132,9 +135,9 @@ files_changed:
   type: bool
 index_html:
   description:
-    - On a site host of C(breakwater.ztp.site_rollout) (a run over sites), the run's index page
-      (C(<ztp_output_dir>/reports/index.html), beside C(index.json)), which this task updated with the site's
-      line; null otherwise.
+    - On a site host of C(breakwater.ztp.site_rollout) (a run over sites), the index page
+      (C(<ztp_output_dir>/reports/index.html), beside C(index.json)) of every site with a report there, whichever
+      run wrote it, which this task updated with the site's line; null otherwise.
   returned: success and O(report)
   type: str
 """
