@@ -217,7 +217,10 @@ class ActionModule(SiteAction):
         Compiled once per template source in Jinja's bytecode cache (a folder of the user's own under the system
         temp folder): each site's report runs in a fresh worker process, and compiling the pages cost more
         than rendering them (200 sites: 600 compilations of the same three templates)."""
+        try:
+            cache = jinja2.FileSystemBytecodeCache()
+        except (OSError, RuntimeError):  # no temp folder of the user's own: compile as before
+            cache = None
         environment = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.dirname(path)), autoescape=True,
-                                         undefined=jinja2.ChainableUndefined,
-                                         bytecode_cache=jinja2.FileSystemBytecodeCache())
+                                         undefined=jinja2.ChainableUndefined, bytecode_cache=cache)
         return environment.get_template(os.path.basename(path)).render(**context)
