@@ -24,7 +24,10 @@ from tests.helpers.lab import start_lab, stop  # noqa: E402
 from tests.helpers.ansible import run_playbook  # noqa: E402
 from tests.helpers.site import task_counts, write_site_inventory  # noqa: E402
 
-# A callback that records how long each task took (written to a temp folder at run time).
+# A callback that records how long each task took (written to a temp folder at run time): to
+# BENCH_TIMES_FILE [[seconds, task]] from a task's start to the next's; with BENCH_HOST_TIMES_FILE
+# also, for plays whose hosts run side by side (strategy free, many sites), {"tasks": {task: [seconds
+# summed over the hosts from a worker's start to its result, runs]}, "plays": [[play, started at]]}.
 TIMER = textwrap.dedent('''
     from __future__ import annotations
     import json, os, time
@@ -39,20 +42,50 @@ TIMER = textwrap.dedent('''
         def __init__(self):
             super().__init__()
             self.rows, self.name, self.started = [], None, None
+            self.began, self.running, self.per_host, self.plays = time.time(), {}, {}, []
 
         def _close(self):
             if self.name:
                 self.rows.append([time.time() - self.started, self.name])
 
+        def v2_playbook_on_play_start(self, play):
+            self.plays.append([play.get_name(), time.time() - self.began])
+
         def v2_playbook_on_task_start(self, task, is_conditional):
             self._close()
             self.name, self.started = task.get_name(), time.time()
+
+        def v2_runner_on_start(self, host, task):
+            self.running[(host.get_name(), task._uuid)] = time.time()
+
+        def _end(self, result):
+            began = self.running.pop((result._host.get_name(), result._task._uuid), None)
+            if began is not None:
+                row = self.per_host.setdefault(result._task.get_name(), [0.0, 0])
+                row[0] += time.time() - began
+                row[1] += 1
+
+        v2_runner_on_ok = v2_runner_on_skipped = v2_runner_on_unreachable = _end
+
+        def v2_runner_on_failed(self, result, ignore_errors=False):
+            self._end(result)
 
         def v2_playbook_on_stats(self, stats):
             self._close()
             with open(os.environ["BENCH_TIMES_FILE"], "w") as handle:
                 json.dump(self.rows, handle)
+            if os.environ.get("BENCH_HOST_TIMES_FILE"):
+                with open(os.environ["BENCH_HOST_TIMES_FILE"], "w") as handle:
+                    json.dump({"tasks": self.per_host, "plays": self.plays}, handle)
 ''')
+
+
+def timer_callbacks(folder: Path) -> Path:
+    """A new folder <folder>/callbacks holding the TIMER callback (bench_timer), for ANSIBLE_CALLBACK_PLUGINS."""
+    callbacks = folder / "callbacks"
+    callbacks.mkdir()
+    (callbacks / "bench_timer.py").write_text(TIMER)
+    return callbacks
 
 
 def calls_per_api(by_route: dict) -> dict:
@@ -75,9 +108,7 @@ def main(sizes) -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            callbacks = tmp / "callbacks"
-            callbacks.mkdir()
-            (callbacks / "bench_timer.py").write_text(TIMER)
+            callbacks = timer_callbacks(tmp)
             for size in sizes:
                 lab.reset()
                 manifest_id = lab.synthetic(size)

@@ -38,7 +38,7 @@ for extra in (REPO, REPO / "tests" / "lab"):
     if str(extra) not in sys.path:
         sys.path.insert(0, str(extra))
 
-from tests.bench.bench_rollout import TIMER, calls_per_api  # noqa: E402
+from tests.bench.bench_rollout import calls_per_api, timer_callbacks  # noqa: E402
 from tests.bench.floor_rollout import rollout as floor_rollout  # noqa: E402
 from tests.helpers.lab import start_lab, stop  # noqa: E402
 from tests.helpers.ansible import run_playbook  # noqa: E402
@@ -225,9 +225,7 @@ def main(argv=None) -> int:
         check_latency(lab, args.latency_ms)
         with tempfile.TemporaryDirectory(prefix="bench-site-") as tmp:
             tmp = Path(tmp)
-            callbacks = tmp / "callbacks"
-            callbacks.mkdir()
-            (callbacks / "bench_timer.py").write_text(TIMER)
+            callbacks = timer_callbacks(tmp)
             if args.profile:
                 # Ansible imports every callback module on its path, and this one patches the workers.
                 (callbacks / "bench_profile.py").write_text(PROFILER)

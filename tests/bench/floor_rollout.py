@@ -1,13 +1,15 @@
 """The floor of a site rollout: what site_rollout does, as a hand-written script (issue 10).
 
     .venv/bin/python tests/bench/floor_rollout.py --devices 10          # its own lab, a synthetic site
+    .venv/bin/python tests/bench/floor_rollout.py --sites 200 --devices 25 --threads 20   # many sites
     .venv/bin/python tests/bench/floor_rollout.py --url URL --token T --api-id ID --password P \\
         --site-id S --manifest-name N --inventory hosts.yml --out DIR   # any Breakwater + FortiZTP
 
 Plain Python + requests: bulk endpoints, one requests.Session, config downloads in a thread pool
 (a session per thread), the same poll loop as the collection (fetch, stop when done, sleep the
-interval). No checks beyond what the job needs: it is the yardstick tests/bench/bench_site.py
-measures site_rollout against, not a product.
+interval). Many sites: one site per thread at a time, one FortiZTP login shared by all (FortiZTP
+keeps one token per API user). No checks beyond what the job needs: it is the yardstick
+tests/bench/bench_site.py and bench_sites.py measure site_rollout against, not a product.
 """
 from __future__ import annotations
 
@@ -32,11 +34,19 @@ def poll(fetch, done, interval, timeout=3600):
         time.sleep(interval)
 
 
+def fortiztp_login(url, api_id, password):
+    resp = requests.post(url + "/api/v1/oauth/token/", timeout=60, json={
+        "username": api_id, "password": password, "client_id": "fortiztp", "grant_type": "password"})
+    resp.raise_for_status()
+    return resp.json()["access_token"]
+
+
 def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, fortimanager_sn,
-            fortimanager_ip, fortinet_pattern="fortigate_", poll_interval=1, workers=16):
+            fortimanager_ip, fortinet_pattern="fortigate_", poll_interval=1, workers=16, fortiztp_token=None):
     """Roll out the manifest ``manifest_name`` of ``site_id``; ``serials`` is {hostname: serial}.
 
-    Writes <out>/configs/<hostname>.cfg and <out>/report.json; returns the report.
+    Writes <out>/configs/<hostname>.cfg and <out>/report.json; returns the report. Logs in to
+    FortiZTP unless given ``fortiztp_token``.
     """
     bw_url, fz_url = url + "/api/v1/ztp", url + "/public/api/v2"
     headers = {"Authorization": "Bearer " + token}
@@ -103,10 +113,7 @@ def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, 
     # FortiZTP: log in, make sure of the FortiManager target, provision in one PUT, wait.
     fortinet = [d for d in devices if d["device_type"].startswith(fortinet_pattern)]
     if fortinet:
-        resp = session.post(url + "/api/v1/oauth/token/", timeout=60, json={
-            "username": api_id, "password": password, "client_id": "fortiztp", "grant_type": "password"})
-        resp.raise_for_status()
-        fz_headers = {"Authorization": "Bearer " + resp.json()["access_token"]}
+        fz_headers = {"Authorization": "Bearer " + (fortiztp_token or fortiztp_login(url, api_id, password))}
 
         def fz(method, path, **kw):
             resp = session.request(method, fz_url + path, headers=fz_headers, timeout=120, **kw)
@@ -158,9 +165,25 @@ def rollout(url, token, api_id, password, site_id, manifest_name, serials, out, 
     return report
 
 
+def rollout_sites(url, token, api_id, password, sites, out, threads=20, **options):
+    """Roll out every site of ``sites`` ({"site_id", "name", "devices": [{"hostname", "serial_number"}]}),
+    ``threads`` sites at once, each into <out>/<site_id>; returns {site_id: report}."""
+    fz_token = fortiztp_login(url, api_id, password)
+
+    def one(site):
+        serials = dict((d["hostname"], d["serial_number"]) for d in site["devices"])
+        return site["site_id"], rollout(url, token, api_id, password, site["site_id"], site["name"], serials,
+                                        str(Path(out) / site["site_id"]), fortiztp_token=fz_token, **options)
+
+    with ThreadPoolExecutor(threads) as pool:
+        return dict(pool.map(one, sites))
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n", maxsplit=1)[0])
     parser.add_argument("--devices", type=int, help="start a lab and roll out a synthetic site of N devices")
+    parser.add_argument("--sites", type=int, help="with --devices: that many synthetic sites, --threads at once")
+    parser.add_argument("--threads", type=int, default=20, help="sites rolled out at once (with --sites)")
     for name in ("url", "token", "api-id", "password", "site-id", "manifest-name", "inventory"):
         parser.add_argument("--" + name)
     parser.add_argument("--out", default="floor-out")
@@ -169,14 +192,23 @@ def main(argv=None):
     parser.add_argument("--poll-interval", type=float, default=1)
     parser.add_argument("--workers", type=int, default=16)
     args = parser.parse_args(argv)
-    common = dict(out=args.out, fortimanager_sn=args.fortimanager_sn, fortimanager_ip=args.fortimanager_ip,
-                  poll_interval=args.poll_interval, workers=args.workers)
+    options = dict(fortimanager_sn=args.fortimanager_sn, fortimanager_ip=args.fortimanager_ip,
+                   poll_interval=args.poll_interval, workers=args.workers)
+    common = dict(options, out=args.out)
     if args.devices:
         import sys
         sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
         from tests.helpers.lab import start_lab, stop
         lab, proc = start_lab()
         try:
+            if args.sites:
+                started = time.monotonic()
+                reports = rollout_sites(lab.url, lab.breakwater_token, lab.api_id, lab.password,
+                                        lab.synthetic_sites(args.sites, args.devices), args.out, args.threads, **options)
+                results = [r["result"] for r in reports.values()]
+                print("%d sites in %.1f s: %d success" % (len(results), time.monotonic() - started,
+                                                           results.count("success")))
+                return 0 if set(results) == {"success"} else 1
             manifest = lab.bw("GET", "/manifests/%s" % lab.synthetic(args.devices)).json()
             report = rollout(lab.url, lab.breakwater_token, lab.api_id, lab.password, manifest["site_id"],
                              manifest["name"], {d["hostname"]: d["serial_number"] for d in manifest["devices"]},

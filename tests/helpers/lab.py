@@ -96,6 +96,12 @@ class Lab:
             body["site_id"] = site_id
         return self._lab("POST", "/synthetic", json=body).json()["manifest_id"]
 
+    def synthetic_sites(self, sites: int, devices: int, manifests: bool = True) -> list[dict]:
+        """Many synthetic sites at once: per site its site_id, name, topology_source, manifest_id
+        (None with manifests=False) and devices (hostname, serial_number, device_type)."""
+        return self._lab("POST", "/synthetic-sites", json={
+            "sites": sites, "devices": devices, "manifests": manifests}).json()["sites"]
+
     def bump_template(self, template_id: str) -> dict:
         """A new version of a Breakwater template (its configs become stale)."""
         return self._lab("POST", f"/templates/{template_id}/bump").json()

@@ -145,6 +145,52 @@ def test_reset_with_synthetic(lab):
     assert lab.bw("GET", "/manifests").json()["total"] == 3
 
 
+def test_synthetic_sites_200_by_25_at_once(lab):
+    start = time.monotonic()
+    sites = lab.synthetic_sites(200, 25)
+    loaded = time.monotonic() - start
+    assert len(sites) == 200 and loaded < 2, loaded
+    assert len({s["site_id"] for s in sites}) == len({s["name"] for s in sites}) == 200
+    hostnames = [d["hostname"] for s in sites for d in s["devices"]]
+    serials = [d["serial_number"] for s in sites for d in s["devices"]]
+    assert len(set(hostnames)) == len(set(serials)) == 5000
+    manifests = lab.bw("GET", "/manifests", params={"limit": 500}).json()
+    assert manifests["total"] == 2 + 200  # the default fixtures' two, then one per site
+    last = sites[-1]
+    manifest = lab.bw("GET", f"/manifests/{last['manifest_id']}").json()
+    assert (manifest["status"], manifest["site_id"], manifest["name"], manifest["topology_source"]) == (
+        "ready", last["site_id"], last["name"], last["topology_source"])
+    assert [(d["hostname"], d["serial_number"], d["device_type"], d["status"]) for d in manifest["devices"]] == [
+        (d["hostname"], d["serial_number"], d["device_type"], "serial_registered") for d in last["devices"]]
+    fortigates = [d for d in last["devices"] if d["device_type"] == "fortigate_60f"]
+    assert len(fortigates) == 2  # every 20th device
+    assert lab.fz("GET", f"/devices/{fortigates[1]['serial_number']}").json()["provisionStatus"] == \
+        "unprovisioned"
+
+
+def test_synthetic_sites_without_manifests_are_new_sites(lab):
+    lab.reset(fixtures="none")
+    sites = lab.synthetic_sites(3, 4, manifests=False)
+    assert [s["manifest_id"] for s in sites] == [None, None, None]
+    assert lab.bw("GET", "/manifests").json()["total"] == 0
+    site = sites[1]
+    resp = lab.bw("POST", "/manifests", json={"name": site["name"], "site_id": site["site_id"],
+                                              "topology_source": site["topology_source"]})
+    assert resp.status_code == 201, resp.text
+    devices = lab.bw("GET", f"/manifests/{resp.json()['id']}").json()["devices"]
+    assert [(d["hostname"], d["device_type"], d["serial_number"]) for d in devices] == [
+        (d["hostname"], d["device_type"], None) for d in site["devices"]]
+    assert lab.fz("GET", f"/devices/{site['devices'][0]['serial_number']}").status_code == 200
+
+
+def test_synthetic_sites_refuses_too_many_and_unknown_fields(lab):
+    for body in ({"sites": 1000, "devices": 201}, {"sites": 0, "devices": 5},
+                 {"sites": 2, "devices": 5, "site_id": "x"}):
+        resp = requests.post(lab.url + "/_lab/synthetic-sites", json=body, timeout=5)
+        assert resp.status_code == 400, (body, resp.text)
+    assert lab.bw("GET", "/manifests").json()["total"] == 2
+
+
 def test_openapi_command_and_endpoint(lab):
     env = {**os.environ, "PYTHONPATH": str(LAB_DIR)}
     out = subprocess.run([sys.executable, "-m", "ztplab", "openapi"], env=env, check=True,

@@ -60,6 +60,16 @@ class SyntheticBody(Body):
     site_id: Optional[str] = None
 
 
+class SyntheticSitesBody(Body):
+    sites: int = Field(ge=1, le=10_000)
+    devices: int = Field(ge=1, le=10_000)
+    manifests: bool = True  # false: new sites, a topology each and no manifest yet
+
+
+# The most devices one call generates (as POST /_lab/synthetic allows in one site).
+SYNTHETIC_SITES_MAX_DEVICES = 200_000
+
+
 def build_router() -> APIRouter:
     router = APIRouter(prefix="/_lab", include_in_schema=False)
 
@@ -181,6 +191,16 @@ def build_router() -> APIRouter:
         with lab.lock:
             manifest_id = lab.add_synthetic(body.devices, body.name, body.site_id)
         return json_response({"manifest_id": manifest_id, "devices": body.devices})
+
+    @router.post("/synthetic-sites")
+    async def synthetic_sites(request: Request, body: SyntheticSitesBody):
+        if body.sites * body.devices > SYNTHETIC_SITES_MAX_DEVICES:
+            raise validation_error(f"sites x devices must be at most {SYNTHETIC_SITES_MAX_DEVICES}",
+                                   sites=body.sites, devices=body.devices)
+        lab = lab_of(request)
+        with lab.lock:
+            sites = lab.add_synthetic_sites(body.sites, body.devices, body.manifests)
+        return json_response({"sites": sites})
 
     @router.post("/templates/{template_id}/bump")
     async def bump_template(request: Request, template_id: str):
