@@ -10,9 +10,8 @@ the executor (site_apply) does the plan in bulk. No I/O.
 from __future__ import annotations
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.configs import HAS_CONFIG_STATUSES
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
-    desired_fields, fortimanager_oids_by_serial, misplacement,
-)
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import desired_fields, fortimanager_oids_by_serial
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_placement import misplacement
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import fortinet_devices
 

@@ -394,7 +394,7 @@ def test_plan_leaves_a_unit_on_the_site_target_with_its_script():
 
 def test_the_plan_and_the_module_share_the_placement_rule():
     """What the plan calls in place is what fortiztp_device, given the site's options, would not send."""
-    from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices
+    from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices, fortiztp_placement
     options = site_planning.fortiztp_options(site(ztp_fortiztp_script="baseline"))
     spec = fortiztp_devices.device_specs(dict(options, serial="FGT60F0000000001"))[0]
     fields = fortiztp_devices.desired_fields(spec, fortiztp_devices.fortimanager_oids_by_serial(FORTIMANAGERS))
@@ -402,7 +402,7 @@ def test_the_plan_and_the_module_share_the_placement_rule():
         plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), {"FGT60F0000000001": record},
                          fortimanagers=FORTIMANAGERS)
         assert (PROVISION_FORTIZTP in row(plan, "fw-01")["actions"]) == \
-            fortiztp_devices.needs_change(record, "provisioned", fields)
+            fortiztp_placement.needs_change(record, "provisioned", fields)
 
 
 def test_report_fails_a_site_whose_unit_is_online_but_on_another_fortimanager():
