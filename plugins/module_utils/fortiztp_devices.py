@@ -59,6 +59,8 @@ DEVICE_HOSTVARS = (
 DEVICE_FIELDS = tuple(field for field, _hostvar in DEVICE_HOSTVARS)
 BOOLEAN_FIELDS = ("useDefaultScript",)
 OID_FIELDS = ("fortiManagerOid", "scriptOid")
+
+
 def as_oid(value):
     """An int for a numeric reference (oid), None for a name or serial."""
     if isinstance(value, bool):

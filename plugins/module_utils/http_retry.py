@@ -53,7 +53,6 @@ def may_have_been_processed(exc):
     return exc.status in (500, 502, 503, 504)
 
 
-
 def post_with_read_back(items, send, still_to_do, retries, sleep):
     """The one rule for a POST that is not safe to repeat (a create, a bulk write).
 

@@ -381,8 +381,8 @@ class DeviceProvisioning(object):
         the devices still pending then are reported, not raised."""
         try:
             records = provisioning.wait_provisioned(self.client, serials, self.params["wait_timeout"],
-                                            self.params["poll_interval"], records=records, clock=self.clock,
-                                            pause=self.pause)
+                                                    self.params["poll_interval"], records=records, clock=self.clock,
+                                                    pause=self.pause)
         except WaitTimeout as exc:
             records = exc.last
         for serial in serials:
