@@ -65,7 +65,7 @@ class ActionModule(SiteAction):
         play_hosts = site_waves.run_hosts(plan) if plan else [d["hostname"] for d in state.devices]
         models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []
                       if r.get("model_detected"))
-        placements = dict((r["hostname"], r["fortiztp"]) for r in (plan or {}).get("devices") or [] if "fortiztp" in r)
+        placements = dict((r["hostname"], site_results.fortiztp_columns(r)) for r in (plan or {}).get("devices") or [])
         report = site_results.build_report(site, manifest, events, play_hosts, error=args["error"],
                                            plan=plan if checking else None,
                                            fortiztp_enabled=site["rollout_fortiztp_enabled"], models=models,

@@ -43,8 +43,7 @@ def misplacement(current, state, fields, names=None):
     if state == "unprovisioned":
         if status in ("unprovisioned", "hidden", None):
             return None
-        held = [field for field, value in current.items() if value not in (None, False)]
-        return "%s in FortiZTP (%s), to be unprovisioned" % (status, placement_text(current, held, names))
+        return "%s, to be unprovisioned" % whereabouts(current, names)
     if status != "provisioned":
         wanted = [field for field, value in fields.items() if value is not False]  # a default left out goes unsaid
         return "%s in FortiZTP, goes to %s" % (status or "not listed", placement_text(fields, wanted, names))
@@ -57,6 +56,21 @@ def misplacement(current, state, fields, names=None):
         [field for field in differences if current.get(field) is not None]
     return "provisioned to %s, goes to %s" % (placement_text(current, now, names),
                                               placement_text(fields, differences, names))
+
+
+def whereabouts(current, names=None):
+    """Where FortiZTP has a unit, as the report shows it for every Fortinet unit: its status and the
+    target fields it holds, ``provisioned in FortiZTP (FortiManager FMG-VM0000000001 (oid 1), default
+    script)``; ``not listed in FortiZTP`` when FortiZTP does not know it."""
+    status = (current or {}).get("provisionStatus")
+    if not status:
+        return "not listed in FortiZTP"
+    held = [field for field, value in current.items() if value not in (None, False)]
+    if status == "provisioned":
+        held.append("useDefaultScript")  # said either way: a provisioned unit runs its target's script or none
+    if not any(field in held for field in TARGET_OPTIONS.values()):
+        return "%s in FortiZTP" % status
+    return "%s in FortiZTP (%s)" % (status, placement_text(current, held, names))
 
 
 def placement_text(record, keys, names=None):

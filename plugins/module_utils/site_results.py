@@ -92,14 +92,19 @@ def wave_results(waves, rows):
     return results
 
 
+def fortiztp_columns(row):
+    """A plan row's FortiZTP columns that the report shows: where FortiZTP has a Fortinet unit
+    (``fortiztp_placement``) and, only when that is not where the site wants it, why (``fortiztp``)."""
+    return dict((key, row[key]) for key in ("fortiztp", "fortiztp_placement") if row.get(key))
+
+
 def build_report(site, manifest, events, play_hosts, error=None, plan=None, fortiztp_enabled=True, models=None,
                  waves=None, fortiztp=None):
     """The rollout report: per device its status, reason and timings, counts, and the result.
 
     ``result`` is ``success`` only when there was no error and every host of the play is
     online and, for a Fortinet unit, where the site wants it in FortiZTP (``fortiztp``: hostname ->
-    why it is not, or None, from the plan's rows). With a ``plan`` (check mode) each row carries
-    the planned actions.
+    its :func:`fortiztp_columns`). With a ``plan`` (check mode) each row carries the planned actions.
     """
     fortiztp = fortiztp or {}
     manifest = manifest or {}
@@ -129,8 +134,7 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
                         "config_generated": seen.get("config_generated") or seen.get("config_failed"),
                         "deployment_started": started, "settled": settled, "deploy_seconds": deploy_seconds},
         }
-        if fortiztp.get(device.get("hostname")):
-            row["fortiztp"] = fortiztp[device["hostname"]]  # only when the unit is not where the site wants it
+        row.update(fortiztp.get(device.get("hostname")) or {})
         model = (models or {}).get(device.get("hostname"))
         if model:
             row["model_detected"] = model
@@ -148,8 +152,7 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
                          "planned_reason": row["reason"],
                          "timings": dict.fromkeys(("serial_registered", "config_generated", "deployment_started",
                                                    "settled", "deploy_seconds"))})
-            if row.get("fortiztp"):
-                rows[-1]["fortiztp"] = row["fortiztp"]
+            rows[-1].update(fortiztp_columns(row))
             counts[row["status"]] = counts.get(row["status"], 0) + 1
     if plan is not None:
         result = "plan"

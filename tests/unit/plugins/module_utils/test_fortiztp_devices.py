@@ -134,7 +134,7 @@ def test_misplacement_says_where_a_unit_is_and_where_it_goes():
 ])
 def test_needs_change_by_status(status, state, expected):
     assert placement.needs_change(record(status=status, provisionTarget="FortiSASE"), state,
-                             {"provisionTarget": "FortiSASE"}) is expected
+                                  {"provisionTarget": "FortiSASE"}) is expected
 
 
 def test_request_body_and_prediction():
@@ -197,3 +197,18 @@ def test_address_problem_accepts_addresses_and_host_names(value):
 ])
 def test_address_problem_names_why(value, reason):
     assert plan.address_problem(value) == reason
+
+
+@pytest.mark.parametrize("record, text", [
+    (None, "not listed in FortiZTP"),
+    ({"deviceSN": "FGT1", "provisionStatus": "unprovisioned", "provisionTarget": None}, "unprovisioned in FortiZTP"),
+    ({"deviceSN": "FGT1", "provisionStatus": "provisioned", "provisionTarget": "FortiManager", "fortiManagerOid": 2,
+      "useDefaultScript": True}, "provisioned in FortiZTP (FortiManager FMG-B (oid 2), default script)"),
+    ({"deviceSN": "FGT1", "provisionStatus": "provisioned", "provisionTarget": "FortiManager", "fortiManagerOid": 2,
+      "useDefaultScript": False, "scriptOid": 7},
+     "provisioned in FortiZTP (FortiManager FMG-B (oid 2), script oid 7, no default script)"),
+    ({"deviceSN": "FGT1", "provisionStatus": "incomplete", "provisionTarget": "FortiGateCloud", "region": "europe"},
+     "incomplete in FortiZTP (FortiGateCloud, region europe)"),
+])
+def test_whereabouts_says_status_target_fortimanager_and_script(record, text):
+    assert placement.whereabouts(record, {2: "FMG-B"}) == text
