@@ -66,6 +66,9 @@ def whereabouts(current, names=None):
     if not status:
         return "not listed in FortiZTP"
     held = [field for field, value in current.items() if value not in (None, False)]
+    if current.get("fortiManagerOid") is not None:
+        # FortiZTP copies the setting's controller into these: the FortiManager names it already.
+        held = [field for field in held if field not in ("externalControllerIp", "externalControllerSn")]
     if status == "provisioned":
         held.append("useDefaultScript")  # said either way: a provisioned unit runs its target's script or none
     if not any(field in held for field in TARGET_OPTIONS.values()):
