@@ -225,10 +225,10 @@ class ActionModule(SiteAction):
                     records=records, on_poll=self.wave_progress)
             if args["plan"]:
                 # For the report: where each unit is now, by the plan's rule.
+                fields, names = site_planning.fortiztp_placement(site, fortimanagers)
                 for row in plan["devices"]:
                     if row["serial_number"] in records:
-                        row["fortiztp"] = site_planning.fortiztp_misplacement(site, records[row["serial_number"]],
-                                                                              fortimanagers)
+                        row.update(site_planning.fortiztp_columns(records[row["serial_number"]], fields, names))
                 state.save_plan(plan)
         return {"changed": changed, "devices": serials}
 

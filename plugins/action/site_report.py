@@ -77,7 +77,7 @@ class ActionModule(SiteAction):
         play_hosts = site_waves.run_hosts(plan) if plan else [d["hostname"] for d in state.devices]
         models = dict((r["hostname"], r["model_detected"]) for r in (plan or {}).get("devices") or []
                       if r.get("model_detected"))
-        placements = dict((r["hostname"], r["fortiztp"]) for r in (plan or {}).get("devices") or [] if "fortiztp" in r)
+        placements = dict((r["hostname"], site_results.fortiztp_columns(r)) for r in (plan or {}).get("devices") or [])
         # The devices the run's inventory holds (every wave's): the manifest's others were not in this run.
         held = [r["hostname"] for r in plan["devices"]] if plan else [d["hostname"] for d in state.devices]
         report = site_results.build_report(site, manifest, events, play_hosts, error=args["error"],

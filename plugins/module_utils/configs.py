@@ -13,8 +13,8 @@ import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import safe_file_name
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 

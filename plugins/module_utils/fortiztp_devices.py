@@ -4,9 +4,9 @@
 """Planning of bulk FortiZTP provisioning: pure functions, no HTTP.
 
 fortiztp_device turns its options into one desired state per serial, checks each target's
-requirements before any call, compares with the devices as listed, and sends only those that
-differ, in chunks. Everything here is deterministic so it is unit-tested without a server; the
-one wait (:func:`wait_provisioned`) takes the client as an argument.
+requirements before any call, compares with the devices as listed (fortiztp_placement.py), and
+sends only those that differ, in chunks. Everything here is deterministic so it is unit-tested
+without a server; the one wait is in fortiztp_provisioning.py.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import copy
 import ipaddress
 import re
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.polling import poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 # The permissive union of the provisioning targets the sources report (docs/api/fortiztp.md).
@@ -60,11 +59,6 @@ DEVICE_HOSTVARS = (
 DEVICE_FIELDS = tuple(field for field, _hostvar in DEVICE_HOSTVARS)
 BOOLEAN_FIELDS = ("useDefaultScript",)
 OID_FIELDS = ("fortiManagerOid", "scriptOid")
-# A device is still on its way while it has a sub-status; `incomplete` means it gave up.
-DONE, PENDING, INCOMPLETE = "done", "pending", "incomplete"
-# Longest comma list of serials sent as a deviceSN filter; beyond it one unfiltered listing
-# is cheaper than several filtered ones, and URLs stay well under common server limits.
-MAX_SERIAL_FILTER_CHARS = 2000
 
 
 def as_oid(value):
@@ -250,79 +244,6 @@ def desired_fields(spec, fortimanager_table=None, script_table=None):
     return fields
 
 
-def _same(field, have, want):
-    if field in BOOLEAN_FIELDS:
-        return bool(have) == bool(want)
-    if field in OID_FIELDS:
-        return as_oid(have) == as_oid(want) if have is not None else want is None
-    return have == want
-
-
-def field_differences(current, fields):
-    """The desired fields whose current value differs (booleans: null is false)."""
-    return dict((field, want) for field, want in fields.items() if not _same(field, (current or {}).get(field), want))
-
-
-def needs_change(current, state, fields):
-    """True when a device must be sent: it is not where ``state`` and ``fields`` want it (:func:`misplacement`)."""
-    return misplacement(current, state, fields) is not None
-
-
-def misplacement(current, state, fields, names=None):
-    """Why a unit is not where ``state`` and ``fields`` want it, naming where it is and where it goes; None
-    when it is there. The one rule of the fortiztp_device module, the site plan and the report.
-
-    Wrong status, or a target field the user set that differs (fields left out are not compared).
-    A device left ``incomplete`` is provisioned again: provisioning it restarts the attempt.
-    ``hidden`` counts as not provisioned. ``names`` maps FortiManager setting oids to their serials.
-    """
-    status = (current or {}).get("provisionStatus")
-    if state == "unprovisioned":
-        if status in ("unprovisioned", "hidden", None):
-            return None
-        held = [field for field, value in current.items() if value not in (None, False)]
-        return "%s in FortiZTP (%s), to be unprovisioned" % (status, placement_text(current, held, names))
-    if status != "provisioned":
-        wanted = [field for field, value in fields.items() if value is not False]  # a default left out goes unsaid
-        return "%s in FortiZTP, goes to %s" % (status or "not listed", placement_text(fields, wanted, names))
-    differences = field_differences(current, fields)
-    if not differences:
-        return None
-    if "provisionTarget" in differences and "fortiManagerOid" in fields:
-        differences["fortiManagerOid"] = fields["fortiManagerOid"]  # which FortiManager it goes to
-    now = [field for field in ("provisionTarget", "fortiManagerOid") if current.get(field) is not None] + \
-        [field for field in differences if current.get(field) is not None]
-    return "provisioned to %s, goes to %s" % (placement_text(current, now, names),
-                                              placement_text(fields, differences, names))
-
-
-def placement_text(record, keys, names=None):
-    """``FortiManager FMG-VM0000000001 (oid 1), default script``: where ``record`` puts a unit, told by
-    the fields in ``keys`` (target fields, in the order of TARGET_OPTIONS)."""
-    names = names or {}
-    parts = []
-    for field in TARGET_OPTIONS.values():
-        if field not in keys:
-            continue
-        value = (record or {}).get(field)
-        if field == "provisionTarget":
-            if value != "FortiManager" or "fortiManagerOid" not in keys:
-                parts.append(str(value or "no target"))
-        elif field == "fortiManagerOid":
-            name = names.get(as_oid(value) if value is not None else None)
-            if value is None:
-                parts.append("FortiManager %s" % name if name else "no FortiManager setting")
-            else:
-                parts.append("FortiManager %s(oid %s)" % (name + " " if name else "", value))
-        elif field == "useDefaultScript":
-            parts.append("default script" if value else "no default script")
-        elif field == "scriptOid":
-            parts.append("script oid %s" % value if value is not None else "no script")
-        else:
-            parts.append("%s %s" % (field, value))
-    return ", ".join(parts) or "no target"
-
-
 def request_body(current, state, fields):
     """One item of the bulk PUT; deviceType comes from the device record, which it must match."""
     body = {"deviceSN": current["deviceSN"], "deviceType": current.get("deviceType"), "provisionStatus": state}
@@ -343,71 +264,3 @@ def predicted(current, body):
             after[field] = body.get(field)
         after.update(provisionStatus="provisioned", provisionSubStatus="waiting")
     return after
-
-
-def progress(record):
-    """DONE, PENDING or INCOMPLETE for a provisioned device, from status and sub-status."""
-    status = (record or {}).get("provisionStatus")
-    if status == "incomplete":
-        return INCOMPLETE
-    if status == "provisioned" and record.get("provisionSubStatus") in (None, ""):
-        return DONE
-    if status == "provisioned" and record.get("provisionSubStatus") == "provisioningtoolong":
-        return INCOMPLETE
-    return PENDING
-
-
-def serial_filter(serials):
-    """The serials to send as a deviceSN filter, or None to list every device in one call."""
-    serials = sorted(set(serials))
-    if not serials or len(",".join(serials)) > MAX_SERIAL_FILTER_CHARS:
-        return None
-    return serials
-
-
-def index_by_serial(records, serials=None):
-    """Records keyed by deviceSN, keeping only ``serials`` (servers may ignore the filter)."""
-    wanted = set(serials) if serials is not None else None
-    found = {}
-    for record in records:
-        if isinstance(record, dict) and record.get("deviceSN") and (wanted is None or record["deviceSN"] in wanted):
-            found[record["deviceSN"]] = record
-    return found
-
-
-def serials_named_in(message, serials):
-    """The serials of a rejected chunk that an error message names (FortiZTP names the first bad one)."""
-    text = str(message or "")
-    return [serial for serial in serials if serial in text]
-
-
-def wait_provisioned(client, serials, timeout, interval, records=None, on_poll=None, clock=None, pause=None):
-    """Poll FortiZTP until none of ``serials`` is still being provisioned; returns serial -> record.
-
-    The one provisioning wait of the collection (the fortiztp_device module, the site's FortiZTP
-    step). One listing of the serials still pending per poll; ``records`` just read count as the
-    first poll, so a wait on settled devices makes no call. ``on_poll(counts, total)`` runs after
-    each poll with ``{DONE, PENDING, INCOMPLETE}`` counts; a wait still pending after ``timeout``
-    seconds raises polling.WaitTimeout (its ``last``: the records): the caller decides what that becomes.
-    """
-    records = dict((s, (records or {}).get(s)) for s in serials)
-    polls = []
-
-    def pending():
-        return [s for s in serials if progress(records[s]) == PENDING]
-
-    def fetch():
-        if polls or any(records[s] is None for s in serials):
-            records.update(index_by_serial(client.list_devices(serials=serial_filter(pending())), pending()))
-        polls.append(True)
-        return records
-
-    def report(current, elapsed):
-        if on_poll:
-            counts = dict.fromkeys((DONE, PENDING, INCOMPLETE), 0)
-            for serial in serials:
-                counts[progress(current[serial])] += 1
-            on_poll(counts, len(serials))
-
-    return poll(fetch, lambda current: not pending(), timeout, interval, on_poll=report, clock=clock, pause=pause,
-                describe=lambda current: "FortiZTP still provisioning %s" % ", ".join(pending()))

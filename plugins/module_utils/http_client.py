@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one HTTP layer of breakwater.ztp: retries, TLS, errors and secrets, handled once.
 
+When to retry is the policy of http_retry.py; the error raised is api_error.ApiError.
+
 Every module, inventory plugin and role of the collection talks HTTP through
 :class:`HttpClient`; no other file imports requests.
 """
@@ -10,11 +12,8 @@ Every module, inventory plugin and role of the collection talks HTTP through
 from __future__ import annotations
 
 import copy
-import email.utils
 import json as jsonlib
-import random
 import threading
-import time
 import traceback
 from urllib.parse import quote
 
@@ -27,51 +26,16 @@ except ImportError:  # pragma: no cover - exercised only without requests
     HAS_REQUESTS = False
     REQUESTS_IMPORT_ERROR = traceback.format_exc()
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_retry import (
+    IDEMPOTENT_METHODS, RETRYABLE_STATUSES, backoff_delay, parse_retry_after, post_with_read_back,
+)
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import sleep as polling_sleep
 from ansible_collections.breakwater.ztp.plugins.module_utils.version import COLLECTION_VERSION
 
 USER_AGENT = "breakwater.ztp/%s" % COLLECTION_VERSION
-RETRYABLE_STATUSES = frozenset((429, 502, 503, 504))
-# Methods that may be repeated after a 5xx or a dropped connection without changing the outcome.
-IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
-MAX_RETRY_AFTER = 60.0
-MAX_BACKOFF = 30.0
-BACKOFF_BASE = 0.5
 REDACTED = "********"
 MAX_REAUTHENTICATIONS = 5
-
-
-class ApiError(Exception):
-    """Any failed API call: a non-2xx answer, or no answer at all (status None)."""
-
-    def __init__(self, status, code, message, details=None, method=None, path=None, resource=None):
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details if details is not None else {}
-        self.method = method
-        self.path = path
-        self.resource = resource
-        super(ApiError, self).__init__(self.__str__())
-
-    def __str__(self):
-        where = " ".join(p for p in (self.method, self.path) if p)
-        status = "HTTP %s" % self.status if self.status is not None else "no response"
-        text = "%s: %s %s: %s" % (where or "request", status, self.code, self.message)
-        if self.resource:
-            text += " (resource: %s)" % self.resource
-        return text
-
-    def to_dict(self):
-        return {
-            "status": self.status,
-            "code": self.code,
-            "message": self.message,
-            "details": self.details,
-            "method": self.method,
-            "path": self.path,
-            "resource": self.resource,
-        }
 
 
 class Response(object):
@@ -96,29 +60,6 @@ class Response(object):
             return None
 
 
-def parse_retry_after(value, now=None):
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date), or None."""
-    if not value:
-        return None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
-            return None
-        if when is None:
-            return None
-        seconds = when.timestamp() - (time.time() if now is None else now)
-    return max(0.0, min(seconds, MAX_RETRY_AFTER))
-
-
-def backoff_delay(attempt, base=BACKOFF_BASE, cap=MAX_BACKOFF):
-    """Exponential backoff with full jitter: uniform in [0, min(cap, base * 2**attempt)]."""
-    return random.uniform(0, min(cap, base * (2 ** attempt)))
-
-
 def _never_sent(exc):
     """True when the request provably never reached the server, so even a POST may be retried."""
     if isinstance(exc, requests.exceptions.ConnectTimeout):
@@ -127,13 +68,6 @@ def _never_sent(exc):
         text = repr(exc)
         return "NewConnectionError" in text or "Connection refused" in text
     return False
-
-
-def may_have_been_processed(exc):
-    """True for the failures after which a POST may or may not have taken effect: 5xx, no answer."""
-    if exc.status is None:
-        return exc.code in ("CONNECTION_ERROR", "TIMEOUT")
-    return exc.status in (500, 502, 503, 504)
 
 
 def path_segment(value):
@@ -304,29 +238,8 @@ class HttpClient(object):
                         method, path, resource)
 
     def post_with_read_back(self, items, send, still_to_do):
-        """The one rule for a POST that is not safe to repeat (a create, a bulk write).
-
-        Returns (the items a read-back found done, the last answer; ``{}`` when a read-back found
-        everything done). ``send(items)`` posts; after a failure the service may have processed
-        (:func:`may_have_been_processed`), ``still_to_do(items)`` reads the state back and returns
-        what has not taken effect: only that is sent again, up to ``retries`` times. ``items`` None
-        means "all" to the endpoint. Any other failure is raised at once.
-        """
-        done = []
-        attempt = 0
-        while True:
-            try:
-                return done, send(items)
-            except ApiError as exc:
-                if not may_have_been_processed(exc) or attempt >= self.retries:
-                    raise
-            self.sleep(backoff_delay(attempt))
-            attempt += 1
-            left = still_to_do(items)
-            done += [i for i in (items or []) if i not in left]
-            if not left:
-                return done, {}
-            items = left
+        """:func:`http_retry.post_with_read_back` with this client's retries and sleep."""
+        return post_with_read_back(items, send, still_to_do, self.retries, self.sleep)
 
     def create(self, path, body, find, resource=None):
         """POST ``body`` creating one object, under :meth:`post_with_read_back`'s rule.

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import poll
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, fail_on_missing_requests
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import fail_on_missing_requests
 # InputError is defined beside the shared input checks; importers of resource.InputError keep working.
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_options
 

@@ -10,9 +10,8 @@ the executor (site_apply) does the plan in bulk. No I/O.
 from __future__ import annotations
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.configs import HAS_CONFIG_STATUSES
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
-    desired_fields, fortimanager_oids_by_serial, misplacement,
-)
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import desired_fields, fortimanager_oids_by_serial
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_placement import misplacement, whereabouts
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import fortinet_devices, not_in_run
 
@@ -50,10 +49,12 @@ def fortiztp_placement(site, fortimanagers):
         return dict(desired_fields(dict(spec, options=dict(options, fortimanager=None))), fortiManagerOid=None), names
 
 
-def fortiztp_misplacement(site, record, fortimanagers):
-    """Why a Fortinet unit is not where the site wants it (where it is, where it goes), or None."""
-    fields, names = fortiztp_placement(site, fortimanagers)
-    return misplacement(record, "provisioned", fields, names)
+def fortiztp_columns(record, fields, names):
+    """A Fortinet unit's FortiZTP columns of the plan and the report, from its FortiZTP ``record`` and the
+    site's :func:`fortiztp_placement`: where FortiZTP has it (``fortiztp_placement``), and why that is
+    not where the site wants it, naming where it goes (``fortiztp``; None when it is)."""
+    return {"fortiztp": misplacement(record, "provisioned", fields, names),
+            "fortiztp_placement": whereabouts(record, names)}
 
 
 def manifest_changes(site, manifest):
@@ -128,9 +129,10 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None, fo
         elif stale_config(current, template, template_versions):
             actions.append(REGENERATE_CONFIG)
             reasons.append(stale_config(current, template, template_versions))
-        misplaced = None
+        columns = {}
         if device["hostname"] in fortinet:
-            misplaced = misplacement(fortiztp_records.get(device["serial_number"]), "provisioned", fields, names)
+            columns = fortiztp_columns(fortiztp_records.get(device["serial_number"]), fields, names)
+        misplaced = columns.get("fortiztp")
         if misplaced:
             actions.append(PROVISION_FORTIZTP)
             reasons.append(misplaced)
@@ -142,8 +144,7 @@ def plan_site(site, devices, manifest, fortiztp_records=None, templates=None, fo
             "serial_number": device["serial_number"], "id": current.get("id"), "status": status,
             "actions": actions, "reason": "; ".join(reasons) if reasons else "online, nothing to do",
         }
-        if device["hostname"] in fortinet:
-            row["fortiztp"] = misplaced  # where FortiZTP has it, when that is not where the site wants it
+        row.update(columns)
         if REPLACE_SERIAL in actions and device["hostname"] in fortinet and \
                 misplacement(fortiztp_records.get(have_serial), "unprovisioned", {}):
             row["unprovision_serial"] = have_serial  # the unit swapped out leaves its FortiManager

@@ -94,13 +94,19 @@ def wave_results(waves, rows):
     return results
 
 
+def fortiztp_columns(row):
+    """A plan row's FortiZTP columns that the report shows: where FortiZTP has a Fortinet unit
+    (``fortiztp_placement``) and, only when that is not where the site wants it, why (``fortiztp``)."""
+    return dict((key, row[key]) for key in ("fortiztp", "fortiztp_placement") if row.get(key))
+
+
 def build_report(site, manifest, events, play_hosts, error=None, plan=None, fortiztp_enabled=True, models=None,
                  waves=None, fortiztp=None, held=None):
     """The rollout report: per device its status, reason and timings, counts, and the result.
 
     ``result`` is ``failed`` on an error, or when a host of the play is not online or, for a Fortinet
-    unit, not where the site wants it in FortiZTP (``fortiztp``: hostname -> why it is not, or None,
-    from the plan's rows). Else it is ``partial`` when the run's inventory (``held``: its device
+    unit, not where the site wants it in FortiZTP (``fortiztp``: hostname ->
+    its :func:`fortiztp_columns`, from the plan's rows). Else it is ``partial`` when the run's inventory (``held``: its device
     hostnames, every wave's) lacks some of the manifest's devices (``not_in_run``, not rolled out by
     this run), and ``success`` only when it held them all. With a ``plan`` (check mode) the result is
     ``plan`` and each row carries the planned actions.
@@ -133,8 +139,7 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
                         "config_generated": seen.get("config_generated") or seen.get("config_failed"),
                         "deployment_started": started, "settled": settled, "deploy_seconds": deploy_seconds},
         }
-        if fortiztp.get(device.get("hostname")):
-            row["fortiztp"] = fortiztp[device["hostname"]]  # only when the unit is not where the site wants it
+        row.update(fortiztp.get(device.get("hostname")) or {})
         model = (models or {}).get(device.get("hostname"))
         if model:
             row["model_detected"] = model
@@ -152,8 +157,7 @@ def build_report(site, manifest, events, play_hosts, error=None, plan=None, fort
                          "planned_reason": row["reason"],
                          "timings": dict.fromkeys(("serial_registered", "config_generated", "deployment_started",
                                                    "settled", "deploy_seconds"))})
-            if row.get("fortiztp"):
-                rows[-1]["fortiztp"] = row["fortiztp"]
+            rows[-1].update(fortiztp_columns(row))
             counts[row["status"]] = counts.get(row["status"], 0) + 1
     missing = not_in_run(manifest, held or []) if manifest.get("devices") else list((plan or {}).get("not_in_run") or [])
     if plan is not None:

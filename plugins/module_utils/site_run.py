@@ -5,18 +5,19 @@
 
 Each function takes the clients (BreakwaterClient, FortiZTPClient) as arguments and does no
 HTTP of its own; the rules it applies live in the site_* modules, :mod:`configs` and
-:mod:`fortiztp_devices`. The site plugins call these; the unit tests call them with fakes.
+:mod:`fortiztp_provisioning`. The site plugins call these; the unit tests call them with fakes.
 """
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor, wait
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import configs, fortiztp_devices, site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import configs, fortiztp_provisioning, site_checks
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_progress
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import (
-    DONE, INCOMPLETE, PENDING, index_by_serial, script_by_name, serial_filter, split_list,
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import script_by_name, split_list
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_provisioning import (
+    DONE, INCOMPLETE, PENDING, index_by_serial, serial_filter,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.health import assess_services
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import deploy_manifest, find_manifest
@@ -171,7 +172,7 @@ def generate_configs(client, manifest, hostnames, force, timeout, interval, on_p
 
 # --- FortiZTP ----------------------------------------------------------------------------------
 def wait_provisioned(client, serials, timeout, interval, records=None, on_poll=None):
-    """The site's FortiZTP wait (fortiztp_devices.wait_provisioned): returns the records of ``serials``;
+    """The site's FortiZTP wait (fortiztp_provisioning.wait_provisioned): returns the records of ``serials``;
     a progress line per poll, a timeout fails the step."""
     def report(counts, total):
         if on_poll:
@@ -179,7 +180,7 @@ def wait_provisioned(client, serials, timeout, interval, records=None, on_poll=N
                                                              "incomplete": counts[INCOMPLETE]}, total, "provisioned"))
 
     try:
-        return fortiztp_devices.wait_provisioned(client, serials, timeout, interval, records=records, on_poll=report)
+        return fortiztp_provisioning.wait_provisioned(client, serials, timeout, interval, records=records, on_poll=report)
     except WaitTimeout as exc:
         raise TaskFailure("FortiZTP provisioning: %s" % exc, changed=True)
 

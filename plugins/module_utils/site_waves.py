@@ -11,6 +11,10 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.resource import Inp
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import problem
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_planning import ACTIONS, DEPLOY, SERIAL_ACTIONS
 
+# The variables these rules read, as users write them: site_vars.SITE_VARIABLES lists them under these
+# names, and every message here names them through these constants.
+WAVES, WAVE_SIZE, ONLY_WAVE, MAX_FAILURES = "rollout_waves", "rollout_wave_size", "rollout_wave", "rollout_max_failures"
+
 
 def plan_waves(devices, wave_members=None, wave_size=None, only_wave=None):
     """(waves, problems, warnings): the site's devices cut into waves, rolled out in order.
@@ -25,7 +29,7 @@ def plan_waves(devices, wave_members=None, wave_size=None, only_wave=None):
     problems, warnings = [], []
     names = [d["hostname"] for d in devices]
     if wave_members and wave_size:
-        problems.append(problem("rollout_wave_size", "%s: set rollout_waves or rollout_wave_size, not both" % wave_size))
+        problems.append(problem(WAVE_SIZE, "%s: set %s or %s, not both" % (wave_size, WAVES, WAVE_SIZE)))
     if wave_members:
         placed, waves = set(), []
         for number, (pattern, matched) in enumerate(wave_members, start=1):
@@ -33,15 +37,15 @@ def plan_waves(devices, wave_members=None, wave_size=None, only_wave=None):
             hosts = [name for name in names if name in matched and name not in placed]
             placed.update(hosts)
             if not hosts:
-                warnings.append("rollout_waves[%d] (%s) matches no device of the site that an earlier wave does "
-                                "not hold: wave %d has nothing to do" % (number - 1, pattern, number))
+                warnings.append("%s[%d] (%s) matches no device of the site that an earlier wave does "
+                                "not hold: wave %d has nothing to do" % (WAVES, number - 1, pattern, number))
             waves.append({"number": number, "pattern": pattern, "hosts": hosts})
         left = [name for name in names if name not in placed]
         if left:
-            problems.append(problem("rollout_waves", "%s in no wave (a last wave 'all' takes the rest)" % ", ".join(left)))
+            problems.append(problem(WAVES, "%s in no wave (a last wave 'all' takes the rest)" % ", ".join(left)))
     elif wave_size is not None:
         try:
-            check_least("rollout_wave_size", wave_size)
+            check_least(WAVE_SIZE, wave_size)
         except InputError as exc:
             problems.append(str(exc))
             wave_size = len(names) or 1
@@ -50,7 +54,7 @@ def plan_waves(devices, wave_members=None, wave_size=None, only_wave=None):
     else:
         waves = [{"number": 1, "pattern": None, "hosts": names}]
     if only_wave is not None and not 1 <= only_wave <= len(waves):
-        problems.append(problem("rollout_wave", "%s: the site has %d wave(s), numbered from 1" % (only_wave, len(waves))))
+        problems.append(problem(ONLY_WAVE, "%s: the site has %d wave(s), numbered from 1" % (only_wave, len(waves))))
     for wave in waves:
         wave["run"] = only_wave is None or wave["number"] == only_wave
     return waves, problems, warnings
@@ -160,7 +164,7 @@ def config_failures(plan, wave, failures, max_failures, prefix=""):
         for f in failures))
     if not tolerated(failures, max_failures):
         return message + stopping(plan, wave), None
-    return None, message + " (within rollout_max_failures %d: the others go on)" % max_failures
+    return None, message + " (within %s %d: the others go on)" % (MAX_FAILURES, max_failures)
 
 
 def wave_gate(plan, wave, undeployed, max_failures, prefix=""):
@@ -172,6 +176,6 @@ def wave_gate(plan, wave, undeployed, max_failures, prefix=""):
     failures = wave_failures(plan, wave, undeployed)
     if tolerated(failures, max_failures):
         return None
-    return "%s%d device(s) not online (rollout_max_failures %d): %s%s" % (
-        prefix, len(failures), max_failures, ", ".join(
+    return "%s%d device(s) not online (%s %d): %s%s" % (
+        prefix, len(failures), MAX_FAILURES, max_failures, ", ".join(
             "%s (%s: %s)" % (d["hostname"], d["status"], d["status_reason"]) for d in failures), stopping(plan, wave))

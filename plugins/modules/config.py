@@ -158,6 +158,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient, breakwater_argument_spec
 from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
     brief, generate_configs, plan_generation, save_configs, select_devices,
@@ -165,7 +166,6 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.configs import (
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import (
     ensure_directory, read_bytes, text_for_diff, write_atomically,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task

@@ -228,11 +228,13 @@ api_calls:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     BULK_CHUNK_SIZE, FortiZTPClient, fortiztp_module_kwargs,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices as plan
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_provisioning as provisioning
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_placement import needs_change
 from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import WaitTimeout, check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
@@ -285,7 +287,7 @@ class DeviceProvisioning(object):
         return dict((spec["serial"], plan.desired_fields(spec, fortimanagers, scripts)) for spec in specs)
 
     def list_devices(self, serials):
-        return plan.index_by_serial(self.client.list_devices(serials=plan.serial_filter(serials)), serials)
+        return provisioning.index_by_serial(self.client.list_devices(serials=provisioning.serial_filter(serials)), serials)
 
     def apply(self):
         specs = self.validate()
@@ -298,7 +300,7 @@ class DeviceProvisioning(object):
                       % (len(unknown), ", ".join(unknown)), unknown_serials=unknown)
 
         bodies = [plan.request_body(current[s], self.state, fields[s]) for s in serials
-                  if plan.needs_change(current[s], self.state, fields[s])]
+                  if needs_change(current[s], self.state, fields[s])]
         changed = [body["deviceSN"] for body in bodies]
         self.result["changed_devices"] = changed
         self.result["changed"] = bool(changed)
@@ -311,7 +313,7 @@ class DeviceProvisioning(object):
             rejected = self.send(bodies)
             watch = set(changed)
             if self.params["wait"] and self.state == "provisioned":
-                watch |= set(s for s in serials if plan.progress(current[s]) == plan.PENDING)
+                watch |= set(s for s in serials if provisioning.progress(current[s]) == provisioning.PENDING)
             if watch:
                 after.update(self.list_devices(sorted(watch)))
             self.report_rejected(bodies, rejected, after, fields)
@@ -334,7 +336,7 @@ class DeviceProvisioning(object):
             if error is None:
                 continue
             chunk_serials = [b["deviceSN"] for b in chunk]
-            named = plan.serials_named_in(error.message, chunk_serials)
+            named = provisioning.serials_named_in(error.message, chunk_serials)
             for serial in named:
                 rejected[serial] = error
             rest = [b for b in chunk if b["deviceSN"] not in named]
@@ -364,7 +366,7 @@ class DeviceProvisioning(object):
             serial = body["deviceSN"]
             if serial not in rejected:
                 continue
-            if not plan.needs_change(after.get(serial), self.state, fields[serial]):
+            if not needs_change(after.get(serial), self.state, fields[serial]):
                 continue  # the read-back shows it applied after all
             error = rejected[serial]
             self.result["failed_devices"].append({
@@ -375,22 +377,22 @@ class DeviceProvisioning(object):
         self.result["changed"] = bool(self.result["changed_devices"])
 
     def wait(self, serials, records):
-        """Wait until no device is pending (fortiztp_devices.wait_provisioned), bounded by wait_timeout;
+        """Wait until no device is pending (fortiztp_provisioning.wait_provisioned), bounded by wait_timeout;
         the devices still pending then are reported, not raised."""
         try:
-            records = plan.wait_provisioned(self.client, serials, self.params["wait_timeout"],
-                                            self.params["poll_interval"], records=records, clock=self.clock,
-                                            pause=self.pause)
+            records = provisioning.wait_provisioned(self.client, serials, self.params["wait_timeout"],
+                                                    self.params["poll_interval"], records=records, clock=self.clock,
+                                                    pause=self.pause)
         except WaitTimeout as exc:
             records = exc.last
         for serial in serials:
             record = records[serial]
-            state = plan.progress(record)
-            if state == plan.DONE:
+            state = provisioning.progress(record)
+            if state == provisioning.DONE:
                 continue
             entry = {"serial": serial, "status": record.get("provisionStatus"),
                      "sub_status": record.get("provisionSubStatus"), "message": record.get("message")}
-            self.result["incomplete_devices" if state == plan.INCOMPLETE else "pending_devices"].append(entry)
+            self.result["incomplete_devices" if state == provisioning.INCOMPLETE else "pending_devices"].append(entry)
         return records
 
     def check_outcome(self):

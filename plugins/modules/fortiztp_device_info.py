@@ -100,7 +100,8 @@ api_calls:
   type: int
 """
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import DEVICE_FIELDS, serial_filter
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import DEVICE_FIELDS
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_provisioning import serial_filter
 from ansible_collections.breakwater.ztp.plugins.module_utils.info import run_info_module
 
 

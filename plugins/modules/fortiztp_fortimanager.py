@@ -100,9 +100,9 @@ api_calls:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import address_problem, as_oid, script_by_name, split_list
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
     ApiResource, InputError, TaskFailure, resource_task, run_task,
 )

@@ -111,9 +111,9 @@ api_calls:
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import script_by_name
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import ApiResource, InputError, resource_task, run_task
 
 UPLOAD_FORMATS = ("text", "multipart", "json")

@@ -124,10 +124,9 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
-    REFRESH_MARGIN, FortiZTPClient, fortiztp_module_kwargs,
-)
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.forticloud_auth import REFRESH_MARGIN
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, fortiztp_module_kwargs
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, run_task
 
 

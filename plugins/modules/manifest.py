@@ -152,10 +152,11 @@ api_calls:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import (
     BreakwaterClient, breakwater_argument_spec,
 )
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError, api_path
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import api_path
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import (
     create_manifest_once, find_manifest, wait_for_deployment, walk_status,
 )

@@ -230,8 +230,8 @@ api_calls:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient, breakwater_argument_spec
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, chunks, run_task
 from ansible_collections.breakwater.ztp.plugins.module_utils.serials import (

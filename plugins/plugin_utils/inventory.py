@@ -28,7 +28,8 @@ except ImportError:  # ansible-core < 2.19: a plain str is already trusted
     def trust_as_template(value):
         return value
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import HAS_REQUESTS, ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import HAS_REQUESTS
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError, check_transport
 
 _NOT_IN_GROUP_NAME = re.compile(r"[^a-z0-9_]+")

@@ -20,10 +20,10 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_groups

@@ -23,6 +23,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import Input
 from ansible_collections.breakwater.ztp.plugins.module_utils.limits import check_least
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import check_wait_options
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_groups import is_device
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_waves import MAX_FAILURES, ONLY_WAVE, WAVE_SIZE, WAVES
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
     FORTIZTP_ARGUMENT_SPEC, FORTIZTP_REQUIRED_ONE_OF, FORTIZTP_REQUIRED_TOGETHER,
 )
@@ -144,19 +145,19 @@ SITE_VARIABLES = {
                                      "Seconds to wait for the deployment to end."),
     "rollout_poll_interval": Variable("int", 10, ("rollout",),
                                       "Seconds between two polls of the manifest while it deploys."),
-    "rollout_waves": Variable("list", None, ("rollout", "site_report", "scan_sheet"),
-                              "Waves, rolled out in order: each an inventory pattern or group (C(floor_a_firewalls), C(sw-prod-0[1:2]), "
-                              "C(all)); a device is in the first wave that matches it, and every device must be in one. Each wave gets its "
-                              "configs, FortiZTP provisioning, deployment and check before the next starts.", elements="str"),
-    "rollout_wave_size": Variable("int", None, ("rollout", "site_report", "scan_sheet"),
-                                  "Instead of O(rollout_waves): waves of this many devices, in inventory order."),
-    "rollout_wave": Variable(
+    WAVES: Variable("list", None, ("rollout", "site_report", "scan_sheet"),
+                    "Waves, rolled out in order: each an inventory pattern or group (C(floor_a_firewalls), C(sw-prod-0[1:2]), "
+                    "C(all)); a device is in the first wave that matches it, and every device must be in one. Each wave gets its "
+                    "configs, FortiZTP provisioning, deployment and check before the next starts.", elements="str"),
+    WAVE_SIZE: Variable("int", None, ("rollout", "site_report", "scan_sheet"),
+                        "Instead of O(rollout_waves): waves of this many devices, in inventory order."),
+    ONLY_WAVE: Variable(
         "int", None, ("rollout",),
         "Roll out this wave only (numbered from 1), for example one job per wave in an AWX workflow with an approval "
         "between them. The site's manifest and serials are still brought up to date as a whole."),
-    "rollout_max_failures": Variable("int", 0, ("rollout",),
-                                     "Failed devices a wave may have (configs or deployment) and the next waves still start; more stop them. "
-                                     "The run still fails unless every device ends online."),
+    MAX_FAILURES: Variable("int", 0, ("rollout",),
+                           "Failed devices a wave may have (configs or deployment) and the next waves still start; more stop them. "
+                           "The run still fails unless every device ends online."),
     "rollout_wave_pause": Variable("int", 0, ("rollout",),
                                    "Seconds to wait after a wave has come online before the next one starts."),
     "rollout_cable_schedule": Variable("bool", True, ("rollout", "site_report"),
@@ -276,7 +277,7 @@ def check_waits(site):
 
 def check_counts(site):
     """Counts out of their range (limits.check_least); before any write."""
-    for name, least in (("rollout_max_failures", 0), ("rollout_wave_pause", 0), ("configs_download_workers", 1),
+    for name, least in ((MAX_FAILURES, 0), ("rollout_wave_pause", 0), ("configs_download_workers", 1),
                         ("rollout_lock_wait", 0)):
         check_least(name, site[name], least)
 

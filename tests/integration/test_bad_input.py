@@ -210,7 +210,7 @@ def playbook(cases):
 
 
 def cache_file_name(lab):
-    """The token cache's file name for the lab's API user (as fortiztp.TokenCache names it)."""
+    """The token cache's file name for the lab's API user (as token_cache.TokenCache names it)."""
     key = "\0".join((lab.api_id, lab.auth_url.rstrip("/"), "fortiztp"))
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + ".json"
 

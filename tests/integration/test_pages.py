@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -57,11 +58,12 @@ def printed_qr_codes(tmp_path: Path, page: Path) -> tuple[list[str], int]:
 
 
 class Rows(HTMLParser):
-    """The timeline's device rows of a DOM dump: per row its attributes (data-name, data-status, hidden)."""
+    """The timeline's device rows of a DOM dump: per row its attributes (data-name, data-status, hidden) and
+    the text of its FortiZTP cell (``fortiztp``, as a person reads it)."""
 
     def __init__(self):
         super().__init__()
-        self.rows, self.forms, self.output, self._in_output = [], [], "", False
+        self.rows, self.forms, self.output, self._in = [], [], "", None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
@@ -69,14 +71,21 @@ class Rows(HTMLParser):
             self.rows.append(attributes)
         elif tag == "form":
             self.forms.append(attributes)
-        self._in_output = tag == "output"
+        if tag == "output":
+            self._in = "output"
+        elif tag == "td" and attributes.get("class") == "fortiztp" and self.rows:
+            self._in = "fortiztp"
+            self.rows[-1]["fortiztp"] = ""
 
     def handle_endtag(self, tag):
-        self._in_output = False
+        if tag in ("output", "td"):
+            self._in = None
 
     def handle_data(self, data):
-        if self._in_output:
+        if self._in == "output":
             self.output += data
+        elif self._in == "fortiztp":
+            self.rows[-1]["fortiztp"] += data
 
 
 def opened_report(tmp_path: Path, page: Path, query: str = "") -> tuple[Rows, float]:
@@ -117,6 +126,11 @@ def test_example_site_scan_sheet_and_report_as_a_person_sees_them(lab, tmp_path)
     assert sorted(row["data-name"] for row in rows.rows) == FLOOR_A
     assert all(row["data-status"] == "online" and "hidden" not in row for row in rows.rows)
     assert "hidden" not in rows.forms[0] and rows.output == "7 of 7 devices shown"  # the script ran
+    # Where FortiZTP has each Fortinet unit: on the site's FortiManager with its script, nothing to move.
+    fortiztp = dict((row["data-name"], row["fortiztp"]) for row in rows.rows)
+    assert [name for name, cell in sorted(fortiztp.items()) if cell] == ["ap-prod-01", "ap-prod-02", "fw-prod-01"]
+    assert re.fullmatch(r"provisioned in FortiZTP \(FortiManager FMG-VM0000000001 \(oid \d+\), default script\)",
+                        fortiztp["fw-prod-01"]), fortiztp
     assert seconds < OPENS_WITHIN, seconds
     # A link can open it filtered: the script hides the other rows.
     filtered, _seconds = opened_report(tmp_path, report, "?name=SW-PROD")

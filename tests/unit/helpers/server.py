@@ -304,9 +304,9 @@ class FakeForti(object):
 
 def fortiztp_worker(auth_url, cache_dir, api_id, password, barrier, results):
     """One 'fork' of an Ansible run: its own FortiCloudAuth on the shared cache dir (multiprocessing target)."""
-    from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
-        FortiCloudAuth, FortiZTPClient, TokenCache,
-    )
+    from ansible_collections.breakwater.ztp.plugins.module_utils.forticloud_auth import FortiCloudAuth
+    from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
+    from ansible_collections.breakwater.ztp.plugins.module_utils.token_cache import TokenCache
     auth = FortiCloudAuth(auth_url, "fortiztp", api_id=api_id, password=password,
                           cache=TokenCache(cache_dir, api_id, auth_url, "fortiztp"), timeout=10, retries=0)
     client = FortiZTPClient(auth, auth_url, timeout=10, retries=0)

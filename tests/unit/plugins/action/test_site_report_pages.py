@@ -9,7 +9,8 @@ from pathlib import Path
 
 from ansible_collections.breakwater.ztp.plugins.action.site_report import ActionModule
 from ansible_collections.breakwater.ztp.plugins.module_utils.scan_sheet import key_marker, scan_sheet, with_qr_codes
-from ansible_collections.breakwater.ztp.plugins.module_utils.site_results import build_report, run_index
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_planning
+from ansible_collections.breakwater.ztp.plugins.module_utils.site_results import build_report, fortiztp_columns, run_index
 from ansible_collections.breakwater.ztp.plugins.module_utils.timeline import timeline
 
 TEMPLATES = Path(__file__).resolve().parents[4] / "roles" / "rollout" / "templates"
@@ -74,3 +75,27 @@ def test_a_partial_report_and_index_name_the_devices_not_in_the_run():
     index = ActionModule.render(str(TEMPLATES / "rollout-index.html.j2"),
                                 {"rollout_index": run_index(None, "run-1", ["site_1"], "site_1", entry)})
     assert '<tr class="partial">' in index and "<td>sw-02, sw-03</td>" in index and "<code>run-1</code>" in index
+
+
+def test_the_report_shows_where_fortiztp_has_a_fortinet_unit_and_where_it_goes():
+    fortigate = {"id": "device_3", "hostname": "fw-01", "device_type": "fortigate_60f", "status": "online",
+                 "serial_number": "FGT60F0000000001", "status_reason": None}
+    elsewhere = {"deviceSN": "FGT60F0000000001", "provisionStatus": "provisioned", "provisionTarget": "FortiManager",
+                 "fortiManagerOid": 2, "useDefaultScript": False}
+    wanted = {"provisionTarget": "FortiManager", "fortiManagerOid": 1, "useDefaultScript": True}
+    names = {1: "FMG-VM0000000001", 2: "FMG-<b>9</b>"}
+    columns = site_planning.fortiztp_columns(elsewhere, wanted, names)  # as the plan's row holds them
+    data = build_report({"ztp_site_id": "site_1", "ztp_manifest_name": "Plant A"},
+                        dict(manifest(), devices=manifest()["devices"] + [fortigate]), [], ["fw-01"],
+                        fortiztp={"fw-01": fortiztp_columns(dict(columns, hostname="fw-01"))})
+    page = ActionModule.render(str(TEMPLATES / "rollout-report.html.j2"),
+                               {"rollout_report": data, "rollout_timeline": timeline(data)})
+    cell = page[page.index('<td class="fortiztp">', page.index('data-name="fw-01"')):]
+    cell = cell[:cell.index("</td>")]
+    assert "<th>FortiZTP</th>" in page
+    assert "provisioned in FortiZTP (FortiManager FMG-&lt;b&gt;9&lt;/b&gt; (oid 2), no default script)" in cell
+    assert ('<small class="mismatch">not where the site wants it: provisioned to FortiManager FMG-&lt;b&gt;9&lt;/b&gt; '
+            "(oid 2), no default script, goes to FortiManager FMG-VM0000000001 (oid 1), default script</small>") in cell
+    # A switch is no Fortinet unit: its FortiZTP cell stays empty.
+    switch = page[page.index('data-name="sw-01"'):]
+    assert '<td class="fortiztp"></td>' in switch[:switch.index("</tr>")]

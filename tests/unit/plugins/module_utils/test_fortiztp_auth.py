@@ -20,10 +20,10 @@ import warnings
 
 import pytest
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import (
-    MAX_RELOGINS, REFRESH_MARGIN, RELOGIN_DELAY, FortiCloudAuth, FortiZTPClient, TokenCache,
-)
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.forticloud_auth import MAX_RELOGINS, REFRESH_MARGIN, RELOGIN_DELAY, FortiCloudAuth
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
+from ansible_collections.breakwater.ztp.plugins.module_utils.token_cache import TokenCache
 from ansible_collections.breakwater.ztp.tests.unit.helpers.server import (
     FakeForti, Reply, ScriptedServer, drop, fortiztp_worker,
 )

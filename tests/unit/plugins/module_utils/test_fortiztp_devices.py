@@ -4,6 +4,8 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices as plan
+from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_placement as placement
+from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_provisioning as provisioning
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError
 
 TARGET_OPTIONS = dict.fromkeys(plan.TARGET_OPTIONS)
@@ -101,25 +103,25 @@ def test_unknown_and_ambiguous_references_fail():
 def test_needs_change_compares_only_the_fields_set():
     current = record(status="provisioned", provisionTarget="FortiManager", fortiManagerOid=1,
                      externalControllerSn="FMG1", useDefaultScript=None)
-    assert not plan.needs_change(current, "provisioned", {"provisionTarget": "FortiManager", "fortiManagerOid": "1"})
-    assert not plan.needs_change(current, "provisioned", {"provisionTarget": "FortiManager", "useDefaultScript": False})
-    assert plan.needs_change(current, "provisioned", {"provisionTarget": "FortiManager", "fortiManagerOid": 2})
-    assert plan.needs_change(current, "provisioned", {"provisionTarget": "FortiGateCloud", "region": "eu"})
-    assert plan.needs_change(current, "unprovisioned", {})
+    assert not placement.needs_change(current, "provisioned", {"provisionTarget": "FortiManager", "fortiManagerOid": "1"})
+    assert not placement.needs_change(current, "provisioned", {"provisionTarget": "FortiManager", "useDefaultScript": False})
+    assert placement.needs_change(current, "provisioned", {"provisionTarget": "FortiManager", "fortiManagerOid": 2})
+    assert placement.needs_change(current, "provisioned", {"provisionTarget": "FortiGateCloud", "region": "eu"})
+    assert placement.needs_change(current, "unprovisioned", {})
 
 
 def test_misplacement_says_where_a_unit_is_and_where_it_goes():
     current = record(status="provisioned", provisionTarget="FortiManager", fortiManagerOid=2, useDefaultScript=True)
     names = {1: "FMG-A", 2: "FMG-B"}
     wanted = {"provisionTarget": "FortiManager", "fortiManagerOid": 1, "useDefaultScript": True}
-    assert plan.misplacement(current, "provisioned", wanted, names) == (
+    assert placement.misplacement(current, "provisioned", wanted, names) == (
         "provisioned to FortiManager FMG-B (oid 2), goes to FortiManager FMG-A (oid 1)")
-    assert plan.misplacement(current, "provisioned", dict(wanted, fortiManagerOid=2), names) is None
-    assert plan.misplacement(current, "provisioned", {"provisionTarget": "FortiGateCloud", "region": "eu"}, names) == (
+    assert placement.misplacement(current, "provisioned", dict(wanted, fortiManagerOid=2), names) is None
+    assert placement.misplacement(current, "provisioned", {"provisionTarget": "FortiGateCloud", "region": "eu"}, names) == (
         "provisioned to FortiManager FMG-B (oid 2), goes to FortiGateCloud, region eu")
-    assert plan.misplacement(current, "unprovisioned", {}, names) == (
+    assert placement.misplacement(current, "unprovisioned", {}, names) == (
         "provisioned in FortiZTP (FortiManager FMG-B (oid 2), default script), to be unprovisioned")
-    assert plan.misplacement(None, "provisioned", wanted, names) == (
+    assert placement.misplacement(None, "provisioned", wanted, names) == (
         "not listed in FortiZTP, goes to FortiManager FMG-A (oid 1), default script")
 
 
@@ -131,8 +133,8 @@ def test_misplacement_says_where_a_unit_is_and_where_it_goes():
     ("unprovisioned", "provisioned", True),
 ])
 def test_needs_change_by_status(status, state, expected):
-    assert plan.needs_change(record(status=status, provisionTarget="FortiSASE"), state,
-                             {"provisionTarget": "FortiSASE"}) is expected
+    assert placement.needs_change(record(status=status, provisionTarget="FortiSASE"), state,
+                                  {"provisionTarget": "FortiSASE"}) is expected
 
 
 def test_request_body_and_prediction():
@@ -149,34 +151,34 @@ def test_request_body_and_prediction():
 
 
 @pytest.mark.parametrize("fields, expected", [
-    ({"provisionStatus": "provisioned", "provisionSubStatus": None}, plan.DONE),
-    ({"provisionStatus": "provisioned", "provisionSubStatus": "waiting"}, plan.PENDING),
-    ({"provisionStatus": "provisioned", "provisionSubStatus": "provisioning"}, plan.PENDING),
-    ({"provisionStatus": "provisioned", "provisionSubStatus": "provisioningtoolong"}, plan.INCOMPLETE),
-    ({"provisionStatus": "incomplete", "provisionSubStatus": "provisioningtoolong"}, plan.INCOMPLETE),
-    ({"provisionStatus": "provisioned"}, plan.DONE),  # sub-status missing altogether
+    ({"provisionStatus": "provisioned", "provisionSubStatus": None}, provisioning.DONE),
+    ({"provisionStatus": "provisioned", "provisionSubStatus": "waiting"}, provisioning.PENDING),
+    ({"provisionStatus": "provisioned", "provisionSubStatus": "provisioning"}, provisioning.PENDING),
+    ({"provisionStatus": "provisioned", "provisionSubStatus": "provisioningtoolong"}, provisioning.INCOMPLETE),
+    ({"provisionStatus": "incomplete", "provisionSubStatus": "provisioningtoolong"}, provisioning.INCOMPLETE),
+    ({"provisionStatus": "provisioned"}, provisioning.DONE),  # sub-status missing altogether
 ])
 def test_progress(fields, expected):
-    assert plan.progress(fields) == expected
+    assert provisioning.progress(fields) == expected
 
 
 def test_serial_filter_falls_back_to_one_full_listing():
-    assert plan.serial_filter(["B", "A", "A"]) == ["A", "B"]
+    assert provisioning.serial_filter(["B", "A", "A"]) == ["A", "B"]
     many = ["FGT60FS%09d" % n for n in range(1000)]
-    assert plan.serial_filter(many) is None
-    assert plan.serial_filter([]) is None
+    assert provisioning.serial_filter(many) is None
+    assert provisioning.serial_filter([]) is None
 
 
 def test_index_by_serial_keeps_wanted_and_skips_junk():
     records = [record("A"), record("B"), None, {"deviceSN": None}, "junk"]
-    assert sorted(plan.index_by_serial(records, ["A"])) == ["A"]
-    assert sorted(plan.index_by_serial(records)) == ["A", "B"]
+    assert sorted(provisioning.index_by_serial(records, ["A"])) == ["A"]
+    assert sorted(provisioning.index_by_serial(records)) == ["A", "B"]
 
 
 def test_misc_helpers():
     assert plan.as_oid("12") == 12 and plan.as_oid(3) == 3 and plan.as_oid("FMG") is None and plan.as_oid(True) is None
     assert plan.split_list("a, b,,c") == ["a", "b", "c"] and plan.split_list(["a ", ""]) == ["a"]
-    assert plan.serials_named_in("Device B doesn't exist", ["A", "B"]) == ["B"]
+    assert provisioning.serials_named_in("Device B doesn't exist", ["A", "B"]) == ["B"]
 
 
 @pytest.mark.parametrize("value", ["10.0.0.10", "2001:db8::10", "fmg.example.com", "fmg-01", "fmg.example.com."])
@@ -195,3 +197,24 @@ def test_address_problem_accepts_addresses_and_host_names(value):
 ])
 def test_address_problem_names_why(value, reason):
     assert plan.address_problem(value) == reason
+
+
+@pytest.mark.parametrize("record, text", [
+    (None, "not listed in FortiZTP"),
+    ({"deviceSN": "FGT1", "provisionStatus": "unprovisioned", "provisionTarget": None}, "unprovisioned in FortiZTP"),
+    ({"deviceSN": "FGT1", "provisionStatus": "provisioned", "provisionTarget": "FortiManager", "fortiManagerOid": 2,
+      "useDefaultScript": True}, "provisioned in FortiZTP (FortiManager FMG-B (oid 2), default script)"),
+    ({"deviceSN": "FGT1", "provisionStatus": "provisioned", "provisionTarget": "FortiManager", "fortiManagerOid": 2,
+      "externalControllerIp": "10.0.0.10", "externalControllerSn": "FMG-B", "useDefaultScript": True},
+     "provisioned in FortiZTP (FortiManager FMG-B (oid 2), default script)"),
+    ({"deviceSN": "FGT1", "provisionStatus": "provisioned", "provisionTarget": "ExternalController",
+      "externalControllerIp": "10.0.0.10"},
+     "provisioned in FortiZTP (ExternalController, externalControllerIp 10.0.0.10, no default script)"),
+    ({"deviceSN": "FGT1", "provisionStatus": "provisioned", "provisionTarget": "FortiManager", "fortiManagerOid": 2,
+      "useDefaultScript": False, "scriptOid": 7},
+     "provisioned in FortiZTP (FortiManager FMG-B (oid 2), script oid 7, no default script)"),
+    ({"deviceSN": "FGT1", "provisionStatus": "incomplete", "provisionTarget": "FortiGateCloud", "region": "europe"},
+     "incomplete in FortiZTP (FortiGateCloud, region europe)"),
+])
+def test_whereabouts_says_status_target_fortimanager_and_script(record, text):
+    assert placement.whereabouts(record, {2: "FMG-B"}) == text

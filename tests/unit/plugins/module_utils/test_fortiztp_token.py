@@ -1,10 +1,10 @@
 """FortiCloudAuth.token(min_valid=...): the shared token is renewed when it expires too soon."""
 from __future__ import annotations
 
-from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp
+from ansible_collections.breakwater.ztp.plugins.module_utils import forticloud_auth
 
 
-class FakeAuth(fortiztp.FortiCloudAuth):
+class FakeAuth(forticloud_auth.FortiCloudAuth):
     def __init__(self, now):
         super(FakeAuth, self).__init__(api_id="user", password="pw", clock=lambda: now)
         self.answers = []
@@ -25,5 +25,5 @@ def test_token_reused_while_valid_and_renewed_within_min_valid():
 
 def test_min_valid_never_below_the_refresh_margin():
     auth = FakeAuth(now=1000.0)
-    auth.cache.write({"access_token": "old", "refresh_token": "r", "expires_at": 1000.0 + fortiztp.REFRESH_MARGIN - 1})
+    auth.cache.write({"access_token": "old", "refresh_token": "r", "expires_at": 1000.0 + forticloud_auth.REFRESH_MARGIN - 1})
     assert auth.token(min_valid=0) == "token-1"

@@ -21,10 +21,13 @@ import requests
 import yaml
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import http_client, version
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiCloudAuth, FortiZTPClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import (
-    BACKOFF_BASE, MAX_BACKOFF, MAX_RETRY_AFTER, ApiError, HttpClient, backoff_delay, parse_retry_after,
+from ansible_collections.breakwater.ztp.plugins.module_utils.forticloud_auth import FortiCloudAuth
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import HttpClient
+from ansible_collections.breakwater.ztp.plugins.module_utils.http_retry import (
+    BACKOFF_BASE, MAX_BACKOFF, MAX_RETRY_AFTER, backoff_delay, parse_retry_after,
 )
 from ansible_collections.breakwater.ztp.tests.unit.helpers.server import (
     Reply, ScriptedServer, drop, free_port, self_signed_certificate, tls_context,

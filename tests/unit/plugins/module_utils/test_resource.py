@@ -5,7 +5,7 @@ import itertools
 
 import pytest
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import (
     ApiResource, InputError, TaskFailure, chunks, run_task,
 )

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import pytest
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiCloudAuth, FortiZTPClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.forticloud_auth import FortiCloudAuth
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
 from ansible_collections.breakwater.ztp.tests.unit.helpers.server import Reply, ScriptedServer
 
 BW = "/api/v1/ztp"

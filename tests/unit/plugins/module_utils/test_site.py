@@ -24,7 +24,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.site_planning impor
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_progress import progress_line, status_counts
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_results import (
-    artifact, build_report, device_timings, failure_text, not_online_text, plan_text, summary_text,
+    artifact, build_report, device_timings, failure_text, fortiztp_columns, not_online_text, plan_text, summary_text,
 )
 
 
@@ -385,6 +385,8 @@ def test_plan_leaves_a_unit_on_the_site_target_with_its_script():
     records = {"FGT60F0000000001": dict(ON_SITE_TARGET, useDefaultScript=True)}
     plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
     assert row(plan, "fw-01")["actions"] == [] and row(plan, "fw-01")["fortiztp"] is None
+    assert row(plan, "fw-01")["fortiztp_placement"] == \
+        "provisioned in FortiZTP (FortiManager FMG-VM0000000001 (oid 1), default script)"
     # The same unit without the site's script is moved: the module's rule compares the script too.
     records = {"FGT60F0000000001": ON_SITE_TARGET}
     plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), records, fortimanagers=FORTIMANAGERS)
@@ -394,7 +396,7 @@ def test_plan_leaves_a_unit_on_the_site_target_with_its_script():
 
 def test_the_plan_and_the_module_share_the_placement_rule():
     """What the plan calls in place is what fortiztp_device, given the site's options, would not send."""
-    from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices
+    from ansible_collections.breakwater.ztp.plugins.module_utils import fortiztp_devices, fortiztp_placement
     options = site_planning.fortiztp_options(site(ztp_fortiztp_script="baseline"))
     spec = fortiztp_devices.device_specs(dict(options, serial="FGT60F0000000001"))[0]
     fields = fortiztp_devices.desired_fields(spec, fortiztp_devices.fortimanager_oids_by_serial(FORTIMANAGERS))
@@ -402,17 +404,29 @@ def test_the_plan_and_the_module_share_the_placement_rule():
         plan = plan_site(site(ztp_fortiztp_script="baseline"), DEVICES, manifest(), {"FGT60F0000000001": record},
                          fortimanagers=FORTIMANAGERS)
         assert (PROVISION_FORTIZTP in row(plan, "fw-01")["actions"]) == \
-            fortiztp_devices.needs_change(record, "provisioned", fields)
+            fortiztp_placement.needs_change(record, "provisioned", fields)
+
+
+def report_from_plan(record):
+    """The report of a rollout whose plan found the FortiGate's FortiZTP ``record``, as site_report builds it."""
+    plan = plan_site(site(), DEVICES, manifest(), {"FGT60F0000000001": record}, fortimanagers=FORTIMANAGERS)
+    columns = dict((r["hostname"], fortiztp_columns(r)) for r in plan["devices"])
+    return build_report(site(), manifest(), [], ["sw-01", "sw-02", "fw-01"], fortiztp=columns)
 
 
 def test_report_fails_a_site_whose_unit_is_online_but_on_another_fortimanager():
     reason = "provisioned to FortiManager FMG-VM0000000009 (oid 2), goes to FortiManager FMG-VM0000000001 (oid 1)"
-    report = build_report(site(), manifest(), [], ["sw-01", "sw-02", "fw-01"], fortiztp={"fw-01": reason})
+    report = report_from_plan(dict(ON_SITE_TARGET, fortiManagerOid=2))
     assert report["result"] == "failed"
     assert row(report, "fw-01")["fortiztp"] == reason
+    assert row(report, "fw-01")["fortiztp_placement"] == \
+        "provisioned in FortiZTP (FortiManager FMG-VM0000000009 (oid 2), no default script)"
     assert not_online_text(report) == "fw-01 (online: %s)" % reason
-    in_place = build_report(site(), manifest(), [], ["sw-01", "sw-02", "fw-01"], fortiztp={"fw-01": None})
+    in_place = report_from_plan(ON_SITE_TARGET)
     assert in_place["result"] == "success" and "fortiztp" not in row(in_place, "fw-01")
+    assert row(in_place, "fw-01")["fortiztp_placement"] == \
+        "provisioned in FortiZTP (FortiManager FMG-VM0000000001 (oid 1), no default script)"
+    assert "fortiztp_placement" not in row(in_place, "sw-01")  # not a Fortinet unit
 
 
 def test_plan_with_fortiztp_disabled_never_provisions():
@@ -694,6 +708,7 @@ def test_check_mode_report_of_a_new_site_shows_the_plan():
                   "planned": [REGISTER_SERIAL, GENERATE_CONFIG, PROVISION_FORTIZTP, DEPLOY],
                   "planned_reason": row(plan, "fw-01")["reason"],
                   "fortiztp": "not listed in FortiZTP, goes to FortiManager FMG-VM0000000001 (set up by this run)",
+                  "fortiztp_placement": "not listed in FortiZTP",
                   "timings": dict.fromkeys(("serial_registered", "config_generated", "deployment_started",
                                             "settled", "deploy_seconds"))}
     json.dumps(report)

@@ -17,7 +17,7 @@ import threading
 import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import configs, polling, site_run
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure
 
 # PUT status target -> the status the manifest must be in (as the lab enforces it).

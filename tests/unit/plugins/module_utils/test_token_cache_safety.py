@@ -12,8 +12,9 @@ import stat
 
 import pytest
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient, TokenCache
+from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError
+from ansible_collections.breakwater.ztp.plugins.module_utils.token_cache import TokenCache
 
 ENTRY = {"access_token": "acc-SECRET-1", "refresh_token": "ref-SECRET-1", "expires_at": 2e9}
 

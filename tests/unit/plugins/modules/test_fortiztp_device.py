@@ -5,8 +5,8 @@ import copy
 
 import pytest
 
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import DEVICE_FIELDS
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
 from ansible_collections.breakwater.ztp.plugins.modules import fortiztp_device
 from ansible_collections.breakwater.ztp.tests.unit.helpers.modules import run_module
 

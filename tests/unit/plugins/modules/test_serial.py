@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import copy
 
-from ansible_collections.breakwater.ztp.plugins.module_utils.http_client import ApiError
+from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.modules import serial
 from ansible_collections.breakwater.ztp.tests.unit.helpers.modules import run_module
 
