@@ -55,6 +55,7 @@ from tests.helpers.site import write_sites_inventory  # noqa: E402
 TARGETS = {"ratio": 1.5, "memory": 2 * 1024 ** 3}
 GIB = 1024.0 ** 3
 
+
 def cpu_seconds(children):
     """CPU time (user + system) so far of this process, or of its children that ended (and theirs)."""
     times = os.times()

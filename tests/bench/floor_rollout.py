@@ -207,7 +207,7 @@ def main(argv=None):
                                         lab.synthetic_sites(args.sites, args.devices), args.out, args.threads, **options)
                 results = [r["result"] for r in reports.values()]
                 print("%d sites in %.1f s: %d success" % (len(results), time.monotonic() - started,
-                                                           results.count("success")))
+                                                          results.count("success")))
                 return 0 if set(results) == {"success"} else 1
             manifest = lab.bw("GET", "/manifests/%s" % lab.synthetic(args.devices)).json()
             report = rollout(lab.url, lab.breakwater_token, lab.api_id, lab.password, manifest["site_id"],
