@@ -83,7 +83,7 @@ SITE_VARIABLES = {
     "ztp_devices": Variable(
         "list", None, ("rollout", "site_report", "scan_sheet", "serials", "configs", "fortiztp_provision"),
         "On a site host (one inventory host per site, instead of one per device): the site's devices, each "
-        "C({hostname, serial_number, device_type}) and optional C(groups), a list of group names that O(rollout_waves) "
+        "C({hostname, serial_number, device_type}) and optional C(groups), a list of group names that C(rollout_waves) "
         "patterns match (C(all) matches every device). Every entry is checked before any write; a hostname or serial "
         "twice is an error, and so is a site given both ways (a site host and device hosts).",
         elements="dict", defines_site=False),
