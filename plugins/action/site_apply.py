@@ -19,9 +19,10 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import check_counts, check_waits
 
-STEPS = ("manifest", "serials", "configs", "fortiztp", "deploy")
-# The steps a wave runs for its own devices; the manifest and the serials are the site's, whole.
+# The site's steps, brought up to date whole before the first wave; then the steps a wave runs for its own devices.
+SITE_STEPS = ("manifest", "serials")
 WAVE_STEPS = ("configs", "fortiztp", "deploy")
+STEPS = SITE_STEPS + WAVE_STEPS
 STEP_ACTIONS = {
     "serials": site_planning.SERIAL_ACTIONS,
     "configs": site_planning.CONFIG_ACTIONS,

@@ -9,6 +9,7 @@ import json
 import os
 
 import jinja2
+from ansible.errors import AnsibleError
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import scan_sheet
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
@@ -24,6 +25,8 @@ from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_lock import re
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_vars import SiteVariableError
 
 CABLE_SCHEDULE = "cable-schedule.pdf"
+ROLLOUT_TEMPLATES = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir, "roles", "rollout",
+                                 "templates")
 FOLDER = "rollout_report_dir"  # the variable named when the report cannot be written
 ARGUMENT_SPEC = dict(
     plan=dict(type="path"),
@@ -99,7 +102,7 @@ class ActionModule(SiteAction):
         report_json = os.path.join(folder, "rollout-report.json")
         report_html = os.path.join(folder, "rollout-report.html")
         changed = write_if_changed(report_json, (json.dumps(report, indent=2) + "\n").encode("utf-8"), FOLDER)
-        template = self._find_needle("templates", args["template"])
+        template = self.page_template(args["template"])
         if changed or not os.path.exists(report_html) or os.path.getmtime(report_html) < os.path.getmtime(template):
             # Else the same report through the same template: the page it gave is still current.
             page = self.render(template, {"rollout_report": report, "rollout_timeline": timeline(report)})
@@ -155,7 +158,7 @@ class ActionModule(SiteAction):
             waves = self.inventory_waves(state, task_vars)
         sheet = scan_sheet.scan_sheet(site, devices, waves, source)
         path = os.path.join(site["rollout_report_dir"], scan_sheet.SCAN_SHEET)
-        template = self._find_needle("templates", "scan-sheet.html.j2")
+        template = self.page_template("scan-sheet.html.j2")
         current = read_bytes(path, FOLDER)
         if current and scan_sheet.key_marker(sheet).encode("utf-8") in current and \
                 os.path.getmtime(path) >= os.path.getmtime(template):
@@ -216,9 +219,20 @@ class ActionModule(SiteAction):
                                            lambda entry: bool(entry.get("report_json")) and os.path.exists(
                                                os.path.join(index_dir, entry["report_json"])))
             write_if_changed(index_json, (json.dumps(index, indent=2) + "\n").encode("utf-8"), "ztp_output_dir")
-            page = self.render(self._find_needle("templates", "rollout-index.html.j2"), {"rollout_index": index})
+            page = self.render(self.page_template("rollout-index.html.j2"), {"rollout_index": index})
             write_if_changed(index_html, page.encode("utf-8"), "ztp_output_dir")
         return index_html
+
+    def page_template(self, name):
+        """The page template ``name``: the play's or role's own (``templates/``) first, else the rollout role's
+        (the task may run outside the role: breakwater.ztp.site_rollout's play over sites runs it directly)."""
+        try:
+            return self._find_needle("templates", name)
+        except AnsibleError:
+            shipped = os.path.join(ROLLOUT_TEMPLATES, name)
+            if os.path.exists(shipped):
+                return shipped
+            raise
 
     @staticmethod
     def render(path, context):

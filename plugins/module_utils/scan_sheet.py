@@ -3,8 +3,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The scan sheet: the printed page a technician scans serials from, one row per device in install order.
 
-Pure: the rows and their QR codes come from the site's devices and waves; the page is a template over
-``scan_sheet(...)``. Scanning a row's QR code (its hostname) then the unit's serial barcode gives the
+The rows and their QR codes come from the site's devices and waves (no I/O; the codes are kept per process
+and can be drawn ahead in a thread); the page is a template over ``scan_sheet(...)``. Scanning a row's QR code (its hostname) then the unit's serial barcode gives the
 ``hostname,serial_number`` lines that ``register_serials`` takes (``serials_csv``).
 """
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import threading
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import model_code
 
@@ -31,11 +32,29 @@ def natural_key(text):
     return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", str(text or "")) if part]
 
 
+# The codes drawn in this process, by text: drawing is ~2 ms a code (segno tries the eight masks), so a rollout
+# draws its devices' codes ahead, while it waits for the APIs (draw_ahead), and the report finds them here.
+_DRAWN = {}
+
+
 def qr_svg(text):
     """An inline ``<svg>`` of a (full-size, not Micro) QR code holding ``text``; sized by CSS (viewBox only)."""
     if segno is None:
         raise ImportError("the scan sheet needs the Python library segno (pip install segno)")
-    return segno.make(text, error="m", micro=False).svg_inline(scale=1, border=4, omitsize=True)
+    svg = _DRAWN.get(text)
+    if svg is None:
+        svg = _DRAWN[text] = segno.make(text, error="m", micro=False).svg_inline(scale=1, border=4, omitsize=True)
+    return svg
+
+
+def draw_ahead(texts):
+    """Draw the QR codes of ``texts`` in a background thread and return it (join it before the sheet is made).
+    Without segno, nothing: the sheet says why."""
+    texts = [CSV_HEADER] + list(texts)
+    thread = threading.Thread(target=lambda: [qr_svg(text) for text in texts] if segno is not None else None,
+                              name="scan-sheet-qr-codes", daemon=True)
+    thread.start()
+    return thread
 
 
 def sheet_rows(devices, waves=None):

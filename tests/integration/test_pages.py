@@ -104,7 +104,7 @@ def test_example_site_scan_sheet_and_report_as_a_person_sees_them(lab, tmp_path)
     assert rollout.rc == 0, rollout.output[-6000:]
     folder = out / "reports" / "site_floor_a"
     sheet, report = folder / "scan-sheet.html", folder / "rollout-report.html"
-    assert rollout.result("Write the report and publish its summary (AWX job artifacts)")["scan_sheet_html"] == \
+    assert rollout.result("Roll out the site and write its report")["scan_sheet_html"] == \
         str(sheet)
 
     # On demand: the same page (the rollout wrote it), so nothing changes; one read, no write.

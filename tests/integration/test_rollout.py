@@ -113,7 +113,7 @@ def test_rollout_of_the_example_site_then_rerun_unchanged(lab, tmp_path):
     assert "<style>" in html and html.count("<script>") == 1 and "<script " not in html
     assert "<link" not in html and "src=" not in html and "http://" not in html and "https://" not in html
     assert "SUCCESS" in html
-    stats = run.result("Write the report and publish its summary (AWX job artifacts)")
+    stats = run.result("Roll out the site and write its report")
     assert stats["ansible_stats"]["data"]["breakwater_ztp_rollout"]["counts"] == {"online": 7}
 
     # Second run: nothing changes, in Ansible's eyes and in the lab's (no write at all).

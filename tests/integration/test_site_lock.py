@@ -22,8 +22,7 @@ EXAMPLE = REPO / "examples" / "site_floor_a" / "hosts.yml"
 ROLLOUT = "playbooks/site_rollout.yml"
 SITE_ID, NAME = "site_floor_a", "Production Floor A"
 HELD = "site site_floor_a (manifest Production Floor A) is being rolled out by run "
-PLAN = "Plan the rollout (reads and checks everything, writes nothing)"
-DEPLOY = "Deploy, and wait until every device is online or failed"
+ROLLOUT_TASK = "Roll out the site and write its report"
 
 
 def site_manifests(lab):
@@ -55,7 +54,8 @@ def two_runs_at_once(lab, tmp_path, **extra):
 
 
 def deployed(run):
-    return any(r["task"] == DEPLOY and r["status"] == "changed" for r in run.records)
+    return any(step["step"] == "deploy" and step["changed"] for r in run.results(ROLLOUT_TASK)
+               for step in r["result"].get("steps", []))
 
 
 @pytest.mark.slow
@@ -74,8 +74,8 @@ def test_two_runs_at_once_on_a_new_site_make_one_manifest_and_deploy_each_device
     [first] = [r for r in runs if deployed(r)]
     [second] = [r for r in runs if r is not first]
     assert "waiting for the site: " + HELD in second.output
-    assert second.result(PLAN)["counts"] == {} and not second.changed_tasks
-    assert second.result(PLAN)["manifest"]["id"] == manifest["id"]
+    assert second.result(ROLLOUT_TASK)["counts"] == {} and not second.changed_tasks
+    assert second.result(ROLLOUT_TASK)["manifest"]["id"] == manifest["id"]
     # The lease is released: a third run has nothing to do and takes none (no lease file written).
     released = tmp_path / "out" / "locks" / "site_floor_a--Production_Floor_A.released"
     stamp = released.stat().st_mtime_ns
@@ -113,7 +113,7 @@ def test_two_runs_at_once_on_a_deployed_site_redeploy_a_failed_device_once(lab, 
         assert not other.changed_tasks
     else:
         # Or it started once the first had finished: nothing to do.
-        assert other.result(PLAN)["counts"] == {} and not other.changed_tasks
+        assert other.result(ROLLOUT_TASK)["counts"] == {} and not other.changed_tasks
     report = (tmp_path / "out" / "reports" / SITE_ID / "rollout-report.json").read_text()
     assert '"result": "success"' in report
 

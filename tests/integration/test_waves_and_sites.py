@@ -176,7 +176,7 @@ def test_two_sites_in_one_run_with_a_report_each_and_an_index(lab, tmp_path):
     page = (tmp_path / "out" / "reports" / "index.html").read_text()
     assert 'href="site_floor_b/rollout-report.html"' in page
     # The job's artifacts: one entry per site (AWX merges them).
-    task = "Write the report and publish its summary (AWX job artifacts)"
+    task = "Roll out the site and write its report"
     stats = [r["result"]["ansible_stats"] for r in run.results(task)]
     published = sorted(name for s in stats for name in s["data"]["breakwater_ztp_sites"])
     assert published == ["site_floor_a", "site_floor_b"]
@@ -258,7 +258,7 @@ def test_site_hosts_roll_out_each_site_whole_with_waves_over_the_devices_groups(
                               env={"BREAKWATER_URL": lab.url, "BREAKWATER_API_TOKEN": lab.breakwater_token,
                                    "ANSIBLE_INVENTORY_ENABLED": "breakwater.ztp.devices"})
     assert plugin_run.rc == 0 and plugin_run.changed_tasks == [], plugin_run.output[-4000:]
-    assert sorted(r["host"] for r in plugin_run.results("Write the report and publish its summary (AWX job artifacts)")) \
+    assert sorted(r["host"] for r in plugin_run.results("Roll out the site and write its report")) \
         == ["site_floor_a", "site_floor_b"]
     assert lab.counters()["writes"] == 0 and report(tmp_path, "site_floor_b")["result"] == "success"
 
@@ -299,7 +299,7 @@ def test_a_run_holding_part_of_a_site_is_partial_and_rollout_require_whole_site_
     assert "manifest Production Floor B: 1 device(s) not in this run's inventory: sw-prodb-02" in run.output
     page = (tmp_path / "out" / "reports" / "site_floor_b" / "rollout-report.html").read_text()
     assert "PARTIAL" in page and "Not in this run (1):" in page
-    task = "Write the report and publish its summary (AWX job artifacts)"
+    task = "Roll out the site and write its report"
     published = run.result(task)
     assert published["ansible_stats"]["data"]["breakwater_ztp_rollout"]["result"] == "partial"
     assert published["ansible_stats"]["data"]["breakwater_ztp_rollout"]["not_in_run"] == ["sw-prodb-02"]

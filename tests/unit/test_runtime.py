@@ -34,7 +34,7 @@ def test_site_plugins_are_action_plugins_with_docs():
     modules = set(os.listdir(os.path.join(ROOT, "plugins", "modules")))
     actions = set(os.listdir(os.path.join(ROOT, "plugins", "action")))
     site = sorted(name for name in modules if name.startswith("site_"))
-    assert site == ["site_apply.py", "site_inventory.py", "site_plan.py", "site_report.py"]
+    assert site == ["site_apply.py", "site_inventory.py", "site_plan.py", "site_report.py", "site_rollout.py"]
     assert sorted(name for name in actions if name.endswith(".py")) == site
 
 

@@ -6,6 +6,9 @@
 from __future__ import annotations
 
 import pytest
+import segno
+
+from ansible_collections.breakwater.ztp.plugins.module_utils import scan_sheet as sheets
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.scan_sheet import (
     CSV_HEADER, key_marker, natural_key, qr_svg, scan_sheet, sheet_rows, with_qr_codes,
@@ -100,3 +103,14 @@ def test_the_key_tells_whether_the_page_would_show_something_else():
 def test_odd_inputs_do_not_break_the_rows(devices):
     groups = sheet_rows(devices)
     assert len(groups) == 1 and len(groups[0]["rows"]) == len(devices)
+
+
+def test_codes_drawn_ahead_in_a_thread_are_the_codes_the_sheet_draws(monkeypatch):
+    monkeypatch.setattr(sheets, "_DRAWN", {})
+    expected = dict((text, segno.make(text, error="m", micro=False).svg_inline(scale=1, border=4, omitsize=True))
+                    for text in ("sw-ahead-01", "fw-ahead-01", sheets.CSV_HEADER))
+    sheets.draw_ahead(["sw-ahead-01", "fw-ahead-01"]).join()
+    assert sheets._DRAWN == expected  # the CSV header's code too: every sheet prints it
+    made = []
+    monkeypatch.setattr(sheets.segno, "make", lambda *a, **k: made.append(a))
+    assert sheets.qr_svg("sw-ahead-01") == expected["sw-ahead-01"] and made == []  # found, not drawn again
