@@ -69,7 +69,8 @@ class ActionModule(ActionBase):
             site["groups"] = sorted(name for name, members in groups.items()
                                     if name not in ("all", "ungrouped") and site["vars_from"] in members)
         for site in sites:
-            site.update(run=run, index_dir=index_dir, sites=sorted(report_dirs), device_count=len(site["hosts"]))
+            site.update(run=run, index_dir=index_dir, sites=site_groups.pack_names(sorted(report_dirs)),
+                        device_count=len(site["hosts"]))
             site["devices"] = site_groups.pack_devices(site) if "devices" in site else ""
             del site["hosts"]
         limited = left_out_by_limit(self._loader, groups, sites, task_vars.get("ansible_limit"))

@@ -13,6 +13,7 @@ from ansible.errors import AnsibleError
 
 from ansible_collections.breakwater.ztp.plugins.module_utils import scan_sheet
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_groups
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_results
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
@@ -195,7 +196,7 @@ class ActionModule(SiteAction):
     def stats(site_host, artifact):
         """The job's artifacts: ``breakwater_ztp_rollout`` for a run of one site; for a run of several,
         ``breakwater_ztp_sites``, one entry per site, merged as each site reports."""
-        if site_host and len(site_host.get("sites") or []) > 1:
+        if site_host and len(site_groups.unpack_names(site_host.get("sites"))) > 1:
             return {"data": {"breakwater_ztp_sites": {site_host["name"]: artifact}}, "per_host": False,
                     "aggregate": True}
         return {"data": {"breakwater_ztp_rollout": artifact}, "per_host": False, "aggregate": False}
@@ -214,7 +215,8 @@ class ActionModule(SiteAction):
                     previous = json.load(handle)
             except (IOError, OSError, ValueError):
                 previous = None
-            index = site_results.run_index(previous, site_host["run"], site_host["sites"], site_host["name"],
+            index = site_results.run_index(previous, site_host["run"], site_groups.unpack_names(site_host["sites"]),
+                                           site_host["name"],
                                            site_results.index_entry(report, folder, index_dir),
                                            lambda entry: bool(entry.get("report_json")) and os.path.exists(
                                                os.path.join(index_dir, entry["report_json"])))
