@@ -58,7 +58,6 @@ class ActionModule(ActionBase):
         try:
             planned = self.step(site_plan, "plan", PLAN, {}, task_vars)
             self.wave_count = len(planned["waves"])
-            drawing = self.draw_codes_ahead(planned)
             for step in site_apply.SITE_STEPS:
                 self.step(site_apply, step, STEP_NAMES[step], dict(step=step, plan=planned["plan_file"]), task_vars)
             for wave in planned["waves"]:
@@ -66,6 +65,9 @@ class ActionModule(ActionBase):
                 for step in site_apply.WAVE_STEPS:
                     self.step(site_apply, step, STEP_NAMES[step], dict(step=step, plan=planned["plan_file"], wave=wave),
                               task_vars, wave=wave)
+                    if drawing is None and step == "configs":
+                        # Not before: the config downloads' threads would wait for the drawing (one interpreter lock).
+                        drawing = self.draw_codes_ahead(planned)
         except StepFailed as exc:
             failure = "%s: %s" % (exc.name, exc.result.get("msg") or "failed")
             held_by = exc.result.get("held_by")
@@ -94,7 +96,8 @@ class ActionModule(ActionBase):
         return result
 
     def draw_codes_ahead(self, planned):
-        """A run with work to do writes a new scan sheet: its QR codes are drawn while the steps wait for the APIs."""
+        """A run with work to do writes a new scan sheet: its QR codes are drawn while the steps wait for the APIs
+        (FortiZTP's provisioning, the deployment); None when there is nothing to draw ahead."""
         if self._task.check_mode or not planned.get("counts"):
             return None
         with open(planned["plan_file"]) as handle:

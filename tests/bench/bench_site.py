@@ -162,6 +162,9 @@ def run_empty_playbook(lab, inventory, callbacks):
     return {"wall": wall, "ok": run.rc == 0, "load": load()}
 
 
+ROLLOUT_TASK = "Roll out the site and write its report"
+
+
 def run_site_rollout(lab, size, tmp, callbacks, manifest=None, profile=None):
     """site_rollout over tmp/hosts.yml; a first run writes the inventory, a rerun reuses it."""
     inventory = tmp / "hosts.yml"
@@ -184,11 +187,15 @@ def run_site_rollout(lab, size, tmp, callbacks, manifest=None, profile=None):
     counters = lab.counters()
     distinct, results = task_counts(run)
     tasks = json.loads(times_file.read_text()) if times_file.exists() else []
+    steps = {}  # inside the one rollout task: seconds per step (site_rollout's result)
+    for record in run.results(ROLLOUT_TASK):
+        for step in record["result"].get("steps") or []:
+            steps[step["step"]] = steps.get(step["step"], 0.0) + step["seconds"]
     if run.rc:
         print(run.output[-3000:])
     return {"wall": wall, "ok": run.rc == 0, "rc": run.rc, "calls": counters["total"], "writes": counters["writes"],
             "per_api": calls_per_api(counters["by_route"]), "by_route": counters["by_route"],
-            "distinct_tasks": distinct, "task_results": results, "tasks": tasks, "load": load_before}
+            "distinct_tasks": distinct, "task_results": results, "tasks": tasks, "steps": steps, "load": load_before}
 
 
 def verdict(ok):
@@ -319,6 +326,16 @@ def report(runs):
             print("   %7.1f  %s" % (statistics.median(values), name))
         print("   %7.1f  (outside tasks = ansible-playbook start, inventory, recap)" % statistics.median(
             r["wall"] - sum(s for s, _task in r["tasks"]) for r in runs["sizes"][size]["site_rollout"]))
+        per_step = {}
+        for run in runs["sizes"][size]["site_rollout"]:
+            for name, seconds in (run.get("steps") or {}).items():
+                per_step.setdefault(name, []).append(seconds)
+        if per_step:
+            print("   inside the rollout task, per step (median seconds): %s; the rest (the report and the task's own "
+                  "start) %.1f" % (", ".join("%s %.1f" % (name, statistics.median(values)) for name, values in per_step.items()),
+                                   statistics.median(value for value in (
+                                       sum(s for s, name in r["tasks"] if name.endswith(ROLLOUT_TASK))
+                                       - sum((r.get("steps") or {}).values()) for r in runs["sizes"][size]["site_rollout"]))))
         phases = {}
         for run in runs["sizes"][size]["floor"]:
             for name, seconds in (run.get("phases") or {}).items():
