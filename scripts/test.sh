@@ -93,8 +93,12 @@ step_pytest() {
     # Four measured slower in the full run (977 s against 759-809 s): the cores are the limit.
     # worksteal: a worker that runs out takes tests from a busy one, so no long tail.
     read -ra extra <<<"${PYTEST_ARGS:--n 2 --dist worksteal}"
+    # The lab's tests and the integration tests. Not tests/unit: units-py311 runs those with the same Python and
+    # ansible-core (and units-py312 on the other pair). With PYTEST_ARGS, its paths (or pytest.ini's testpaths).
+    local paths=(tests/lab/tests tests/integration)
+    [[ -z "${PYTEST_ARGS:-}" ]] || paths=()
     # No -x: every failure is reported. The pytest config (testpaths, markers, no cache) is pytest.ini.
-    "$VENV/bin/python" -m pytest -q "${extra[@]}"
+    "$VENV/bin/python" -m pytest -q "${extra[@]}" "${paths[@]}"
 }
 
 # The quick lane's pytest: the unit tests, the lab's own tests, and one rollout of the example
