@@ -104,7 +104,9 @@ ensure_venv() {
         args+=(-r "$req")
     done
     log "installing into $venv${UV:+ (uv)}: $*"
-    if [[ -z "$UV" ]] || ! "$UV" pip install --quiet --python "$venv/bin/python" "${args[@]}"; then
+    # --compile-bytecode: the .pyc files pip writes too. Without them every process would compile
+    # what it imports where PYTHONDONTWRITEBYTECODE is set (as in some sandboxes), run after run.
+    if [[ -z "$UV" ]] || ! "$UV" pip install --quiet --compile-bytecode --python "$venv/bin/python" "${args[@]}"; then
         [[ -z "$UV" ]] || warn "uv could not install into $venv: pip instead"
         "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}"
     fi
