@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the tests need, idempotently (a rerun with unchanged requirements is quick):
+# Install everything the tests need, idempotently (a rerun with unchanged requirements is quick),
+# with uv (bootstrapped into .cache/uv with pip; plain pip when uv cannot be had, or SETUP_WITH_PIP=1):
 #   .venv        Python 3.11, ansible-core 2.19, dev tools     (requirements-py311.txt)
 #   .venv-py312  Python 3.12, newest ansible-core, minimal set (requirements-py312.txt)
 #   .venv-importer  Python 3.11, galaxy-importer              (requirements-importer.txt)
@@ -14,7 +15,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$ROOT"
 
-# Hash of what decides a venv's contents; the stamp lets a rerun skip pip entirely.
+# Hash of what decides a venv's contents; the stamp lets a rerun skip uv and pip entirely.
 requirements_hash() {
     local python="$1"; shift
     {
@@ -23,26 +24,78 @@ requirements_hash() {
     } | sha256sum | cut -d' ' -f1
 }
 
-# ensure_venv <venv dir> <python X.Y> <requirements file>...
+# The venvs: <variable holding the venv dir (lib.sh)> <Python X.Y> <requirements file>...
+VENV_SPECS=(
+    "VENV 3.11 requirements-py311.txt requirements-dev.txt"
+    "VENV312 3.12 requirements-py312.txt"
+    "VENV_IMPORTER 3.11 requirements-importer.txt"
+    "VENV_EDA 3.11 requirements-eda.txt"
+)
+
+# has_python <venv dir> <Python X.Y>
+has_python() {
+    [[ -x "$1/bin/python" ]] &&
+        "$1/bin/python" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$2'.split('.'))))"
+}
+
+# stamp_matches <venv dir> <requirements file>...: pip or uv ran since the requirements last changed.
+stamp_matches() {
+    local venv="$1"
+    shift
+    [[ -f "$venv/.breakwater-setup.stamp" &&
+        "$(cat "$venv/.breakwater-setup.stamp")" == "$(requirements_hash "$venv/bin/python" "$@")" ]]
+}
+
+# uv downloads and installs in parallel: a fresh .venv costs it ~3 CPU-seconds where pip spends
+# about a minute. UV is empty when pip does the work instead.
+UV=''
+ensure_uv() {
+    local target="$ROOT/.cache/uv" python
+    if [[ -n "${SETUP_WITH_PIP:-}" ]]; then
+        log "SETUP_WITH_PIP set: installing with pip"
+        return 0
+    fi
+    if command -v uv >/dev/null 2>&1 && uv --version >/dev/null 2>&1; then
+        UV="$(command -v uv)"
+        return 0
+    fi
+    if [[ ! -x "$target/bin/uv" ]] || ! "$target/bin/uv" --version >/dev/null 2>&1; then
+        python="$(find_python 3.11)" || { warn "no Python 3.11 to install uv with: installing with pip"; return 0; }
+        log "installing uv into $target"
+        rm -rf "$target"
+        # PIP_ROOT_USER_ACTION rather than its option, which a pip older than 22.1 would reject.
+        if ! PIP_ROOT_USER_ACTION=ignore "$python" -m pip install --quiet --disable-pip-version-check --target "$target" uv ||
+            ! "$target/bin/uv" --version >/dev/null 2>&1; then
+            rm -rf "$target"
+            warn "uv could not be installed: installing with pip"
+            return 0
+        fi
+    fi
+    UV="$target/bin/uv"
+}
+
+# ensure_venv <venv dir> <Python X.Y> <requirements file>...
 ensure_venv() {
-    local venv="$1" want="$2" python hash stamp
+    local venv="$1" want="$2" python
     shift 2
-    stamp="$venv/.breakwater-setup.stamp"
 
     # Reuse an existing venv (the lead may have made .venv by hand) if it has the right Python.
-    if [[ -x "$venv/bin/python" ]] &&
-        ! "$venv/bin/python" -c "import sys; sys.exit(sys.version_info[:2] != tuple(map(int, '$want'.split('.'))))"; then
+    if [[ -x "$venv/bin/python" ]] && ! has_python "$venv" "$want"; then
         warn "$venv is not Python $want: recreating it"
         rm -rf "$venv"
     fi
     if [[ ! -x "$venv/bin/python" ]]; then
         python="$(find_python "$want")" || die "Python $want not found (pyenv, ~/.pyenv/versions or PATH)"
-        log "creating $venv with $python"
-        "$python" -m venv "$venv"
+        log "creating $venv with $python${UV:+ (uv)}"
+        # --seed: pip in the venv, as python -m venv gives.
+        if [[ -z "$UV" ]] || ! "$UV" venv --quiet --seed --python "$python" "$venv"; then
+            [[ -z "$UV" ]] || warn "uv venv failed: python -m venv instead"
+            rm -rf "$venv"
+            "$python" -m venv "$venv"
+        fi
     fi
 
-    hash="$(requirements_hash "$venv/bin/python" "$@")"
-    if [[ -f "$stamp" && "$(cat "$stamp")" == "$hash" ]]; then
+    if stamp_matches "$venv" "$@"; then
         log "$venv up to date"
         return 0
     fi
@@ -50,9 +103,14 @@ ensure_venv() {
     for req in "$@"; do
         args+=(-r "$req")
     done
-    log "installing into $venv: $*"
-    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}"
-    printf '%s\n' "$hash" >"$stamp"
+    log "installing into $venv${UV:+ (uv)}: $*"
+    # --compile-bytecode: the .pyc files pip writes too. Without them every process would compile
+    # what it imports where PYTHONDONTWRITEBYTECODE is set (as in some sandboxes), run after run.
+    if [[ -z "$UV" ]] || ! "$UV" pip install --quiet --compile-bytecode --python "$venv/bin/python" "${args[@]}"; then
+        [[ -z "$UV" ]] || warn "uv could not install into $venv: pip instead"
+        "$venv/bin/python" -m pip install --quiet --disable-pip-version-check "${args[@]}"
+    fi
+    requirements_hash "$venv/bin/python" "$@" >"$venv/.breakwater-setup.stamp"
 }
 
 # ensure_apt_package <command> <Debian package> <what goes without it>: installs the package with
@@ -84,16 +142,21 @@ ensure_apt_package() {
 
 main() {
     local started=$SECONDS
+    local spec specs=() pids=() pid failed=0
+    # uv only when some venv needs work: a rerun with unchanged requirements needs neither.
+    for spec in "${VENV_SPECS[@]}"; do
+        read -ra specs <<<"$spec"
+        if ! has_python "${!specs[0]}" "${specs[1]}" || ! stamp_matches "${!specs[0]}" "${specs[@]:2}"; then
+            ensure_uv
+            break
+        fi
+    done
     # The venvs side by side: their installs mostly wait on downloads.
-    local pids=() pid failed=0
-    ensure_venv "$VENV" 3.11 requirements-py311.txt requirements-dev.txt &
-    pids+=($!)
-    ensure_venv "$VENV312" 3.12 requirements-py312.txt &
-    pids+=($!)
-    ensure_venv "$VENV_IMPORTER" 3.11 requirements-importer.txt &
-    pids+=($!)
-    ensure_venv "$VENV_EDA" 3.11 requirements-eda.txt &
-    pids+=($!)
+    for spec in "${VENV_SPECS[@]}"; do
+        read -ra specs <<<"$spec"
+        ensure_venv "${!specs[0]}" "${specs[@]:1}" &
+        pids+=($!)
+    done
     for pid in "${pids[@]}"; do
         wait "$pid" || failed=1
     done
