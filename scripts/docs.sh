@@ -55,8 +55,10 @@ PY
         count=$((count + 1))
     done
 
+    rm -f "$DEST/warnings.log"  # Sphinx writes it only when it warns: no earlier build's warnings
     sphinx-build -M html "$DEST/rst" "$DEST/build" -c "$DEST" -Q -w "$DEST/warnings.log"
     local unexpected
+    touch "$DEST/warnings.log"
     unexpected="$(grep -vE "$OFFLINE_ONLY_WARNINGS" "$DEST/warnings.log" || true)"
     if [[ -n "$unexpected" ]]; then
         printf '%s\n' "$unexpected" >&2
