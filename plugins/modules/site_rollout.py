@@ -10,7 +10,7 @@ module: site_rollout
 short_description: Roll out a ZTP site end to end in one task, and write its report
 version_added: 0.2.0
 description:
-  - The task of the role C(breakwater.ztp.rollout) and of the playbook C(breakwater.ztp.site_rollout): on the
+  - The task of the role C(breakwater.ztp.rollout) and of the playbook C(breakwater.ztp.site_rollout). It runs on the
     controller, once for the whole site, reading the site and its connections from the play's variables as
     M(breakwater.ztp.site_plan) does. The role documents every variable.
   - It runs, in this order and in one process, M(breakwater.ztp.site_plan); M(breakwater.ztp.site_apply) with
@@ -18,11 +18,11 @@ description:
     C(step=deploy) (a failed wave stops the next); and, whatever happened, M(breakwater.ztp.site_report), which
     releases the site's lease. Each step prints a line (C(ok), C(changed) or C(failed)), and every wait one line
     per poll.
-  - One task per site instead of one per step: with many sites at once (a play over sites, C(--forks 20)), Ansible's
-    cost per task (a worker process, the host's variables) was most of the run's time.
+  - One task per site instead of one per step, because with many sites at once (a play over sites, C(--forks 20))
+    Ansible's cost per task (a worker process, the host's variables) was most of the run's time.
   - The task fails unless every device the run rolled out is online (RV(failure)); the report is written first.
-    A step that failed is named in the report's error, for example
-    C(Deploy, and wait until every device is online or failed: 2 device(s) failed ...).
+    A step that failed is named in the report's error, followed by its message, for example
+    C(Deploy, and wait until every device is online or failed) and the devices that failed.
   - Use the three plugins as tasks of your own to put something between the steps (a review of the configs
     before deploying, for example); the step playbooks (C(breakwater.ztp.build_configs), ...) do so.
 author:
