@@ -4,8 +4,9 @@
 """The scan sheet: the printed page a technician scans serials from, one row per device in install order.
 
 The rows and their QR codes come from the site's devices and waves (no I/O; the codes are kept per process
-and can be drawn ahead in a thread); the page is a template over ``scan_sheet(...)``. Scanning a row's QR code (its hostname) then the unit's serial barcode gives the
-``hostname,serial_number`` lines that ``register_serials`` takes (``serials_csv``).
+and can be drawn ahead in a thread); the page is a template over ``scan_sheet(...)``. Scanning a row's QR
+code (its hostname) then the unit's serial barcode gives the ``hostname,serial_number`` lines that
+``register_serials`` takes (``serials_csv``).
 """
 
 from __future__ import annotations
