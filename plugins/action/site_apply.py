@@ -77,8 +77,7 @@ class ActionModule(SiteAction):
             rows = [r for r in plan["devices"] if r["serial_number"] in fortinet]
         if step in WAVE_STEPS:
             rows = site_waves.wave_rows(args["wave"], rows)
-            self.wave_prefix = "%s: " % site_waves.wave_label(plan, args["wave"]) \
-                if args["wave"] and len(plan.get("waves") or []) > 1 else ""
+            self.wave_prefix = site_waves.wave_prefix(plan, args["wave"])
         if self.check_mode:
             return self.predicted(step, plan, rows)
         return getattr(self, "step_%s" % step)(state, plan, rows, args, task_vars)

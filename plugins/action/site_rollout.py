@@ -21,6 +21,7 @@ from ansible_collections.breakwater.ztp.plugins.action import site_apply
 from ansible_collections.breakwater.ztp.plugins.action import site_plan
 from ansible_collections.breakwater.ztp.plugins.action import site_report
 from ansible_collections.breakwater.ztp.plugins.module_utils import scan_sheet
+from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 
 display = Display()
 
@@ -53,11 +54,12 @@ class ActionModule(ActionBase):
         result = super(ActionModule, self).run(tmp, task_vars)
         self.validate_argument_spec(argument_spec={})
         task_vars = task_vars or {}
-        self.steps, self.warnings, self.diffs, self.wave_count = [], [], [], 0
+        self.steps, self.warnings, self.diffs, self.plan = [], [], [], {}
         planned, failure, held_by, drawing = {}, None, None, None
         try:
             planned = self.step(site_plan, "plan", PLAN, {}, task_vars)
-            self.wave_count = len(planned["waves"])
+            with open(planned["plan_file"]) as handle:
+                self.plan = json.load(handle)  # its waves (for the step lines) and devices (for the QR codes)
             for step in site_apply.SITE_STEPS:
                 self.step(site_apply, step, STEP_NAMES[step], dict(step=step, plan=planned["plan_file"]), task_vars)
             for wave in planned["waves"]:
@@ -100,8 +102,7 @@ class ActionModule(ActionBase):
         (FortiZTP's provisioning, the deployment); None when there is nothing to draw ahead."""
         if self._task.check_mode or not planned.get("counts"):
             return None
-        with open(planned["plan_file"]) as handle:
-            return scan_sheet.draw_ahead(row["hostname"] for row in json.load(handle)["devices"])
+        return scan_sheet.draw_ahead(row["hostname"] for row in self.plan["devices"])
 
     def step(self, plugin, step, name, args, task_vars, wave=None):
         """Run one step; its result, or StepFailed (the rollout stops there and reports)."""
@@ -117,7 +118,7 @@ class ActionModule(ActionBase):
                                failed=bool(answer.get("failed")), seconds=round(time.time() - started, 3),
                                api_calls=answer.get("api_calls") or 0))
         if step != "plan":  # the plan prints its own line
-            display.display("  %s%s: %s" % ("wave %d: " % wave if wave and self.wave_count > 1 else "", name,
+            display.display("  %s%s: %s" % (site_waves.wave_prefix(self.plan, wave), name,
                                             "failed" if answer.get("failed") else
                                             "changed" if answer.get("changed") else "ok"))
         if answer.get("failed"):

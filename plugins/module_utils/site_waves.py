@@ -124,6 +124,11 @@ def wave_label(plan, wave):
     return "wave %d of %d" % (wave, len(plan.get("waves") or [None]))
 
 
+def wave_prefix(plan, wave):
+    """``wave 2 of 3: `` before a line about wave ``wave`` when the plan has several waves, else nothing."""
+    return "%s: " % wave_label(plan, wave) if wave and len(plan.get("waves") or []) > 1 else ""
+
+
 def wave_failures(plan, wave, undeployed):
     """The devices of wave number ``wave`` among ``undeployed`` (the manifest's devices not online)."""
     hosts = set(host for w in plan.get("waves") or [] if w["number"] == wave for host in w["hosts"])

@@ -303,3 +303,10 @@ def test_a_site_given_both_as_a_site_host_and_as_device_hosts_is_refused():
         "devices one way, as device hosts or in one site host's ztp_devices"]
     assert site_groups.group_sites([("store_1", dict(SITE_HOST, ztp_site_id=None))])[1] == [
         "store_1: no ztp_site_id: a site host belongs to a site (set ztp_site_id and ztp_manifest_name on it)"]
+
+
+def test_a_wave_prefix_names_the_wave_only_when_the_plan_has_several():
+    three = {"waves": [{"number": 1}, {"number": 2}, {"number": 3}]}
+    assert site_waves.wave_prefix(three, 2) == "wave 2 of 3: "
+    assert site_waves.wave_prefix(three, None) == ""
+    assert site_waves.wave_prefix({"waves": [{"number": 1}]}, 1) == ""
