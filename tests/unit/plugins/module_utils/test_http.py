@@ -587,3 +587,49 @@ def test_missing_requests_gives_ansibles_message(monkeypatch):
     assert "requests" in failures[0]["msg"] and "Failed to import the required Python library" in failures[0]["msg"]
     with pytest.raises(RuntimeError):
         HttpClient("http://127.0.0.1:1")
+
+
+# ----------------------------------------------------------------------------- environment
+
+@pytest.fixture
+def no_proxy_env(monkeypatch):
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY", "http_proxy", "https_proxy", "all_proxy",
+                 "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_a_proxy_from_the_environment_is_used(server, sleeps, no_proxy_env):
+    """Read once when the client is made (not on every call), the environment's proxy still carries the calls."""
+    server.default("/thing", Reply(200, {"ok": 1}))
+    no_proxy_env.setenv("HTTP_PROXY", "http://127.0.0.1:%d" % free_port())
+    client = make_client(server, sleeps, retries=0)
+    with pytest.raises(ApiError) as caught:
+        client.get("/thing")
+    assert caught.value.code == "CONNECTION_ERROR" and "proxy" in str(caught.value).lower()
+    assert server.requests == []  # it went to the (closed) proxy, not to the server
+
+
+def test_no_proxy_in_the_environment_bypasses_the_proxy(server, sleeps, no_proxy_env):
+    server.default("/thing", Reply(200, {"ok": 1}))
+    no_proxy_env.setenv("HTTP_PROXY", "http://127.0.0.1:%d" % free_port())
+    no_proxy_env.setenv("NO_PROXY", "127.0.0.1")
+    assert make_client(server, sleeps, retries=0).get("/thing") == {"ok": 1}
+    assert len(server.requests) == 1
+
+
+def test_a_netrc_entry_never_replaces_the_api_token(server, sleeps, tmp_path, monkeypatch):
+    """The credentials come from the options: a ~/.netrc for the same host is not read."""
+    server.default(BW + "/status", Reply(200, {"status": "healthy"}))
+    netrc = tmp_path / "netrc"
+    netrc.write_text("machine 127.0.0.1 login someone password other-secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    assert breakwater(server, sleeps).get_status() == {"status": "healthy"}
+    assert server.requests[0].bearer == TOKEN
+
+
+def test_the_ca_bundle_of_the_environment_is_trusted(tls_server, certificate, monkeypatch):
+    """REQUESTS_CA_BUNDLE (read once, as requests reads it on every call) trusts a private CA without ca_path."""
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certificate[0])
+    assert BreakwaterClient(tls_server.url, TOKEN, timeout=2, retries=0).get_status() == {"status": "healthy"}
