@@ -18,7 +18,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils import site_results
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_run
 from ansible_collections.breakwater.ztp.plugins.module_utils.manifests import find_manifest
-from ansible_collections.breakwater.ztp.plugins.module_utils.files import locked, read_bytes, write_if_changed
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import locked, read_bytes, readable_json, write_if_changed
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.module_utils.timeline import timeline
 from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteAction, wave_members
@@ -102,7 +102,7 @@ class ActionModule(SiteAction):
             report["cable_schedule"] = CABLE_SCHEDULE
         report_json = os.path.join(folder, "rollout-report.json")
         report_html = os.path.join(folder, "rollout-report.html")
-        changed = write_if_changed(report_json, (json.dumps(report, indent=2) + "\n").encode("utf-8"), FOLDER)
+        changed = write_if_changed(report_json, readable_json(report).encode("utf-8"), FOLDER)
         template = self.page_template(args["template"])
         if changed or not os.path.exists(report_html) or os.path.getmtime(report_html) < os.path.getmtime(template):
             # Else the same report through the same template: the page it gave is still current.
@@ -220,7 +220,7 @@ class ActionModule(SiteAction):
                                            site_results.index_entry(report, folder, index_dir),
                                            lambda entry: bool(entry.get("report_json")) and os.path.exists(
                                                os.path.join(index_dir, entry["report_json"])))
-            write_if_changed(index_json, (json.dumps(index, indent=2) + "\n").encode("utf-8"), "ztp_output_dir")
+            write_if_changed(index_json, readable_json(index).encode("utf-8"), "ztp_output_dir")
             page = self.render(self.page_template("rollout-index.html.j2"), {"rollout_index": index})
             write_if_changed(index_html, page.encode("utf-8"), "ztp_output_dir")
         return index_html

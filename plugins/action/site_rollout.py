@@ -22,6 +22,7 @@ from ansible_collections.breakwater.ztp.plugins.action import site_plan
 from ansible_collections.breakwater.ztp.plugins.action import site_report
 from ansible_collections.breakwater.ztp.plugins.module_utils import scan_sheet
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_waves
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteShare
 
 display = Display()
 
@@ -55,6 +56,7 @@ class ActionModule(ActionBase):
         self.validate_argument_spec(argument_spec={})
         task_vars = task_vars or {}
         self.steps, self.warnings, self.diffs, self.plan = [], [], [], {}
+        self.share = SiteShare()  # one site, read once: its variables, definition and clients serve every step
         planned, failure, held_by, drawing = {}, None, None, None
         try:
             planned = self.step(site_plan, "plan", PLAN, {}, task_vars)
@@ -133,4 +135,5 @@ class ActionModule(ActionBase):
             task.check_mode = check_mode
         action = plugin.ActionModule(task, self._connection, self._play_context, self._loader, self._templar,
                                      self._shared_loader_obj)
+        action.share = self.share
         return action.run(task_vars=task_vars)

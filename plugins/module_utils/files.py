@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
+import json
 import os
 import re
 import tempfile
@@ -28,6 +29,26 @@ def safe_file_name(name):
     if base in ("", ".", "..") or base.startswith("."):
         base = "_" + base.lstrip(".")
     return base
+
+
+def readable_json(value):
+    """``value`` as JSON text for people and diffs: each key of the top object on its line, and each member of
+    a list or object under it on its own line (a device, an event), deeper levels on that line. json's
+    ``indent`` would use its pure-Python encoder: for a 1,000-device report, a tenth of a second more."""
+    if not isinstance(value, dict):
+        return json.dumps(value) + "\n"
+    lines = []
+    for key, member in value.items():
+        name = json.dumps(str(key))
+        if isinstance(member, list) and member:
+            body = ",\n".join("    %s" % json.dumps(item) for item in member)
+            lines.append("  %s: [\n%s\n  ]" % (name, body))
+        elif isinstance(member, dict) and member:
+            body = ",\n".join("    %s: %s" % (json.dumps(str(k)), json.dumps(v)) for k, v in member.items())
+            lines.append("  %s: {\n%s\n  }" % (name, body))
+        else:
+            lines.append("  %s: %s" % (name, json.dumps(member)))
+    return "{\n%s\n}\n" % ",\n".join(lines) if lines else "{}\n"
 
 
 def sha256(data):

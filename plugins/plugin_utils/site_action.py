@@ -10,6 +10,8 @@ collection's modules only for writes whose logic a module already owns.
 
 from __future__ import annotations
 
+import copy
+import functools
 import importlib
 import json
 import os
@@ -22,7 +24,7 @@ from ansible.utils.display import Display
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.breakwater import BreakwaterClient
-from ansible_collections.breakwater.ztp.plugins.module_utils.files import write_if_changed
+from ansible_collections.breakwater.ztp.plugins.module_utils.files import readable_json, write_if_changed
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp import FortiZTPClient
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import InputError, TaskFailure, run_task
 from ansible_collections.breakwater.ztp.plugins.module_utils import site_checks
@@ -69,15 +71,33 @@ class TemplatedVariables(object):
         return self.get(name)
 
 
+class SiteShare(object):
+    """What the site plugins of one ``site_rollout`` task share, as they read one site in one worker: the
+    templated variables, the site's definition per role entry point, and the API clients (one session and
+    one login per API for the whole rollout). Each plugin run on its own gets a share of its own."""
+
+    def __init__(self):
+        self.variables = None
+        self.definitions = {}
+        self.clients = {}
+        self.connection_params = {}
+
+
 class SiteState(object):
     """The site as read at the start of a step: definition, inventory devices and clients."""
 
-    def __init__(self, variables, role=None):
+    def __init__(self, variables, role=None, share=None):
+        self.share = share or SiteShare()
         self.variables = variables
-        self.site = site_definition(variables, role)
+        if role not in self.share.definitions:
+            self.share.definitions[role] = site_definition(variables, role)
+        self.site = copy.deepcopy(self.share.definitions[role])
         self._devices = None
         self._device_groups = None
-        self._clients = {}
+        self._clients = self.share.clients
+        self.connection_params = self.share.connection_params
+        # A step's calls are those made since it started (the clients may have served earlier steps).
+        self._calls_before = dict((api, client.calls) for api, client in self._clients.items())
 
     def _read_inventory(self):
         raw = self.variables.task_vars
@@ -129,7 +149,6 @@ class SiteState(object):
     def client(self, api):
         if api not in self._clients:
             params = connection(self.variables, api)[0]
-            self.connection_params = getattr(self, "connection_params", {})
             self.connection_params[api] = params
             factory = BreakwaterClient if api == "breakwater" else FortiZTPClient
             self._clients[api] = factory.from_params(params)
@@ -144,7 +163,7 @@ class SiteState(object):
 
     @property
     def api_calls(self):
-        return sum(c.calls for c in self._clients.values())
+        return sum(client.calls - self._calls_before.get(api, 0) for api, client in self._clients.items())
 
     def read(self, with_breakwater=True, with_fortiztp=True, check_health=False, fortiztp_target=True):
         """Read the site's state and check it (site_run.read_site); returns (state, problems). No write."""
@@ -179,7 +198,7 @@ class SiteState(object):
         return os.path.join(self.site["rollout_report_dir"], "rollout-plan.json")
 
     def save_plan(self, plan):
-        write_if_changed(self.plan_file, (json.dumps(plan, indent=1) + "\n").encode("utf-8"), "rollout_report_dir")
+        write_if_changed(self.plan_file, readable_json(plan).encode("utf-8"), "rollout_report_dir")
         return self.plan_file
 
     def load_plan(self, path):
@@ -229,9 +248,12 @@ class SiteAction(ActionBase):
         result = super(SiteAction, self).run(tmp, task_vars)
         self.warnings = []
         state = None
+        share = self.share or SiteShare()
         try:
-            templar = self._templar.copy_with_new_env(available_variables=task_vars or {})
-            state = SiteState(TemplatedVariables(task_vars or {}, templar), self.reads_for)
+            if share.variables is None:
+                templar = self._templar.copy_with_new_env(available_variables=task_vars or {})
+                share.variables = TemplatedVariables(task_vars or {}, templar)
+            state = SiteState(share.variables, self.reads_for, share)
             result.update(self.run_site(state, task_vars or {}))
         except (SiteVariableError, InputError) as exc:
             result.update(failed=True, msg=str(exc))
@@ -249,6 +271,8 @@ class SiteAction(ActionBase):
 
     # The role entry point whose variables the plugin reads (site_vars.SITE_VARIABLES roles); None: all.
     reads_for = None
+    # A SiteShare given by site_rollout to the plugins it runs for one site; None: this run's own.
+    share = None
 
     def run_site(self, state, task_vars):
         raise NotImplementedError
@@ -272,13 +296,21 @@ class SiteAction(ActionBase):
         no second process, no second login.
         """
         code = importlib.import_module("ansible_collections.breakwater.ztp.plugins.modules.%s" % module)
-        result = InProcessModule(code.module_kwargs(), state.module_args(api, **args)).run(
+        result = InProcessModule(module_validator(module), state.module_args(api, **args)).run(
             lambda params: state.client(api), code.task)
         if result.get("failed"):
             raise TaskFailure("%s: %s" % (module, result.get("msg")),
                               **dict((k, v) for k, v in result.items() if k in ("error", "failed_devices", "devices")))
         self.warnings.extend(result.get("warnings") or [])
         return result
+
+
+@functools.lru_cache(maxsize=None)
+def module_validator(module):
+    """Ansible's validator of the collection module ``module``'s arguments (``module_kwargs()``), made once."""
+    code = importlib.import_module("ansible_collections.breakwater.ztp.plugins.modules.%s" % module)
+    kwargs = dict(code.module_kwargs())
+    return ArgumentSpecValidator(kwargs.pop("argument_spec"), **kwargs)
 
 
 class ModuleExit(Exception):
@@ -290,9 +322,9 @@ class ModuleExit(Exception):
 class InProcessModule(object):
     """What a module's task logic uses of AnsibleModule: validated params, check mode, warn, exit and fail."""
 
-    def __init__(self, kwargs, args, check_mode=False):
-        kwargs = dict(kwargs)
-        validated = ArgumentSpecValidator(kwargs.pop("argument_spec"), **kwargs).validate(args)
+    def __init__(self, validator, args, check_mode=False):
+        """``validator``: the module's (module_validator)."""
+        validated = validator.validate(args)
         if validated.error_messages:
             raise TaskFailure("; ".join(validated.error_messages))
         self.params = validated.validated_parameters

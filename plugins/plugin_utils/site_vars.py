@@ -12,6 +12,7 @@ specs document every name here; a unit test keeps the two in step.
 
 from __future__ import annotations
 
+import functools
 import os
 
 from ansible.errors import AnsibleError
@@ -218,12 +219,18 @@ DEFINING = dict((name, variable) for name, variable in SITE_VARIABLES.items() if
 SITE_ARGUMENT_SPEC = dict((name, variable_spec(variable)) for name, variable in SITE_VARIABLES.items())
 
 
+@functools.lru_cache(maxsize=32)
+def site_validator(names):
+    """Ansible's validator of the site variables ``names``, made once: it deep-copies its spec when made."""
+    return ArgumentSpecValidator(dict((name, SITE_ARGUMENT_SPEC[name]) for name in names))
+
+
 def checked_variables(given):
     """``given`` (variable -> value) checked and converted by Ansible's ArgumentSpecValidator, types and
     choices, as a role's argument validation would: whether or not that ran. The first bad variable
     raises SiteVariableError naming it and its value."""
     spec = dict((name, SITE_ARGUMENT_SPEC[name]) for name in given)
-    result = ArgumentSpecValidator(spec).validate(given)
+    result = site_validator(tuple(sorted(given))).validate(given)
     if not result.error_messages:
         return result.validated_parameters
     for name, value in given.items():  # which one: each on its own
@@ -282,6 +289,16 @@ def check_counts(site):
         check_least(name, site[name], least)
 
 
+@functools.lru_cache(maxsize=None)
+def connection_validator(api):
+    """Ansible's validator of ``api``'s connection options under the variables' names, made once."""
+    prefix = api + "_"
+    spec = dict((prefix + option, rule) for option, rule in CONNECTION_SPECS[api].items())
+    return ArgumentSpecValidator(spec, **dict(
+        (kind, [tuple(prefix + option for option in group) for group in groups])
+        for kind, groups in CONNECTION_RULES.get(api, {}).items()))
+
+
 def connection(variables, api):
     """The validated connection options of ``api`` from its ``<api>_<option>`` variables and environment.
 
@@ -290,16 +307,12 @@ def connection(variables, api):
     """
     # The spec under the variables' names, so that every message names what the user sets.
     prefix = api + "_"
-    spec = dict((prefix + option, rule) for option, rule in CONNECTION_SPECS[api].items())
-    rules = CONNECTION_RULES.get(api, {})
     given = {}
-    for name in spec:
-        value = variables.get(name)
+    for option in CONNECTION_SPECS[api]:
+        value = variables.get(prefix + option)
         if value not in (None, ""):
-            given[name] = value
-    validator = ArgumentSpecValidator(spec, **dict(
-        (kind, [tuple(prefix + option for option in group) for group in groups]) for kind, groups in rules.items()))
-    result = validator.validate(given)
+            given[prefix + option] = value
+    result = connection_validator(api).validate(given)
     if result.error_messages:
         raise SiteVariableError("%s connection: %s" % (api, "; ".join(result.error_messages)))
     params = dict((name[len(prefix):], value) for name, value in result.validated_parameters.items())

@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.files import (
-    ensure_directory, read_bytes, safe_file_name, write_atomically, write_if_changed,
+    ensure_directory, read_bytes, readable_json, safe_file_name, write_atomically, write_if_changed,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.inputs import InputError
 
@@ -82,3 +83,23 @@ def test_write_if_changed_names_the_option_when_the_folder_cannot_be_made(tmp_pa
     with pytest.raises(InputError) as caught:
         write_if_changed(str(blocker / "reports" / "r.json"), b"{}", "rollout_report_dir")
     assert caught.value.field == "rollout_report_dir"
+
+
+@pytest.mark.parametrize("value", [
+    {"site": "site_a", "devices": [{"hostname": "sw-1", "state": "online"}, {"hostname": "fw/1", "n": 2}],
+     "counts": {"online": 1, "failed": 0}, "empty_list": [], "empty_object": {}, "none": None, "text": "a\nb \u00e9"},
+    {}, [1, {"a": 2}], "text",
+])
+def test_readable_json_reads_back_as_the_same_value(value):
+    assert json.loads(readable_json(value)) == value
+
+
+def test_readable_json_puts_each_device_on_a_line_of_its_own():
+    text = readable_json({"site": "site_a", "devices": [{"hostname": "sw-%d" % n} for n in range(3)],
+                          "counts": {"online": 3}})
+    assert text.endswith("}\n")
+    lines = text.splitlines()
+    assert lines[1] == '  "site": "site_a",'
+    assert [line for line in lines if "hostname" in line] == [
+        '    {"hostname": "sw-0"},', '    {"hostname": "sw-1"},', '    {"hostname": "sw-2"}']
+    assert '    "online": 3' in lines

@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.resource import TaskFailure
 from ansible_collections.breakwater.ztp.plugins.modules import manifest, serial
-from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import InProcessModule
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import InProcessModule, module_validator
 from ansible_collections.breakwater.ztp.tests.unit.helpers.modules import BREAKWATER_ARGS, run_module
 from ansible_collections.breakwater.ztp.tests.unit.plugins.modules.test_manifest import FakeBreakwater
 
@@ -16,7 +16,7 @@ CREATE = {"site_id": "site_1", "name": "Floor B", "status": "ready"}
 
 
 def in_process(code, args, client, check_mode=False):
-    return InProcessModule(code.module_kwargs(), dict(BREAKWATER_ARGS, **args), check_mode).run(
+    return InProcessModule(module_validator(code.__name__.rsplit(".", 1)[-1]), dict(BREAKWATER_ARGS, **args), check_mode).run(
         lambda params: client, code.task)
 
 
@@ -123,3 +123,33 @@ def test_the_role_on_a_site_host_of_a_play_of_its_own_reads_its_ztp_devices():
                                  {"hostname": "sw-b", "serial_number": "FDO2401B002", "device_type": "cisco_ie3300"}]}
     state = SiteState(TemplatedVariables(task_vars, PlainTemplar()))
     assert state.inventory_problems == ["store_b: ztp_devices[1].hostname: sw-b is also the hostname of ztp_devices[0]"]
+
+
+def test_the_steps_of_one_rollout_share_the_site_and_its_clients_and_count_their_own_calls():
+    """site_rollout gives its plugins one SiteShare: the site is defined once per role entry point, each API
+    has one client (one session, one login), and each step's api_calls are its own."""
+    from ansible_collections.breakwater.ztp.plugins.plugin_utils import site_action
+    from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import (
+        SiteShare, SiteState, TemplatedVariables,
+    )
+
+    task_vars = {"ztp_site_id": "site_a", "ztp_manifest_name": "Floor A", "breakwater_url": "https://ztp.example",
+                 "breakwater_api_token": "t0ken", "hostvars": {}, "ansible_play_hosts_all": []}
+    share = SiteShare()
+    variables = TemplatedVariables(task_vars, PlainTemplar())
+    defined = []
+    original = site_action.site_definition
+    try:
+        site_action.site_definition = lambda *args: defined.append(args[1:]) or original(*args)
+        first = SiteState(variables, None, share)
+        first.client("breakwater").http.calls += 3  # as three calls would count
+        second, report = SiteState(variables, None, share), SiteState(variables, "site_report", share)
+    finally:
+        site_action.site_definition = original
+    assert defined == [(None,), ("site_report",)]
+    assert second.site == first.site and second.site is not first.site  # a step may not change another's
+    assert second.client("breakwater") is first.client("breakwater")
+    second.client("breakwater").http.calls += 2
+    assert (first.api_calls, second.api_calls, report.api_calls) == (5, 2, 2)
+    alone = SiteState(variables)
+    assert alone.client("breakwater") is not first.client("breakwater") and alone.api_calls == 0
