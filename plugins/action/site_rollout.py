@@ -129,7 +129,9 @@ class ActionModule(ActionBase):
 
     def sub_run(self, plugin, args, task_vars, check_mode=None):
         """One site plugin's run, as a task of its own with ``args`` would run it (same host, variables, modes)."""
-        task = self._task.copy()
+        # Not its blocks: the worker has post-validated the task, so every inherited keyword (check_mode, diff, ...)
+        # is set on it already, and copying the play's blocks for each step cost more than the step's own set-up.
+        task = self._task.copy(exclude_parent=True)
         task.args = args
         if check_mode is not None:
             task.check_mode = check_mode

@@ -10,7 +10,6 @@ collection's modules only for writes whose logic a module already owns.
 
 from __future__ import annotations
 
-import copy
 import functools
 import importlib
 import json
@@ -91,7 +90,7 @@ class SiteState(object):
         self.variables = variables
         if role not in self.share.definitions:
             self.share.definitions[role] = site_definition(variables, role)
-        self.site = copy.deepcopy(self.share.definitions[role])
+        self.site = dict(self.share.definitions[role])  # a step's own: no plugin changes a value in place
         self._devices = None
         self._device_groups = None
         self._clients = self.share.clients
