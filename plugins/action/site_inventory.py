@@ -32,10 +32,8 @@ class ActionModule(ActionBase):
         self.validate_argument_spec(argument_spec={})
         task_vars = task_vars or {}
         hostvars = task_vars.get("hostvars") or {}
-        hosts = []
-        for hostname in task_vars.get("ansible_play_hosts_all") or []:
-            host = hostvars[hostname]
-            hosts.append((hostname, dict((key, host[key]) for key in SITE_HOST_KEYS if key in host)))
+        hosts = [(hostname, self.site_host_keys(hostvars, hostname))
+                 for hostname in task_vars.get("ansible_play_hosts_all") or []]
         sites, problems = site_groups.group_sites(hosts)
         if not sites and not problems:
             # No device among the hosts (a play on localhost): one site, from this host's variables,
@@ -45,7 +43,9 @@ class ActionModule(ActionBase):
         templar = self._templar.copy_with_new_env(available_variables=task_vars)
         try:
             for site in sites:
-                variables = TemplatedVariables(dict(task_vars, breakwater_ztp_site=site), templar)
+                # Only where its variables come from: templating the site's host list would cost more than the rest.
+                variables = TemplatedVariables(dict(task_vars, breakwater_ztp_site={"vars_from": site["vars_from"]}),
+                                               templar)
                 definition = site_definition(variables)
                 site["name"] = site["name"] or definition["ztp_site_id"]
                 site["report_dir"] = definition["rollout_report_dir"]
@@ -78,6 +78,16 @@ class ActionModule(ActionBase):
             return dict(result, failed=True, msg=limited)
         result.update(changed=False, sites=sites, run=run, index_dir=index_dir)
         return result
+
+
+    def site_host_keys(self, hostvars, hostname):
+        """What ``hostname``'s variables say of its site (SITE_HOST_KEYS), templated as ``hostvars[hostname][key]``
+        would be: only the values that may hold a template are, so 1,000 device hosts cost no templating."""
+        raw = hostvars.raw_get(hostname)
+        picked = dict((key, raw[key]) for key in SITE_HOST_KEYS if key in raw)
+        if any(not isinstance(value, str) or self._templar.is_possibly_template(value) for value in picked.values()):
+            picked = self._templar.copy_with_new_env(available_variables=raw).template(picked)
+        return picked
 
 
 def left_out_by_limit(loader, groups, sites, limit):

@@ -330,3 +330,22 @@ def test_a_run_holding_part_of_a_site_is_partial_and_rollout_require_whole_site_
     assert routes.get("POST /api/v1/ztp/manifests") == 1, routes
     assert [r for r in routes if r.startswith(("POST", "PUT")) and ("serial" in r or "config" in r or "deploy" in r)] \
         == [], routes
+
+
+def test_the_sites_are_found_from_the_device_hosts_variables_templated_as_ansible_templates_them(tmp_path):
+    """site_inventory reads each device host's site variables without templating plain values; a value that is
+    a template is still templated with that host's own variables (no call: no lab)."""
+    (tmp_path / "hosts.yml").write_text(yaml.safe_dump({"all": {
+        "vars": {"ztp_site_id": "site_t", "ztp_manifest_name": "{{ 'Floor' ~ ' T' }}"},
+        "hosts": {"sw-t1": {"bay": "01", "serial_number": "FDO24{{ bay }}T001", "device_type": "cisco_ie3300"},
+                  "sw-t2": {"serial_number": "FDO2402T002", "device_type": "{{ 'cisco_' ~ 'ie3300' }}"}}}}))
+    (tmp_path / "find.yml").write_text(yaml.safe_dump([{
+        "name": "Find the sites", "hosts": "all", "gather_facts": False, "tasks": [{
+            "name": "The sites among the hosts", "breakwater.ztp.site_inventory": None,
+            "run_once": True, "delegate_to": "localhost"}]}]))
+    found = run_playbook(None, tmp_path / "find.yml", inventory=str(tmp_path / "hosts.yml"))
+    assert found.rc == 0, found.output[-3000:]
+    [site] = found.result("The sites among the hosts")["sites"]
+    assert (site["name"], site["manifest"], site["device_count"]) == ("site_t", "Floor T", 2)
+    assert json.loads(site["devices"]) == [["sw-t1", "FDO2401T001", "cisco_ie3300"],
+                                           ["sw-t2", "FDO2402T002", "cisco_ie3300"]]
