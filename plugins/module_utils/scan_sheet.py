@@ -28,9 +28,12 @@ SCAN_SHEET = "scan-sheet.html"
 CSV_HEADER = "hostname,serial_number"
 
 
+DIGIT_RUNS = re.compile(r"(\d+)")
+
+
 def natural_key(text):
     """``sw-2`` before ``sw-10``: digit runs compare as numbers."""
-    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in re.split(r"(\d+)", str(text or "")) if part]
+    return [(0, int(part), "") if part.isdigit() else (1, 0, part) for part in DIGIT_RUNS.split(str(text or "")) if part]
 
 
 # The codes drawn in this process, by text: drawing is ~2 ms a code (segno tries the eight masks), so a rollout
