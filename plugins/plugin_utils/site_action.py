@@ -56,8 +56,11 @@ class TemplatedVariables(object):
         site_host = task_vars.get(SITE_HOST_VARIABLE)
         self.site_host = templar.template(site_host) if site_host else None
         self.source = None
-        if self.site_host and self.site_host.get("vars_from"):
-            self.source = task_vars["hostvars"][self.site_host["vars_from"]]
+        vars_from = self.site_host.get("vars_from") if self.site_host else None
+        if vars_from and vars_from != task_vars.get("inventory_hostname"):
+            # Another host's (a site of device hosts). A site host is its own source: its task_vars are those
+            # variables already, and hostvars would build them again (Ansible's get_vars, per site and step).
+            self.source = task_vars["hostvars"][vars_from]
 
     def get(self, name, default=None):
         if self.source is not None and name in self.source:

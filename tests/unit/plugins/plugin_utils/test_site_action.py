@@ -153,3 +153,17 @@ def test_the_steps_of_one_rollout_share_the_site_and_its_clients_and_count_their
     assert (first.api_calls, second.api_calls, report.api_calls) == (5, 2, 2)
     alone = SiteState(variables)
     assert alone.client("breakwater") is not first.client("breakwater") and alone.api_calls == 0
+
+
+def test_a_site_host_reads_its_own_variables_from_the_task_not_again_through_hostvars():
+    from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import TemplatedVariables
+
+    class NoHostvars(dict):
+        def __getitem__(self, name):
+            raise AssertionError("hostvars[%s] read: Ansible would build that host's variables again" % name)
+
+    task_vars = {"inventory_hostname": "store_b", "hostvars": NoHostvars(), "ztp_site_id": "site_b",
+                 "breakwater_ztp_site": {"vars_from": "store_b", "name": "store_b"}}
+    assert TemplatedVariables(task_vars, PlainTemplar()).get("ztp_site_id") == "site_b"
+    other = dict(task_vars, inventory_hostname="site_b", hostvars={"store_b": {"ztp_site_id": "from_hostvars"}})
+    assert TemplatedVariables(other, PlainTemplar()).get("ztp_site_id") == "from_hostvars"
