@@ -194,19 +194,26 @@ class ActionModule(SiteAction):
             return {"changed": answer["changed"], "devices": serials}
         changed = False
         fortimanagers = list(plan.get("fortimanagers") or [])
+        # What this rollout's plan read of FortiZTP (SiteShare): the provisioning below need not read it again.
+        known = dict(state.share.fortiztp_read or {})
         if site_waves.first_wave(plan, args["wave"]):
             # The target is the site's: set up with the first wave. The script's content may have
             # changed on a site that needs nothing else: compared on every run.
             if site["ztp_fortiztp_script"] and (site["ztp_fortiztp_script_content"] or site["ztp_fortiztp_script_src"]):
-                changed |= self.run_module(state, "fortiztp_script", "fortiztp", task_vars, dict(
+                script_changed = self.run_module(state, "fortiztp_script", "fortiztp", task_vars, dict(
                     name=site["ztp_fortiztp_script"], content=site["ztp_fortiztp_script_content"],
                     src=site["ztp_fortiztp_script_src"]))["changed"]
+                if script_changed:
+                    known.pop("scripts", None)  # a new script's id is not in the plan's list
+                changed |= script_changed
             if changed or not plan.get("fortimanager_ready"):
                 target = self.run_module(state, "fortiztp_fortimanager", "fortiztp", task_vars, dict(
                     sn=site["ztp_fortimanager_sn"], ip=site["ztp_fortimanager_ip"], script=site["ztp_fortiztp_script"]))
                 changed |= target["changed"]
                 setting = target.get("fortimanager") or {}
                 fortimanagers = [f for f in fortimanagers if f.get("oid") != setting.get("oid")] + [setting]
+        if "fortimanagers" in known:
+            known["fortimanagers"] = fortimanagers  # the plan's, with the target as the step left it
         swapped = [r["unprovision_serial"] for r in site_waves.wave_rows(args["wave"], plan["devices"])
                    if r.get("unprovision_serial")]
         if swapped:
@@ -216,7 +223,7 @@ class ActionModule(SiteAction):
         if serials:
             # Moved where the site wants them (the module compares by the same rule as the plan).
             answer = self.run_module(state, "fortiztp_device", "fortiztp", task_vars, dict(
-                site_planning.fortiztp_options(site), devices=serials, state="provisioned", wait=False))
+                site_planning.fortiztp_options(site), devices=serials, state="provisioned", wait=False), known=known)
             changed |= answer["changed"]
             records = dict((d.get("deviceSN"), d) for d in answer.get("devices") or [])
             if site["fortiztp_provision_wait"]:

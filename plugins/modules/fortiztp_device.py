@@ -248,9 +248,12 @@ DIFF_FIELDS = ("provisionStatus",) + tuple(plan.TARGET_OPTIONS.values())
 
 class DeviceProvisioning(object):
 
-    def __init__(self, module, client, clock=None, pause=None):
+    def __init__(self, module, client, clock=None, pause=None, known=None):
         self.module = module
         self.client = client
+        # What the caller read moments ago in this process (a site's plan): ``devices`` (records by serial),
+        # ``fortimanagers``, ``scripts``; each given is not read again. The module itself reads everything.
+        self.known = known or {}
         self.params = module.params
         self.state = self.params["state"]
         self.clock, self.pause = clock, pause  # the wait's clock and sleep (polling.poll's by default)
@@ -282,8 +285,13 @@ class DeviceProvisioning(object):
         if self.state != "provisioned":
             return dict((spec["serial"], {}) for spec in specs)
         fortimanager_serials, script_names = plan.references(specs)
-        fortimanagers = plan.fortimanager_oids_by_serial(self.client.list_fortimanagers()) if fortimanager_serials else {}
-        scripts = plan.script_oids_by_name(self.client.list_scripts()) if script_names else {}
+        fortimanagers, scripts = {}, {}
+        if fortimanager_serials:
+            listed = self.known.get("fortimanagers")
+            fortimanagers = plan.fortimanager_oids_by_serial(self.client.list_fortimanagers() if listed is None else listed)
+        if script_names:
+            listed = self.known.get("scripts")
+            scripts = plan.script_oids_by_name(self.client.list_scripts() if listed is None else listed)
         return dict((spec["serial"], plan.desired_fields(spec, fortimanagers, scripts)) for spec in specs)
 
     def list_devices(self, serials):
@@ -293,7 +301,8 @@ class DeviceProvisioning(object):
         specs = self.validate()
         serials = [spec["serial"] for spec in specs]
         fields = self.desired(specs)
-        current = self.list_devices(serials)
+        known = self.known.get("devices") or {}
+        current = dict((s, known[s]) for s in serials) if all(s in known for s in serials) else self.list_devices(serials)
         unknown = [serial for serial in serials if serial not in current]
         if unknown:
             self.fail("FortiZTP does not know %d serial number(s): %s; nothing was changed"
@@ -418,8 +427,9 @@ def main():
     run_task(module, FortiZTPClient.from_params, task(module))
 
 
-def task(module):
-    return lambda client, params: DeviceProvisioning(module, client).run()
+def task(module, known=None):
+    """``known``: see DeviceProvisioning (the site plugins pass what their plan read)."""
+    return lambda client, params: DeviceProvisioning(module, client, known=known).run()
 
 
 def module_kwargs():

@@ -83,6 +83,7 @@ class SiteShare(object):
         self.definitions = {}
         self.clients = {}
         self.connection_params = {}
+        self.fortiztp_read = None  # SiteState.read
 
 
 class SiteState(object):
@@ -172,6 +173,15 @@ class SiteState(object):
         read = site_run.read_site(self.site, self.devices, self.client, with_breakwater, with_fortiztp, check_health,
                                   fortiztp_target)
         self.devices, self.health_warnings = read["devices"], read["health_warnings"]
+        if with_fortiztp and read["fortiztp_records"]:
+            # The site's FortiZTP records (and targets, scripts) as read now: the FortiZTP step of this rollout need
+            # not read them again (no other run writes the site's devices while this one holds its lease).
+            known = {"devices": read["fortiztp_records"]}
+            if self.site.get("ztp_fortimanager_sn"):
+                known["fortimanagers"] = read["fortimanagers"]
+            if self.site.get("ztp_fortiztp_script"):
+                known["scripts"] = read["scripts"]
+            self.share.fortiztp_read = known
         return read, read["problems"]
 
     def check_inventory(self):
@@ -290,7 +300,7 @@ class SiteAction(ActionBase):
     def progress(self, line):
         display.display("  %s" % line)
 
-    def run_module(self, state, module, api, task_vars, args):
+    def run_module(self, state, module, api, task_vars, args, **task_options):
         """Run one of the collection's modules in this process and return its result.
 
         The module's own argument spec, checks and task logic (``module_kwargs()`` and
@@ -299,7 +309,7 @@ class SiteAction(ActionBase):
         """
         code = importlib.import_module("ansible_collections.breakwater.ztp.plugins.modules.%s" % module)
         result = InProcessModule(module_validator(module), state.module_args(api, **args)).run(
-            lambda params: state.client(api), code.task)
+            lambda params: state.client(api), lambda in_process: code.task(in_process, **task_options))
         if result.get("failed"):
             raise TaskFailure("%s: %s" % (module, result.get("msg")),
                               **dict((k, v) for k, v in result.items() if k in ("error", "failed_devices", "devices")))

@@ -8,7 +8,8 @@ import pytest
 from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.fortiztp_devices import DEVICE_FIELDS
 from ansible_collections.breakwater.ztp.plugins.modules import fortiztp_device
-from ansible_collections.breakwater.ztp.tests.unit.helpers.modules import run_module
+from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import InProcessModule, module_validator
+from ansible_collections.breakwater.ztp.tests.unit.helpers.modules import FORTIZTP_ARGS, run_module
 
 
 def record(serial, **fields):
@@ -146,3 +147,38 @@ def test_a_server_error_fails_with_the_api_error_and_the_partial_result():
     result = run(client, serial="FGT1")
     assert result["failed"] and result["error"]["code"] == "HTTP_500"
     assert result["changed_devices"] == ["FGT1"] and result["api_calls"] == client.calls
+
+
+
+def in_process(client, args, known):
+    """The module's task as the site plugins run it (InProcessModule), told what their plan read."""
+    return InProcessModule(module_validator("fortiztp_device"), dict(FORTIZTP_ARGS, **args)).run(
+        lambda params: client, lambda module: fortiztp_device.task(module, known=known))
+
+
+def test_what_the_caller_read_is_not_read_again_and_the_result_is_the_same():
+    """The site plugins pass what their plan read (records, targets): the module then lists nothing before its
+    bulk PUT, and answers as if it had read them itself."""
+    fmg = {"oid": 7, "sn": "FMG-VM0000000001", "ip": "10.0.0.1"}
+
+    class WithTarget(FakeFortiZTP):
+        def list_fortimanagers(self):
+            self.calls += 1
+            return [fmg]
+
+    args = dict(devices=["FGT1", "FGT2"], target="FortiManager", fortimanager="FMG-VM0000000001")
+    reading, told = WithTarget(), WithTarget()
+    expected = in_process(reading, args, None)
+    known = {"devices": dict((s, copy.deepcopy(d)) for s, d in told.devices.items()), "fortimanagers": [fmg]}
+    result = in_process(told, args, known)
+    assert told.puts == reading.puts == [["FGT1", "FGT2"]]
+    assert told.calls == reading.calls - 2 == 2  # the bulk PUT and the read-back; no listing of devices or targets
+    assert (result.pop("api_calls"), expected.pop("api_calls")) == (2, 4)
+    assert result == expected and result["changed_devices"] == ["FGT1", "FGT2"]
+
+
+def test_a_serial_the_caller_did_not_read_makes_the_module_list_them_all():
+    client = FakeFortiZTP()
+    result = in_process(client, {"devices": ["FGT1", "FGT2"], "target": "FortiGateCloud", "region": "europe"},
+                        {"devices": {"FGT1": record("FGT1")}})
+    assert result["changed"] and client.calls == 3  # listing (FGT2 was not known), bulk PUT, read-back
