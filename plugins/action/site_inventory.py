@@ -79,7 +79,6 @@ class ActionModule(ActionBase):
         result.update(changed=False, sites=sites, run=run, index_dir=index_dir)
         return result
 
-
     def site_host_keys(self, hostvars, hostname):
         """What ``hostname``'s variables say of its site (SITE_HOST_KEYS), templated as ``hostvars[hostname][key]``
         would be: only the values that may hold a template are, so 1,000 device hosts cost no templating."""

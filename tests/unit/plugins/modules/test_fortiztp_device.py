@@ -149,7 +149,6 @@ def test_a_server_error_fails_with_the_api_error_and_the_partial_result():
     assert result["changed_devices"] == ["FGT1"] and result["api_calls"] == client.calls
 
 
-
 def in_process(client, args, known):
     """The module's task as the site plugins run it (InProcessModule), told what their plan read."""
     return InProcessModule(module_validator("fortiztp_device"), dict(FORTIZTP_ARGS, **args)).run(
