@@ -10,6 +10,7 @@ variables was most of the run's CPU. The rules stay in those plugins and in modu
 
 from __future__ import annotations
 
+import gc
 import json
 import time
 import traceback
@@ -52,6 +53,10 @@ class ActionModule(ActionBase):
     _requires_connection = False
 
     def run(self, tmp=None, task_vars=None):
+        # This worker is a fork of the controller: its objects (the inventory, the play) are never garbage here.
+        # Frozen, the collector no longer walks them on every full collection of the site's run (and copies
+        # their pages, as it marks them).
+        gc.freeze()
         result = super(ActionModule, self).run(tmp, task_vars)
         self.validate_argument_spec(argument_spec={})
         task_vars = task_vars or {}

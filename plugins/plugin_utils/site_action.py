@@ -11,6 +11,7 @@ collection's modules only for writes whose logic a module already owns.
 from __future__ import annotations
 
 import functools
+import gc
 import importlib
 import json
 import os
@@ -260,6 +261,8 @@ class SiteAction(ActionBase):
         result = super(SiteAction, self).run(tmp, task_vars)
         self.warnings = []
         state = None
+        if self.share is None:
+            gc.freeze()  # a task of its own: see site_rollout (the controller's objects are never garbage here)
         share = self.share or SiteShare()
         try:
             if share.variables is None:
