@@ -212,7 +212,11 @@ class ActionModule(SiteAction):
                 changed |= target["changed"]
                 setting = target.get("fortimanager") or {}
                 fortimanagers = [f for f in fortimanagers if f.get("oid") != setting.get("oid")] + [setting]
-        if "fortimanagers" in known:
+        if not site_waves.first_wave(plan, args["wave"]):
+            # An earlier wave may have made the target or the script since the plan read them: read again.
+            known.pop("fortimanagers", None)
+            known.pop("scripts", None)
+        elif "fortimanagers" in known:
             known["fortimanagers"] = fortimanagers  # the plan's, with the target as the step left it
         swapped = [r["unprovision_serial"] for r in site_waves.wave_rows(args["wave"], plan["devices"])
                    if r.get("unprovision_serial")]
