@@ -119,7 +119,7 @@ class HttpClient(object):
         # ignore both validate_certs=false and ca_path on many machines.
         self.verify = ca_path if (ca_path and validate_certs) else bool(validate_certs)
         if self.verify is True:
-            # What requests does with verify=True; read here once (see environment_settings).
+            # What requests does with verify=True, read here once (see _new_session).
             self.verify = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
         self.proxies = environment_proxies(self.base_url)
         self.session = self._new_session()
