@@ -285,14 +285,15 @@ class DeviceProvisioning(object):
         if self.state != "provisioned":
             return dict((spec["serial"], {}) for spec in specs)
         fortimanager_serials, script_names = plan.references(specs)
-        fortimanagers, scripts = {}, {}
-        if fortimanager_serials:
-            listed = self.known.get("fortimanagers")
-            fortimanagers = plan.fortimanager_oids_by_serial(self.client.list_fortimanagers() if listed is None else listed)
-        if script_names:
-            listed = self.known.get("scripts")
-            scripts = plan.script_oids_by_name(self.client.list_scripts() if listed is None else listed)
+        fortimanagers = plan.fortimanager_oids_by_serial(
+            self.listed("fortimanagers", self.client.list_fortimanagers)) if fortimanager_serials else {}
+        scripts = plan.script_oids_by_name(self.listed("scripts", self.client.list_scripts)) if script_names else {}
         return dict((spec["serial"], plan.desired_fields(spec, fortimanagers, scripts)) for spec in specs)
+
+    def listed(self, name, read):
+        """What the caller read of ``name`` (``known``), else ``read()``."""
+        given = self.known.get(name)
+        return read() if given is None else given
 
     def list_devices(self, serials):
         return provisioning.index_by_serial(self.client.list_devices(serials=provisioning.serial_filter(serials)), serials)
