@@ -147,7 +147,8 @@ def run_one(lab, lab_proc, args, tmp, callbacks):
     with TreeMemory(lambda: children_of(os.getpid(), leave_out={lab_proc.pid})) as memory:
         run = ansible_run(lab, inventory, tmp / "run", callbacks, args.forks)
     counters = lab.counters()
-    run.update(load=load_before, cpu=cpu_seconds(children=True) - cpu, memory=memory.peak, samples=memory.samples, counters=counters,
+    run.update(load=load_before, cpu=cpu_seconds(children=True) - cpu, memory=memory.peak, samples=memory.samples,
+               pss_samples=memory.pss_samples, counters=counters,
                per_api=calls_per_api(counters["by_route"]), check=check_sites(lab, sites))
     return run
 
@@ -270,7 +271,7 @@ def report(results):
             run["wall"], run["cpu"], run["rc"], run["counters"]["total"], run["counters"]["writes"], run["per_api"],
             run["counters"]["logins"], run["counters"]["rate_limited"], run["load"]))
         print("        %s" % check_text(run["check"]))
-        print("        %s, %d samples" % (memory_text(run["memory"]), run["samples"]))
+        print("        %s, %d samples (%s of them PSS)" % (memory_text(run["memory"]), run["samples"], run.get("pss_samples", "all")))
         if floor:
             ratio = run["wall"] / floor["wall"]
             print("run / floor: %.2fx (<= %.1fx %s)" % (ratio, TARGETS["ratio"], verdict(ratio <= TARGETS["ratio"])))
