@@ -94,11 +94,14 @@ class ActionModule(SiteAction):
 
     # --- the steps ---------------------------------------------------------------------------
     def manifest_now(self, state, plan):
-        manifest = find_manifest(state.client("breakwater"), plan["manifest"]["id"], state.site["ztp_site_id"],
-                                 state.site["ztp_manifest_name"])
+        """The site's manifest as it is now: as this rollout last read it if nothing was written since, else read."""
+        bw = state.client("breakwater")
+        manifest = state.share.known_manifest(bw, plan["manifest"]["id"]) or find_manifest(
+            bw, plan["manifest"]["id"], state.site["ztp_site_id"], state.site["ztp_manifest_name"])
         if manifest is None:
             raise TaskFailure("site %s has no manifest named %s; run the manifest step first" % (
                 state.site["ztp_site_id"], state.site["ztp_manifest_name"]))
+        state.share.remember_manifest(bw, manifest)
         return manifest
 
     def step_manifest(self, state, plan, rows, args, task_vars):
@@ -171,6 +174,7 @@ class ActionModule(SiteAction):
                 raise TaskFailure(error, changed=bool(generated or failures), failed_devices=failures)
             self.warnings.extend([warning] if warning else [])
             manifest = state.client("breakwater").get_manifest(manifest["id"])
+            state.share.remember_manifest(state.client("breakwater"), manifest)
         elif not configs.missing_config_files([r for r in scope if r["id"]], dest, fmt, os.path.exists):
             # Nothing to generate and every file there (a rerun): no call.
             return {"changed": False, "generated": [], "written": []}
@@ -255,6 +259,7 @@ class ActionModule(SiteAction):
             final, failed = site_run.deploy(bw, manifest, site["rollout_wait_timeout"], site["rollout_poll_interval"],
                                             on_poll=self.progress, hostnames=scope,
                                             what="%sdeployment" % self.wave_prefix)
+            state.share.remember_manifest(bw, final)
             result = {"changed": True, "manifest_status": final.get("status"), "failed_devices": failed}
         else:
             # None of them holds a config (their configs failed, within rollout_max_failures): nothing to deploy.

@@ -69,11 +69,15 @@ class ActionModule(SiteAction):
             planned = (plan or {}).get("manifest") or {}
             manifest_id = planned.get("id")
             if manifest_id:  # known from the plan: the manifest, its events and its cable schedule at once
+                # The manifest as the last step left it, when nothing was written since (the deployment's last poll).
+                known = state.share.known_manifest(bw, manifest_id)
                 manifest, events, pdf = site_run.in_parallel(
-                    bw, lambda twin: find_manifest(twin, manifest_id, site["ztp_site_id"], site["ztp_manifest_name"]),
+                    bw, None if known else lambda twin: find_manifest(twin, manifest_id, site["ztp_site_id"],
+                                                                      site["ztp_manifest_name"]),
                     lambda twin: twin.list_events(manifest_id=manifest_id),
                     (lambda twin: twin.get_cable_schedule(manifest_id))
                     if site["rollout_cable_schedule"] and planned.get("cable_schedule") else None)
+                manifest = known or manifest
             else:
                 manifest = find_manifest(bw, None, site["ztp_site_id"], site["ztp_manifest_name"])
                 events, pdf = bw.list_events(manifest_id=manifest["id"]) if manifest else [], None

@@ -58,6 +58,10 @@ class BreakwaterClient(object):
     def calls(self):
         return self.http.calls
 
+    @property
+    def writes(self):
+        return self.http.writes
+
     def for_thread(self):
         """A twin for one worker thread: same settings, its own requests Session.
 

@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - exercised only without requests
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import ApiError
 from ansible_collections.breakwater.ztp.plugins.module_utils.http_retry import (
-    IDEMPOTENT_METHODS, RETRYABLE_STATUSES, backoff_delay, parse_retry_after, post_with_read_back,
+    IDEMPOTENT_METHODS, READ_METHODS, RETRYABLE_STATUSES, backoff_delay, parse_retry_after, post_with_read_back,
 )
 from ansible_collections.breakwater.ztp.plugins.module_utils.polling import sleep as polling_sleep
 from ansible_collections.breakwater.ztp.plugins.module_utils.version import COLLECTION_VERSION
@@ -113,6 +113,9 @@ class HttpClient(object):
         self.secrets = [s for s in secrets if s]
         self.sleep = sleep
         self.calls = 0
+        # Requests that may change the server's state (sent, whatever the answer): a caller keeping an answer
+        # it read (SiteShare.manifest) knows it is still the server's as long as this has not moved.
+        self.writes = 0
         self.calls_lock = threading.Lock()  # download workers count their calls concurrently
         # validate_certs=false wins over ca_path. Passed with every request too: requests lets
         # REQUESTS_CA_BUNDLE/CURL_CA_BUNDLE override a Session's verify, which would silently
@@ -144,12 +147,13 @@ class HttpClient(object):
         """
         twin = copy.copy(self)
         twin.session = self._new_session()
-        twin.calls = 0
+        twin.calls = twin.writes = 0
         return twin
 
     def add_calls(self, twin):
         with self.calls_lock:
             self.calls += twin.calls
+            self.writes += twin.writes
         twin.session.close()
 
     def known_secrets(self):
@@ -200,6 +204,7 @@ class HttpClient(object):
             self._remember_sent(call_headers)
             with self.calls_lock:
                 self.calls += 1
+                self.writes += 0 if method in READ_METHODS else 1
             try:
                 raw = self.session.request(method, url, params=params, json=json, data=data, files=files,
                                            headers=call_headers, timeout=self.timeout, verify=self.verify)

@@ -18,6 +18,7 @@ from ansible_collections.breakwater.ztp.plugins.module_utils.api_error import Ap
 RETRYABLE_STATUSES = frozenset((429, 502, 503, 504))
 # Methods that may be repeated after a 5xx or a dropped connection without changing the outcome.
 IDEMPOTENT_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "PUT", "DELETE"))
+READ_METHODS = frozenset(("GET", "HEAD", "OPTIONS"))  # the methods that change nothing on the server
 MAX_RETRY_AFTER = 60.0
 MAX_BACKOFF = 30.0
 BACKOFF_BASE = 0.5

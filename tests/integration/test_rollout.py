@@ -122,7 +122,10 @@ def test_rollout_of_the_example_site_then_rerun_unchanged(lab, tmp_path):
     assert rerun.rc == 0, rerun.output[-6000:]
     assert rerun.changed_tasks == []
     assert all(host["changed"] == 0 for host in rerun.recap.values()), rerun.recap
-    assert lab.counters()["writes"] == 0
+    counters = lab.counters()
+    assert counters["writes"] == 0
+    # The manifest is read once, by the plan: the report takes it from there, nothing having been written since.
+    assert counters["by_route"]["GET /api/v1/ztp/manifests/{manifest_id}"] == 1, counters["by_route"]
     assert task_counts(rerun)[0] == task_counts(run)[0]
 
     # The inventory-plugin file of the example sees the same site now that its manifest exists,

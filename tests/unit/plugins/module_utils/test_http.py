@@ -95,6 +95,23 @@ def test_other_5xx_are_not_retried(server, sleeps, status):
     assert sleeps == []
 
 
+def test_writes_count_the_requests_that_may_change_the_server_with_their_twins(server, sleeps):
+    """A write is counted when sent, whatever the answer (a failed PUT may have changed something); reads are not."""
+    server.script("/thing", Reply(200, {"ok": 1}), Reply(200, {"ok": 1}), bw_error(409, "CONFLICT", "no"),
+                  Reply(200, {"ok": 1}))
+    client = make_client(server, sleeps)
+    client.get("/thing")
+    client.request("PUT", "/thing", json={})
+    with pytest.raises(ApiError):
+        client.request("POST", "/thing", json={})
+    assert (client.calls, client.writes) == (3, 2)
+    twin = client.for_thread()
+    assert (twin.calls, twin.writes) == (0, 0)
+    twin.request("DELETE", "/thing")
+    client.add_calls(twin)
+    assert (client.calls, client.writes) == (4, 3)
+
+
 def test_dropped_connection_is_retried_for_get(server, sleeps):
     server.script("/thing", drop(), drop(), Reply(200, {"ok": 1}))
     assert make_client(server, sleeps).get("/thing") == {"ok": 1}

@@ -155,6 +155,25 @@ def test_the_steps_of_one_rollout_share_the_site_and_its_clients_and_count_their
     assert alone.client("breakwater") is not first.client("breakwater") and alone.api_calls == 0
 
 
+def test_a_remembered_manifest_is_given_back_until_the_client_writes():
+    """The deploy step and the report take the manifest as the step before them read it, not again (a read
+    of 1,000 devices is ~0.2 s), but never once the Breakwater client has sent a write since."""
+    from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import SiteShare
+
+    class Client(object):
+        writes = 0
+
+    client, share, manifest = Client(), SiteShare(), {"id": "m1", "status": "ready", "devices": []}
+    assert share.known_manifest(client, "m1") is None
+    share.remember_manifest(client, manifest)
+    assert share.known_manifest(client, "m1") is manifest
+    assert share.known_manifest(client, "m2") is None and share.known_manifest(client, None) is None
+    client.writes = 1
+    assert share.known_manifest(client, "m1") is None
+    share.remember_manifest(client, None)  # a site without a manifest: nothing to give back
+    assert share.known_manifest(client, "m1") is None
+
+
 def test_a_site_host_reads_its_own_variables_from_the_task_not_again_through_hostvars():
     from ansible_collections.breakwater.ztp.plugins.plugin_utils.site_action import TemplatedVariables
 
