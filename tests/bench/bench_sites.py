@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import collections
-import configparser
 import datetime
 import json
 import os
@@ -54,17 +53,6 @@ from tests.helpers.lab import start_lab, stop  # noqa: E402
 from tests.helpers.site import write_sites_inventory  # noqa: E402
 
 TARGETS = {"ratio": 1.5, "memory": 2 * 1024 ** 3}
-# The internal_poll_interval the AWX example project sets (and docs/rollout.md advises) for many sites.
-EXAMPLE_CONFIG = REPO / "examples" / "awx_project" / "ansible.cfg"
-
-
-def example_poll_interval() -> float:
-    config = configparser.ConfigParser()
-    config.read_string(EXAMPLE_CONFIG.read_text())
-    return config.getfloat("defaults", "internal_poll_interval")
-
-
-POLL_INTERVAL = example_poll_interval()
 GIB = 1024.0 ** 3
 
 
@@ -113,19 +101,17 @@ def check_sites(lab, sites):
             "all_online": statuses.get("online", 0) == expected == len(devices)}
 
 
-def ansible_run(lab, inventory, out, callbacks, args, limit=None, token_cache=None):
+def ansible_run(lab, inventory, out, callbacks, forks, limit=None, token_cache=None):
     """ansible-playbook site_rollout over the inventory (optionally --limit), everything written under out
-    (the FortiZTP token cache too, unless given another folder), with --forks and internal_poll_interval
-    from the bench's options."""
+    (the FortiZTP token cache too, unless given another folder)."""
     out.mkdir(parents=True, exist_ok=True)
     times_file = out / "times.json"
-    playbook_args = ["--forks", str(args.forks)] + (["--limit", ",".join(limit)] if limit else [])
-    poll = {"ANSIBLE_INTERNAL_POLL_INTERVAL": str(args.poll_interval)} if args.poll_interval is not None else {}
+    args = ["--forks", str(forks)] + (["--limit", ",".join(limit)] if limit else [])
     started = time.monotonic()
-    run = run_playbook(lab, "playbooks/site_rollout.yml", inventory=str(inventory), args=playbook_args,
+    run = run_playbook(lab, "playbooks/site_rollout.yml", inventory=str(inventory), args=args,
                        extra_vars={"ztp_output_dir": str(out)}, timeout=3600,
                        token_cache_dir=str(token_cache or out / "tokens"),
-                       env={**poll, "ANSIBLE_CALLBACK_PLUGINS": str(callbacks), "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
+                       env={"ANSIBLE_CALLBACK_PLUGINS": str(callbacks), "ANSIBLE_CALLBACKS_ENABLED": "bench_timer",
                             "BENCH_TIMES_FILE": str(out / "task-times.json"), "BENCH_HOST_TIMES_FILE": str(times_file)})
     wall = time.monotonic() - started
     reports = {}
@@ -159,7 +145,7 @@ def run_one(lab, lab_proc, args, tmp, callbacks):
     inventory = write_sites_inventory(sites, tmp / "run" / "hosts.yml", args.host_per)
     load_before, cpu = load(), cpu_seconds(children=True)
     with TreeMemory(lambda: children_of(os.getpid(), leave_out={lab_proc.pid})) as memory:
-        run = ansible_run(lab, inventory, tmp / "run", callbacks, args)
+        run = ansible_run(lab, inventory, tmp / "run", callbacks, args.forks)
     counters = lab.counters()
     run.update(load=load_before, cpu=cpu_seconds(children=True) - cpu, memory=memory.peak, samples=memory.samples,
                pss_samples=memory.pss_samples, counters=counters,
@@ -186,7 +172,7 @@ def run_slices(lab, lab_proc, args, tmp, callbacks):
 
     def one(index):
         runs[index] = ansible_run(lab, inventory, tmp / "slices" / ("slice-%d" % (index + 1)), callbacks,
-                                  args, limit=slices[index], token_cache=shared_cache)
+                                  args.forks, limit=slices[index], token_cache=shared_cache)
 
     load_before, cpu = load(), cpu_seconds(children=True)
     threads = [threading.Thread(target=one, args=(i,)) for i in range(len(slices))]
@@ -220,17 +206,12 @@ def main(argv=None) -> int:
                         "on storage the execution nodes share) or one each (they void each other's tokens: "
                         "FortiCloud keeps one per API user)")
     parser.add_argument("--latency-ms", type=int, default=50)
-    parser.add_argument("--poll-interval", type=float, default=POLL_INTERVAL,
-                        help="Ansible's internal_poll_interval for the runs (default %(default)s, as examples/awx_project/"
-                        "ansible.cfg; a negative value leaves Ansible's own default, 0.001)")
     parser.add_argument("--workers", type=int, default=16, help="the floor's config downloads per site (as "
                         "site_rollout's configs_download_workers)")
     parser.add_argument("--steps", nargs="+", choices=("floor", "run", "slices"), default=["floor", "run", "slices"])
     parser.add_argument("--json", help="write every measurement to this file")
     parser.add_argument("--report", help="only print the table of an earlier --json file")
     args = parser.parse_args(argv)
-    if args.poll_interval is not None and args.poll_interval < 0:
-        args.poll_interval = None
     if args.report:
         report(json.loads(Path(args.report).read_text()))
         return 0
@@ -275,10 +256,10 @@ def check_text(check):
 def report(results):
     options = results["options"]
     print("\n== %s, %s CPUs, load at start %s, at end %s; %d sites x %d devices, --forks %d, host per %s, "
-          "%d ms on every API path, slices' token cache %s, internal_poll_interval %s" % (
+          "%d ms on every API path, slices' token cache %s" % (
               results["date"], results["cpus"], results["load_start"], results["load_end"], options["sites"],
               options["devices"], options["forks"], options["host_per"], options["latency_ms"],
-              options["slice_token_cache"], options.get("poll_interval") or "Ansible's default (0.001)"))
+              options["slice_token_cache"]))
     floor, run, slices = results.get("floor"), results.get("run"), results.get("slices")
     if floor:
         print("floor : %6.1f s (CPU %.0f s)  %d/%d sites success  %d calls (%d writes) %s  %s  (load %s)" % (
