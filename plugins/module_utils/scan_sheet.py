@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 import re
 import threading
+from concurrent.futures import ProcessPoolExecutor
 
 from ansible_collections.breakwater.ztp.plugins.module_utils.site_checks import model_code
 
@@ -39,6 +41,10 @@ def natural_key(text):
 # The codes drawn in this process, by text: drawing is ~2 ms a code (segno tries the eight masks), so a rollout
 # draws its devices' codes ahead, while it waits for the APIs (draw_ahead), and the report finds them here.
 _DRAWN = {}
+# From this many codes they are drawn in a child process, not a thread: drawing holds the interpreter lock, and
+# beside 1,000 codes in a thread each HTTP read of the rollout waited for it (a 1,000-device manifest read took
+# ~0.1 s longer). Below it, starting a process costs more than the drawing.
+DRAW_IN_PROCESS_FROM = 200
 
 
 def qr_svg(text):
@@ -51,11 +57,46 @@ def qr_svg(text):
     return svg
 
 
+def draw_all(texts):
+    """The inline ``<svg>`` of each of ``texts`` (what a child process drawing ahead sends back)."""
+    return [qr_svg(text) for text in texts]
+
+
+class DrawingProcess(object):
+    """The codes of ``texts`` drawn in a forked child process; ``join()`` keeps them in ``_DRAWN``. If the
+    process cannot be had or fails, ``join()`` keeps nothing: the sheet draws the codes it misses itself."""
+
+    def __init__(self, texts):
+        self.texts, self.pool, self.future = texts, None, None
+        try:
+            self.pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+            self.future = self.pool.submit(draw_all, texts)
+        except (OSError, ValueError, RuntimeError):
+            self.shutdown()
+
+    def join(self):
+        try:
+            if self.future is not None:
+                _DRAWN.update(zip(self.texts, self.future.result()))
+        except Exception:  # pylint: disable=broad-except  # drawn again here, in qr_svg
+            pass
+        finally:
+            self.shutdown()
+
+    def shutdown(self):
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)
+            self.pool = None
+
+
 def draw_ahead(texts):
-    """Draw the QR codes of ``texts`` in a background thread and return it (join it before the sheet is made).
-    Without segno, nothing: the sheet says why."""
+    """Draw the QR codes of ``texts`` in the background: a thread, or a child process from
+    ``DRAW_IN_PROCESS_FROM`` codes; returns it (``join()`` it before the sheet is made).
+    Without segno, nothing is drawn: the sheet says why."""
     texts = [CSV_HEADER] + list(texts)
-    thread = threading.Thread(target=lambda: [qr_svg(text) for text in texts] if segno is not None else None,
+    if segno is not None and len(texts) >= DRAW_IN_PROCESS_FROM:
+        return DrawingProcess(texts)
+    thread = threading.Thread(target=lambda: draw_all(texts) if segno is not None else None,
                               name="scan-sheet-qr-codes", daemon=True)
     thread.start()
     return thread

@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 import segno
 
@@ -114,3 +116,34 @@ def test_codes_drawn_ahead_in_a_thread_are_the_codes_the_sheet_draws(monkeypatch
     made = []
     monkeypatch.setattr(sheets.segno, "make", lambda *a, **k: made.append(a))
     assert sheets.qr_svg("sw-ahead-01") == expected["sw-ahead-01"] and made == []  # found, not drawn again
+
+
+def test_a_big_sheets_codes_are_drawn_in_a_child_process_and_kept_here(monkeypatch):
+    """From DRAW_IN_PROCESS_FROM codes the drawing runs in a forked process (not holding this interpreter's lock):
+    the codes come back the same, and none was drawn in this process."""
+    monkeypatch.setattr(sheets, "_DRAWN", {})
+    monkeypatch.setattr(sheets, "DRAW_IN_PROCESS_FROM", 3)
+    texts = ["sw-big-01", "sw-big-02", "fw-big-01"]
+    expected = dict((text, segno.make(text, error="m", micro=False).svg_inline(scale=1, border=4, omitsize=True))
+                    for text in [sheets.CSV_HEADER] + texts)
+    here = []
+    make = sheets.segno.make
+    monkeypatch.setattr(sheets.segno, "make", lambda *a, **k: here.append(os.getpid()) or make(*a, **k))
+    drawing = sheets.draw_ahead(texts)
+    assert isinstance(drawing, sheets.DrawingProcess)
+    drawing.join()
+    assert sheets._DRAWN == expected and here == []
+
+
+def fail_to_draw(texts):
+    raise RuntimeError("no codes for %s" % texts)
+
+
+def test_a_drawing_process_that_fails_leaves_the_codes_to_the_sheet(monkeypatch):
+    monkeypatch.setattr(sheets, "_DRAWN", {})
+    monkeypatch.setattr(sheets, "draw_all", fail_to_draw)  # what the child process runs
+    drawing = sheets.DrawingProcess(["sw-fails-01"])
+    drawing.join()
+    assert sheets._DRAWN == {} and drawing.pool is None
+    assert sheets.qr_svg("sw-fails-01").startswith("<svg")  # drawn here, when the sheet asks for it
+
