@@ -146,4 +146,3 @@ def test_a_drawing_process_that_fails_leaves_the_codes_to_the_sheet(monkeypatch)
     drawing.join()
     assert sheets._DRAWN == {} and drawing.pool is None
     assert sheets.qr_svg("sw-fails-01").startswith("<svg")  # drawn here, when the sheet asks for it
-
