@@ -182,7 +182,9 @@ def run_site_rollout(lab, size, tmp, callbacks, manifest=None, profile=None):
     run = run_playbook(
         lab, "playbooks/site_rollout.yml", inventory=str(inventory),
         extra_vars={"rollout_report_dir": str(tmp / "reports"), "configs_dest": str(tmp / "intended")},
-        env=env, timeout=1800)
+        # The site's runs share a FortiZTP token cache, as a user's runs do (token_cache_dir's default is under
+        # ~/.cache): a rerun uses the first run's token instead of logging in again.
+        token_cache_dir=str(tmp / "tokens"), env=env, timeout=1800)
     wall = time.monotonic() - started
     counters = lab.counters()
     distinct, results = task_counts(run)
