@@ -19,6 +19,8 @@ from pathlib import Path
 from tests.helpers.collection import REPO, collections_path
 
 CALLBACKS = Path(__file__).resolve().parent / "callback_plugins"
+# ztplab.control.request: the targets' calls to the lab's control plane, without a module process.
+TEST_COLLECTIONS = Path(__file__).resolve().parent / "collections"
 RECAP = re.compile(r"^(\S+)\s*:\s*ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)\s+skipped=(\d+)"
                    r"\s+rescued=(\d+)\s+ignored=(\d+)", re.M)
 
@@ -98,7 +100,7 @@ def run_playbook(lab, playbook, extra_vars=None, check=False, diff=False, invent
         command += (["--check"] if check else []) + (["--diff"] if diff else []) + list(args)
         environment = dict(os.environ)
         environment.update({
-            "ANSIBLE_COLLECTIONS_PATH": collections_path(),
+            "ANSIBLE_COLLECTIONS_PATH": os.pathsep.join((collections_path(), str(TEST_COLLECTIONS))),
             "ANSIBLE_CALLBACK_PLUGINS": str(CALLBACKS),
             "ANSIBLE_CALLBACKS_ENABLED": "results_json",
             "ANSIBLE_LOCALHOST_WARNING": "false",
