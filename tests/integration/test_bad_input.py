@@ -3,18 +3,21 @@
 Each case is one task of one generated playbook (``ignore_errors``), so the whole module matrix
 costs one ansible-playbook run. For every case the task must fail with a message naming the
 option (or the API's code) and the value, without a traceback or "MODULE FAILURE"; at the end
-the lab must have counted no write at all. The inventory plugins' cases run ansible-inventory.
+the lab must have counted no write at all. The inventory plugins' cases run ansible-inventory, all
+their sources in one run.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import re
 
 import pytest
 import yaml
 
 from tests.helpers.ansible import ansible_inventory, run_playbook
+from tests.helpers.shared import once_per_session
 
 BREAKWATER_MODULES = {
     "manifest": {"id": "manifest_123", "description": "must not be written"},
@@ -291,15 +294,44 @@ INVENTORY_CASES = [
 ]
 
 
-@pytest.mark.parametrize("plugin, options, option, value", INVENTORY_CASES,
-                         ids=["%s-%s" % (c[0], c[2]) for c in INVENTORY_CASES])
-def test_bad_input_matrix_inventory(lab, tmp_path, plugin, options, option, value):
-    suffix = "breakwater_ztp.yml" if plugin == "devices" else "fortiztp.yml"
-    source = tmp_path / ("bad.%s" % suffix)
-    source.write_text(yaml.safe_dump(dict({"plugin": "breakwater.ztp.%s" % plugin}, **options)))
+def run_bad_inventory_sources(lab, folder):
+    """Every case's source in one ansible-inventory run (one start-up instead of one per case).
+
+    Ansible parses each -i source on its own and, for one no plugin could parse, prints the plugin's
+    error and then "Unable to parse <source>": each case's part of stderr is the text up to that
+    line of its own source. The run fails only when no source was parsed at all. Returns plain data,
+    to be shared between workers.
+    """
+    sources = []
+    for index, (plugin, options, _option, _value) in enumerate(INVENTORY_CASES):
+        suffix = "breakwater_ztp.yml" if plugin == "devices" else "fortiztp.yml"
+        source = folder / ("bad-%d.%s" % (index, suffix))
+        source.write_text(yaml.safe_dump(dict({"plugin": "breakwater.ztp.%s" % plugin}, **options)))
+        sources.append(source)
+    lab.reset()
     lab.reset_counters()
-    rc, _inventory, stderr = ansible_inventory(lab, tmp_path, source)
-    assert rc != 0
+    rc, _inventory, stderr = ansible_inventory(lab, folder, sources[0],
+                                               args=[arg for source in sources[1:] for arg in ("-i", str(source))])
+    parts, start = {}, 0
+    for unparsed in re.finditer(r"Unable to parse (\S+) as an inventory source", stderr):
+        parts[os.path.basename(unparsed.group(1))] = stderr[start:unparsed.end()]
+        start = unparsed.end()
+    return {"rc": rc, "stderr": stderr, "writes": lab.counters()["writes"],
+            "cases": [parts.get(source.name) for source in sources]}
+
+
+@pytest.fixture(scope="module")
+def bad_inventory_run(lab_server, tmp_path_factory):
+    return once_per_session(tmp_path_factory, "bad_inventory_sources",
+                            lambda: run_bad_inventory_sources(lab_server, tmp_path_factory.mktemp("bad_inventory")))
+
+
+@pytest.mark.parametrize("index, option, value", [(i, c[2], c[3]) for i, c in enumerate(INVENTORY_CASES)],
+                         ids=["%s-%s" % (c[0], c[2]) for c in INVENTORY_CASES])
+def test_bad_input_matrix_inventory(bad_inventory_run, index, option, value):
+    assert bad_inventory_run["rc"] != 0
+    stderr = bad_inventory_run["cases"][index]
+    assert stderr is not None, "the source was parsed: %s" % bad_inventory_run["stderr"][-3000:]
     assert option in stderr and value in stderr, stderr
-    assert "Traceback" not in stderr
-    assert lab.counters()["writes"] == 0
+    assert "Traceback" not in bad_inventory_run["stderr"]
+    assert bad_inventory_run["writes"] == 0
