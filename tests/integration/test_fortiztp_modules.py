@@ -78,9 +78,9 @@ def test_forks_share_one_login(lab, tmp_path):
     """5 tasks x 5 hosts with forks=5 (25 module processes, 5 at a time): one login, no 401.
 
     A process per host and task is what this proves, so it stays: the first task's five processes
-    race for the login on an empty cache, and each of the five FortiZTP modules that log in then
-    reuses the token in five processes. A second round of the same tasks (50 processes) proved
-    nothing more and cost ~24 CPU-seconds.
+    race for the login on an empty cache (one logs in, four find its token), and the other four
+    modules reuse that token in five processes each. A second round of the same tasks (50
+    processes) proved nothing more and cost ~24 CPU-seconds.
     """
     fortigates = ["FGT60FTK200000%02d" % n for n in range(10, 15)]
     inventory = tmp_path / "hosts.yml"
