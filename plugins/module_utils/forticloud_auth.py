@@ -95,6 +95,11 @@ class FortiCloudAuth(object):
                 self._login()
         return True
 
+    def authorized(self):
+        """A request went through after a 401: the bound on log-ins is on those voided one after the other,
+        not on a whole task's (a site's rollout makes all its FortiZTP calls through one login)."""
+        self.relogins = 0
+
     def _taken_by_a_fork(self, used):
         with self.cache.locked():
             entry = self.cache.read()

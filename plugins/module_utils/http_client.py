@@ -222,6 +222,8 @@ class HttpClient(object):
 
             response = Response(raw.status_code, raw.headers, raw.content)
             if 200 <= response.status < 300:
+                if reauthentications and hasattr(self.auth, "authorized"):
+                    self.auth.authorized()
                 return response
             if response.status == 401 and self.auth is not None:
                 # A 401 means "not processed": another try with a fresh credential is safe. The auth

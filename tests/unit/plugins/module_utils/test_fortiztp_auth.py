@@ -229,6 +229,18 @@ def test_a_401_never_loops(server, forti, cache_dir, clock):
     assert len(server.requests_to(FakeForti.API_PATH)) == 2 + MAX_RELOGINS
 
 
+def test_a_call_that_gets_through_gives_the_log_ins_their_budget_again(server, forti, cache_dir, clock):
+    """One client serves a whole site's rollout: tokens voided now and then over many calls, each followed by
+    one log-in that works, never exhaust the bound, which is on log-ins voided one after the other."""
+    auth = make_auth(server, forti, cache_dir, clock, sleep=lambda s: None)
+    client = make_client(server, auth)
+    client.get_system()
+    for voided in range(MAX_RELOGINS + 2):
+        forti.active = "revoked-elsewhere-%d" % voided
+        assert client.get_system()["status"] == "ok"
+    assert len(forti.logins) == 1 + MAX_RELOGINS + 2 and auth.relogins == 0
+
+
 def test_two_controllers_with_one_api_user_both_get_through(server, forti, tmp_path, clock):
     """Separate caches, one API user: each log-in voids the other's token, both tasks still finish."""
     auth_a = make_auth(server, forti, str(tmp_path / "a"), clock, sleep=lambda s: None)
