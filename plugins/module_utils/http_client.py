@@ -114,7 +114,7 @@ class HttpClient(object):
         self.sleep = sleep
         self.calls = 0
         # Requests that may change the server's state (sent, whatever the answer): a caller keeping an answer
-        # it read (SiteShare.manifest) knows it is still the server's as long as this has not moved.
+        # it read (SiteShare.known_manifest) knows it is still the server's as long as this has not moved.
         self.writes = 0
         self.calls_lock = threading.Lock()  # download workers count their calls concurrently
         # validate_certs=false wins over ca_path. Passed with every request too: requests lets
