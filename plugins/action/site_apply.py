@@ -173,8 +173,9 @@ class ActionModule(SiteAction):
             if error:
                 raise TaskFailure(error, changed=bool(generated or failures), failed_devices=failures)
             self.warnings.extend([warning] if warning else [])
-            manifest = state.client("breakwater").get_manifest(manifest["id"])
-            state.share.remember_manifest(state.client("breakwater"), manifest)
+            bw = state.client("breakwater")
+            manifest = bw.get_manifest(manifest["id"])
+            state.share.remember_manifest(bw, manifest)
         elif not configs.missing_config_files([r for r in scope if r["id"]], dest, fmt, os.path.exists):
             # Nothing to generate and every file there (a rerun): no call.
             return {"changed": False, "generated": [], "written": []}

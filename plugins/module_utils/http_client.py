@@ -98,7 +98,8 @@ class HttpClient(object):
 
     ``auth`` is optional: an object with ``headers()`` returning the auth headers, and
     ``handle_unauthorized(headers_used)`` returning True when a new credential is worth one
-    more try after a 401.
+    more try after a 401; and, if it bounds its new credentials, ``authorized()``, told when a
+    request got through after a 401.
     """
 
     def __init__(self, base_url, timeout=30, retries=3, validate_certs=True, ca_path=None,
